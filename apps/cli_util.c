@@ -1,0 +1,65 @@
+/* bwflow command-line tool: parsing and printing helpers. SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+bool cli_fail(cli_err *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+bool cli_parse_positive(const char *opt, const char *text, double *out, cli_err *e) {
+  char *end = NULL;
+  errno = 0;
+  double x = strtod(text, &end);
+  if (end == text || *end != '\0') return cli_fail(e, "%s: '%s' is not a number", opt, text);
+  if (errno == ERANGE && fabs(x) > 1.0) return cli_fail(e, "%s: '%s' overflows", opt, text);
+  if (!isfinite(x) || !(x > 0.0)) return cli_fail(e, "%s: '%s' must be a positive finite number", opt, text);
+  *out = x;
+  return true;
+}
+
+bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *out, cli_err *e) {
+  char *end = NULL;
+  errno = 0;
+  long x = strtol(text, &end, 10);
+  if (end == text || *end != '\0' || errno == ERANGE)
+    return cli_fail(e, "%s: '%s' is not an integer", opt, text);
+  if (x < lo || x > hi) return cli_fail(e, "%s: %ld is outside [%ld, %ld]", opt, x, lo, hi);
+  *out = x;
+  return true;
+}
+
+void cli_print_double(FILE *f, double x) {
+  if (isfinite(x)) fprintf(f, "%.17g", x);
+  else fputs("null", f); /* JSON has no NaN/Inf; the library never returns them */
+}
+
+void cli_print_vector(FILE *f, int n, const double *x) {
+  fputc('[', f);
+  for (int i = 0; i < n; i++) {
+    if (i) fputs(", ", f);
+    cli_print_double(f, x[i]);
+  }
+  fputc(']', f);
+}
+
+void cli_print_matrix(FILE *f, int d, const double *A, int lda) {
+  fputc('[', f);
+  for (int i = 0; i < d; i++) {
+    if (i) fputs(", ", f);
+    fputc('[', f);
+    for (int j = 0; j < d; j++) {
+      if (j) fputs(", ", f);
+      cli_print_double(f, A[i + (size_t)j * lda]);
+    }
+    fputc(']', f);
+  }
+  fputc(']', f);
+}

@@ -1,0 +1,175 @@
+/* bwflow command-line tool: reading JSON input files. SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+
+json_t *cli_load_json(const char *path, cli_err *e) {
+  struct stat sb;
+  if (stat(path, &sb) != 0) {
+    cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    cli_fail(e, "%s: is a directory, not a JSON file", path);
+    return NULL;
+  }
+  if (sb.st_size == 0) {
+    cli_fail(e, "%s: empty file", path);
+    return NULL;
+  }
+  json_error_t je;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  if (!root) {
+    if (je.line > 0)
+      cli_fail(e, "%s: line %d, column %d: malformed JSON: %s", path, je.line, je.column, je.text);
+    else
+      cli_fail(e, "%s: %s", path, je.text);
+    return NULL;
+  }
+  if (!json_is_object(root)) {
+    json_decref(root);
+    cli_fail(e, "%s: the top level must be a JSON object {...}", path);
+    return NULL;
+  }
+  return root;
+}
+
+bool cli_check_keys(const char *path, json_t *obj, const char *const *allowed, cli_err *e) {
+  const char *key;
+  json_t *val;
+  json_object_foreach(obj, key, val) {
+    bool ok = false;
+    for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(key, *a) == 0;
+    if (!ok) return cli_fail(e, "%s: unknown field \"%s\"", path, key);
+  }
+  return true;
+}
+
+static const char *type_name(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "a list";
+  case JSON_STRING: return "a string";
+  case JSON_INTEGER:
+  case JSON_REAL: return "a number";
+  case JSON_TRUE:
+  case JSON_FALSE: return "a boolean";
+  default: return "null";
+  }
+}
+
+/* A finite number, or an error naming where it is (where is e.g. "\"mean\"[3]"). */
+static bool number_at(const char *path, const char *where, const json_t *v, double *out, cli_err *e) {
+  if (!json_is_number(v)) return cli_fail(e, "%s: %s must be a number, found %s", path, where, type_name(v));
+  double x = json_number_value(v);
+  if (!isfinite(x)) return cli_fail(e, "%s: %s is not finite", path, where);
+  *out = x;
+  return true;
+}
+
+bool cli_read_number(const char *path, json_t *obj, const char *key, double *out, cli_err *e) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
+  char where[128];
+  snprintf(where, sizeof where, "\"%s\"", key);
+  return number_at(path, where, v, out, e);
+}
+
+bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, double **out,
+                     int *n_out, cli_err *e) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
+  if (!json_is_array(v)) return cli_fail(e, "%s: \"%s\" must be a list of numbers, found %s", path, key, type_name(v));
+  size_t len = json_array_size(v);
+  if (len == 0) return cli_fail(e, "%s: \"%s\" is empty", path, key);
+  if (len > 46340) return cli_fail(e, "%s: \"%s\" has %zu entries: too many", path, key, len);
+  if (n >= 0 && len != (size_t)n)
+    return cli_fail(e, "%s: \"%s\" has %zu entries, expected %d", path, key, len, n);
+  double *x = malloc(len * sizeof *x);
+  if (!x) return cli_fail(e, "%s: out of memory", path);
+  for (size_t i = 0; i < len; i++) {
+    char where[160];
+    snprintf(where, sizeof where, "\"%s\"[%zu]", key, i);
+    if (!number_at(path, where, json_array_get(v, i), &x[i], e)) {
+      free(x);
+      return false;
+    }
+  }
+  *out = x;
+  if (n_out) *n_out = (int)len;
+  return true;
+}
+
+bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool symmetric,
+                     double **out, cli_err *e) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
+  if (!json_is_array(v))
+    return cli_fail(e, "%s: \"%s\" must be a list of %d rows, found %s", path, key, d, type_name(v));
+  if (json_array_size(v) != (size_t)d)
+    return cli_fail(e, "%s: \"%s\" has %zu rows, expected %d", path, key, json_array_size(v), d);
+  double *A = malloc((size_t)d * d * sizeof *A);
+  if (!A) return cli_fail(e, "%s: out of memory", path);
+  for (int i = 0; i < d; i++) {
+    json_t *row = json_array_get(v, (size_t)i);
+    if (!json_is_array(row) || json_array_size(row) != (size_t)d) {
+      if (!json_is_array(row))
+        cli_fail(e, "%s: \"%s\" row %d must be a list of %d numbers, found %s", path, key, i, d, type_name(row));
+      else
+        cli_fail(e, "%s: \"%s\" row %d has %zu entries, expected %d", path, key, i, json_array_size(row), d);
+      free(A);
+      return false;
+    }
+    for (int j = 0; j < d; j++) {
+      char where[160];
+      snprintf(where, sizeof where, "\"%s\" row %d, column %d", key, i, j);
+      if (!number_at(path, where, json_array_get(row, (size_t)j), &A[i + (size_t)j * d], e)) {
+        free(A);
+        return false;
+      }
+    }
+  }
+  if (symmetric) {
+    double amax = 0.0;
+    for (size_t k = 0; k < (size_t)d * d; k++) amax = fmax(amax, fabs(A[k]));
+    for (int j = 0; j < d; j++)
+      for (int i = j + 1; i < d; i++)
+        if (fabs(A[i + (size_t)j * d] - A[j + (size_t)i * d]) > BW_SYM_RTOL * amax) {
+          cli_fail(e, "%s: \"%s\" is not symmetric: row %d, column %d is %.17g but row %d, column %d is %.17g",
+                   path, key, i, j, A[i + (size_t)j * d], j, i, A[j + (size_t)i * d]);
+          free(A);
+          return false;
+        }
+  }
+  *out = A;
+  return true;
+}
+
+bw_gaussian *cli_read_gaussian(const char *path, cli_err *e) {
+  static const char *const keys[] = {"mean", "cov", NULL};
+  json_t *root = cli_load_json(path, e);
+  if (!root) return NULL;
+  double *m = NULL, *S = NULL;
+  bw_gaussian *g = NULL;
+  int d = 0;
+  if (cli_check_keys(path, root, keys, e) && cli_read_vector(path, root, "mean", -1, &m, &d, e) &&
+      cli_read_matrix(path, root, "cov", d, true, &S, e)) {
+    g = bw_gaussian_alloc(d);
+    bw_status st = g ? bw_gaussian_set(g, m, S, d, BW_SYM_RTOL, NULL) : BW_ERR_NOMEM;
+    if (st == BW_ERR_NOT_SPD)
+      cli_fail(e, "%s: \"cov\" is not positive definite", path);
+    else if (st)
+      cli_fail(e, "%s: \"cov\": %s", path, bw_strerror(st));
+    if (st) {
+      bw_gaussian_free(g);
+      g = NULL;
+    }
+  }
+  free(m);
+  free(S);
+  json_decref(root);
+  return g;
+}

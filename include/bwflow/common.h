@@ -1,0 +1,56 @@
+/* bwflow: common definitions (export macro, status codes).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef BWFLOW_COMMON_H
+#define BWFLOW_COMMON_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BWFLOW_COMPILATION) && defined(__GNUC__)
+#define BW_API __attribute__((visibility("default")))
+#else
+#define BW_API
+#endif
+
+/** Status codes: every library function that can fail returns one of these.
+ *  On any status other than BW_OK the function has left its outputs untouched. */
+typedef enum bw_status {
+  BW_OK = 0,
+  BW_ERR_NULL,             /**< a required pointer argument is NULL */
+  BW_ERR_DIM,              /**< dimension d < 1, or a leading dimension < d */
+  BW_ERR_DIM_MISMATCH,     /**< arguments have different dimensions, or exceed the workspace */
+  BW_ERR_NONFINITE,        /**< an input entry is NaN or infinite */
+  BW_ERR_NOT_SYMMETRIC,    /**< a matrix that must be symmetric is not (beyond BW_SYM_RTOL) */
+  BW_ERR_NOT_SPD,          /**< a matrix that must be positive definite is not */
+  BW_ERR_BAD_ETA,          /**< the step eta is not a positive finite number */
+  BW_ERR_BAD_TAU,          /**< the temperature tau is negative or not finite */
+  BW_ERR_BAD_ARG,          /**< another argument is out of its domain (time < 0, ...) */
+  BW_ERR_ETA_TOO_LARGE,    /**< I + eta P is not positive definite (non-convex energy) */
+  BW_ERR_LOST_SPD,         /**< the result would not be positive definite (e.g. explicit step too large) */
+  BW_ERR_OVERFLOW,         /**< the result overflowed (not finite) */
+  BW_ERR_NOMEM,            /**< memory allocation failed */
+  BW_ERR_LAPACK,           /**< a LAPACK routine failed (eigensolver did not converge) */
+  BW_ERR_COLLAPSE,         /**< JKO-Flow: a variance reaches zero in finite time */
+  BW_ERR_CVODE_TOO_MUCH_WORK, /**< CVODE: CV_TOO_MUCH_WORK */
+  BW_ERR_CVODE_TOO_MUCH_ACC,  /**< CVODE: CV_TOO_MUCH_ACC */
+  BW_ERR_CVODE_ERR_FAILURE,   /**< CVODE: CV_ERR_FAILURE (error test failed repeatedly) */
+  BW_ERR_CVODE_CONV_FAILURE,  /**< CVODE: CV_CONV_FAILURE (nonlinear solver failed repeatedly) */
+  BW_ERR_CVODE,            /**< CVODE: another failure */
+  BW_STATUS_COUNT          /**< number of status codes (not a status) */
+} bw_status;
+
+/** One-sentence English description of a status (static string, never NULL). */
+BW_API const char *bw_strerror(bw_status s);
+/** The status' name as a C identifier, e.g. "BW_ERR_NOT_SPD" (static string, never NULL). */
+BW_API const char *bw_status_name(bw_status s);
+
+/** Default relative tolerance for symmetry: |a_ij - a_ji| <= BW_SYM_RTOL * max_kl |a_kl|. */
+#define BW_SYM_RTOL 1e-10
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,223 @@
+/* Bures-Wasserstein geometry: distance, OT map, geodesic, exp and log maps.
+ *
+ * All of them go through one kernel (pair_solve) that avoids the cancellation of the
+ * trace formula. With S0 = U diag(s) U', r = sqrt(s), work in the eigenbasis U of S0:
+ *   M~ = diag(r) U'S1U diag(r) = V diag(mu) V',  N~ = M~^1/2 = V diag(sqrt mu) V',
+ *   E~ = diag(r) U'(S1 - S0)U diag(r)            (formed from the difference S1 - S0),
+ *   D~ = N~ - diag(s) solves diag(s) D~ + D~ N~ = E~, so F = D~ V has
+ *   F_ij = (E~ V)_ij / (s_i + n_j)               (no cancellation: s_i + n_j > 0),
+ *   W2^2 = |m0 - m1|^2 + tr(D S0^-1 D) = |m0 - m1|^2 + sum_ij F_ij^2 / s_i,
+ *   T - I = S0^-1/2 D S0^-1/2 = U diag(1/r) D~ diag(1/r) U'.
+ * W2^2 is a sum of squares (never negative) and exactly 0 when S1 == S0 and m1 == m0.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+#include "internal.h"
+
+/* Workspace slots used by pair_solve and its callers. */
+enum { U_ = 0, T1_ = 1, T2_ = 2, V_ = 3, F_ = 4, X_ = 5, T3_ = 6 };
+enum { S_ = 0, N_ = 1 };
+
+static bw_status check_pair(const bw_gaussian *g0, const bw_gaussian *g1) {
+  bw_status st = bw__check_gaussian(g0);
+  if (!st) st = bw__check_gaussian(g1);
+  if (!st && g0->d != g1->d) st = BW_ERR_DIM_MISMATCH;
+  return st;
+}
+
+/* Computes the covariance part of W2^2 into *cov_part and, when want_x, X~ = U'(T - I)U into
+ * mat[X_]. Leaves U in mat[U_] and s in vec[S_]. */
+static bw_status pair_solve(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
+                            double *cov_part, bool want_x) {
+  const int d = g0->d;
+  double *U = ws->mat[U_], *A = ws->mat[T1_], *B = ws->mat[T2_], *V = ws->mat[V_];
+  double *F = ws->mat[F_], *s = ws->vec[S_], *n = ws->vec[N_];
+  const double *S0 = g0->cov, *S1 = g1->cov;
+  const int l0 = g0->ld, l1 = g1->ld;
+
+  bw_status st = bw__eigh(ws, d, S0, l0, s, U, d);
+  if (st) return st;
+  if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
+
+  /* M~ = diag(r) U'S1U diag(r) into B. */
+  bw__gemm('N', 'N', d, 1.0, S1, l1, U, d, 0.0, A, d);
+  bw__gemm('T', 'N', d, 1.0, U, d, A, d, 0.0, B, d);
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) B[i + j * d] *= sqrt(s[i]) * sqrt(s[j]);
+  bw__symmetrize(d, B, d);
+  if ((st = bw__eigh(ws, d, B, d, n, V, d))) return st;
+  if (!(n[0] > 0.0)) return BW_ERR_NOT_SPD;
+  for (int j = 0; j < d; j++) n[j] = sqrt(n[j]);
+
+  /* E~ = diag(r) U'(S1 - S0)U diag(r) into B. */
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) F[i + j * d] = S1[i + j * l1] - S0[i + j * l0];
+  bw__gemm('N', 'N', d, 1.0, F, d, U, d, 0.0, A, d);
+  bw__gemm('T', 'N', d, 1.0, U, d, A, d, 0.0, B, d);
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) B[i + j * d] *= sqrt(s[i]) * sqrt(s[j]);
+  bw__symmetrize(d, B, d);
+
+  /* F = (E~ V) ./ (s_i + n_j); cov_part = sum F_ij^2 / s_i. */
+  bw__gemm('N', 'N', d, 1.0, B, d, V, d, 0.0, F, d);
+  double acc = 0.0;
+  for (int i = 0; i < d; i++) {
+    double row = 0.0;
+    for (int j = 0; j < d; j++) {
+      double f = F[i + j * d] / (s[i] + n[j]);
+      F[i + j * d] = f;
+      row += f * f;
+    }
+    acc += row / s[i];
+  }
+  *cov_part = acc;
+  if (!isfinite(acc)) return BW_ERR_OVERFLOW;
+
+  if (want_x) { /* X~ = diag(1/r) F V' diag(1/r) */
+    double *X = ws->mat[X_];
+    bw__gemm('N', 'T', d, 1.0, F, d, V, d, 0.0, X, d);
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i < d; i++) X[i + j * d] /= sqrt(s[i]) * sqrt(s[j]);
+    bw__symmetrize(d, X, d);
+  }
+  return BW_OK;
+}
+
+static double mean_sq(const bw_gaussian *g0, const bw_gaussian *g1) {
+  double acc = 0.0;
+  for (int i = 0; i < g0->d; i++) {
+    double e = g1->mean[i] - g0->mean[i];
+    acc += e * e;
+  }
+  return acc;
+}
+
+bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2sq) {
+  if (!w2sq) return BW_ERR_NULL;
+  bw_status st = check_pair(g0, g1);
+  if (st) return st;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
+  double c = 0.0;
+  if (!(st = pair_solve(ws, g0, g1, &c, false))) {
+    double r = mean_sq(g0, g1) + c;
+    if (isfinite(r)) *w2sq = r;
+    else st = BW_ERR_OVERFLOW;
+  }
+  bw_workspace_free(own);
+  return st;
+}
+
+bw_status bw_w2(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2) {
+  if (!w2) return BW_ERR_NULL;
+  double sq;
+  bw_status st = bw_w2sq(ws, g0, g1, &sq);
+  if (!st) *w2 = sqrt(sq);
+  return st;
+}
+
+/* Y = U X~ U' (+ I when plus_identity), written to Y with leading dimension ldy. */
+static void from_eigenbasis(bw_workspace *ws, int d, bool plus_identity, double *Y, int ldy) {
+  double *U = ws->mat[U_], *X = ws->mat[X_], *A = ws->mat[T1_];
+  bw__gemm('N', 'N', d, 1.0, U, d, X, d, 0.0, A, d);
+  bw__gemm('N', 'T', d, 1.0, A, d, U, d, 0.0, Y, ldy);
+  bw__symmetrize(d, Y, ldy);
+  if (plus_identity)
+    for (int i = 0; i < d; i++) Y[i + i * ldy] += 1.0;
+}
+
+bw_status bw_ot_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *T,
+                    int ldt) {
+  if (!T) return BW_ERR_NULL;
+  bw_status st = check_pair(g0, g1);
+  if (st) return st;
+  if (ldt < g0->d) return BW_ERR_DIM;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
+  double c;
+  if (!(st = pair_solve(ws, g0, g1, &c, true))) from_eigenbasis(ws, g0->d, true, T, ldt);
+  bw_workspace_free(own);
+  return st;
+}
+
+bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *v,
+                     double *X, int ldx) {
+  if (!v || !X) return BW_ERR_NULL;
+  bw_status st = check_pair(g0, g1);
+  if (st) return st;
+  if (ldx < g0->d) return BW_ERR_DIM;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
+  double c;
+  if (!(st = pair_solve(ws, g0, g1, &c, true))) {
+    for (int i = 0; i < g0->d; i++) v[i] = g1->mean[i] - g0->mean[i];
+    from_eigenbasis(ws, g0->d, false, X, ldx);
+  }
+  bw_workspace_free(own);
+  return st;
+}
+
+/* S_t~ = (I + t X~) diag(s) (I + t X~), S_t = U S_t~ U' into ws->mat[T3_]. */
+static void geodesic_cov(bw_workspace *ws, int d, double t) {
+  double *U = ws->mat[U_], *X = ws->mat[X_], *A = ws->mat[T1_], *B = ws->mat[T2_];
+  double *s = ws->vec[S_], *St = ws->mat[T3_];
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) X[i + j * d] = (i == j) + t * X[i + j * d];
+  for (int j = 0; j < d; j++) /* A = Y diag(s) */
+    for (int i = 0; i < d; i++) A[i + j * d] = X[i + j * d] * s[j];
+  bw__gemm('N', 'N', d, 1.0, A, d, X, d, 0.0, B, d);
+  bw__gemm('N', 'N', d, 1.0, U, d, B, d, 0.0, A, d);
+  bw__gemm('N', 'T', d, 1.0, A, d, U, d, 0.0, St, d);
+  bw__symmetrize(d, St, d);
+}
+
+bw_status bw_geodesic(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double t,
+                      bw_gaussian *gt) {
+  bw_status st = check_pair(g0, g1);
+  if (st) return st;
+  if (!gt || !gt->mean || !gt->cov) return BW_ERR_NULL;
+  if (gt->ld < gt->d) return BW_ERR_DIM;
+  if (gt->d != g0->d) return BW_ERR_DIM_MISMATCH;
+  if (!(t >= 0.0 && t <= 1.0)) return BW_ERR_BAD_ARG;
+  const int d = g0->d;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+  double c;
+  if (!(st = pair_solve(ws, g0, g1, &c, true))) {
+    geodesic_cov(ws, d, t);
+    for (int i = 0; i < d; i++) gt->mean[i] = (1.0 - t) * g0->mean[i] + t * g1->mean[i];
+    bw__copy(d, ws->mat[T3_], d, gt->cov, gt->ld);
+  }
+  bw_workspace_free(own);
+  return st;
+}
+
+bw_status bw_exp_map(bw_workspace *ws, const bw_gaussian *g0, const double *v, const double *X,
+                     int ldx, bw_gaussian *g1) {
+  bw_status st = bw__check_gaussian(g0);
+  if (st) return st;
+  if (!v || !X || !g1 || !g1->mean || !g1->cov) return BW_ERR_NULL;
+  const int d = g0->d;
+  if (ldx < d || g1->ld < g1->d) return BW_ERR_DIM;
+  if (g1->d != d) return BW_ERR_DIM_MISMATCH;
+  if ((st = bw__check_finite(d, v)) || (st = bw__check_sym(d, X, ldx, BW_SYM_RTOL))) return st;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+  double *Y = ws->mat[0], *A = ws->mat[1], *B = ws->mat[2], *w = ws->vec[0];
+  /* I + X must be positive definite: its eigenvalues are those of Y. */
+  bw__copy(d, X, ldx, A, d);
+  bw__symmetrize(d, A, d);
+  for (int i = 0; i < d; i++) A[i + i * d] += 1.0;
+  if (!(st = bw__eigh(ws, d, A, d, w, Y, d)) && !(w[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  if (!st) {
+    bw__gemm('N', 'N', d, 1.0, g0->cov, g0->ld, A, d, 0.0, B, d); /* S0 (I + X) */
+    bw__gemm('N', 'N', d, 1.0, A, d, B, d, 0.0, Y, d);             /* (I + X) S0 (I + X) */
+    bw__symmetrize(d, Y, d);
+    if ((st = bw__check_finite(d * d, Y))) st = BW_ERR_OVERFLOW;
+  }
+  if (!st) {
+    for (int i = 0; i < d; i++) g1->mean[i] = g0->mean[i] + v[i];
+    bw__copy(d, Y, d, g1->cov, g1->ld);
+  }
+  bw_workspace_free(own);
+  return st;
+}
