@@ -1,0 +1,66 @@
+/* The explicit (forward Euler) step (MATH.md section 4): push rho = N(m, S) forward by
+ * x -> x - eta (A m - h) - eta M (x - m), M = P - tau S^-1:
+ *
+ *   m' = m - eta (A m - h),   S' = N S N,   N = I - eta M  (symmetric).
+ *
+ * S' is positive definite exactly when N is non-singular. Singularity is decided to working
+ * precision from the eigenvalues n of N: BW_ERR_LOST_SPD when
+ * min |n| <= 16 d eps max |n| (eigenvalues of a symmetric matrix are computed with an
+ * absolute error of a small multiple of eps ||N||, so a smaller |n| is indistinguishable
+ * from 0). When N is indefinite but non-singular the result is still the push-forward, a
+ * valid Gaussian, although the map is then no longer an optimal transport map.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <float.h>
+#include <string.h>
+#include "internal.h"
+
+bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
+                          const bw_gaussian *in, bw_gaussian *out) {
+  if (!pb || !out || !out->mean || !out->cov) return BW_ERR_NULL;
+  bw_status st = bw__check_gaussian(in);
+  if (st) return st;
+  const int d = bw_problem_dim(pb);
+  if (out->d < 1 || out->ld < out->d) return BW_ERR_DIM;
+  if (in->d != d || out->d != d) return BW_ERR_DIM_MISMATCH;
+  if (!(eta > 0.0) || !isfinite(eta)) return BW_ERR_BAD_ETA;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+
+  const double tau = bw_problem_tau(pb), *A = bw_problem_A(pb), *h = bw_problem_h(pb);
+  const double *P = bw_problem_P(pb);
+  double *U = ws->mat[0], *N = ws->mat[1], *T = ws->mat[2], *S = ws->mat[3], *V = ws->mat[4];
+  double *s = ws->vec[0], *f = ws->vec[1], *m = ws->vec[2];
+
+  /* N = I - eta (P - tau S^-1), S^-1 from S = U diag(s) U' (also checks S is SPD). */
+  if (!(st = bw__eigh(ws, d, in->cov, in->ld, s, U, d)) && !(s[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  if (!st) {
+    for (int i = 0; i < d; i++) f[i] = eta * tau / s[i];
+    bw__vdvt(d, U, d, f, N, d, T);
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i < d; i++) N[i + (size_t)j * d] += (i == j) - eta * P[i + (size_t)j * d];
+    bw__symmetrize(d, N, d);
+    if (bw__check_finite(d * d, N)) st = BW_ERR_OVERFLOW;
+  }
+  if (!st && !(st = bw__eigh(ws, d, N, d, f, V, d))) {
+    double nmax = fmax(fabs(f[0]), fabs(f[d - 1])), nmin = nmax;
+    for (int i = 0; i < d; i++) nmin = fmin(nmin, fabs(f[i]));
+    if (!(nmin > 16.0 * d * DBL_EPSILON * nmax)) st = BW_ERR_LOST_SPD;
+  }
+  if (!st) {
+    bw__gemm('N', 'N', d, 1.0, in->cov, in->ld, N, d, 0.0, T, d);
+    bw__gemm('N', 'N', d, 1.0, N, d, T, d, 0.0, S, d);
+    bw__symmetrize(d, S, d);
+    for (int i = 0; i < d; i++) {
+      double r = -h[i];
+      for (int j = 0; j < d; j++) r += A[i + (size_t)j * d] * in->mean[j];
+      m[i] = in->mean[i] - eta * r;
+    }
+    if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) st = BW_ERR_OVERFLOW;
+  }
+  if (!st) {
+    memcpy(out->mean, m, (size_t)d * sizeof(double));
+    bw__copy(d, S, d, out->cov, out->ld);
+  }
+  bw_workspace_free(own);
+  return st;
+}
