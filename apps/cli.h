@@ -39,12 +39,40 @@ bool cli_read_number(const char *path, json_t *obj, const char *key, double *out
 /* Read a Gaussian file {"mean": [...], "cov": [[...]]}. */
 bw_gaussian *cli_read_gaussian(const char *path, cli_err *e);
 
+/* A problem given as a file or a preset (--preset NAME [--dim d] [--seed s]). */
+typedef struct {
+  const char *path;   /* PROBLEM.json, or NULL */
+  const char *preset; /* preset name, or NULL */
+  long dim;           /* -1: the preset's default */
+  unsigned long long seed;
+  bool seed_given;
+} cli_problem_args;
+#define CLI_PROBLEM_ARGS_INIT {NULL, NULL, -1, 1, false}
+
+/* getopt_long codes and table entries of the problem options, shared by the commands. */
+enum { OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T, OPT_ETAS, OPT_OUT };
+#define CLI_PROBLEM_OPTIONS                                                                          \
+  {"preset", required_argument, NULL, OPT_PRESET}, {"dim", required_argument, NULL, OPT_DIM},         \
+      {"seed", required_argument, NULL, OPT_SEED}
+/* Handle OPT_PRESET/OPT_DIM/OPT_SEED; returns false with a message on a bad value. */
+bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err *e);
+/* The message for getopt's '?' or ':' (unknown option / missing value). */
+void cli_bad_option(const char *cmd, int code, char **argv);
+
+/* Read a problem file {"dim", "A", "h", "K" (default 0), "tau" (default 1), "mean", "cov"}. */
+bool cli_read_problem(const char *path, bw_problem **pb, bw_gaussian **g0, cli_err *e);
+/* Load the problem from a file or a preset. */
+bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e);
+
 /* Print a double with 17 significant digits (JSON-safe). */
 void cli_print_double(FILE *f, double x);
 void cli_print_vector(FILE *f, int n, const double *x);
 void cli_print_matrix(FILE *f, int d, const double *A, int lda); /* as a list of rows */
+/* "mean": [...], "cov": [[...]] (no braces). */
+void cli_print_gaussian_json(FILE *f, const bw_gaussian *g);
 
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);
+int cmd_evolve(int argc, char **argv);
 
 #endif

@@ -63,3 +63,12 @@ void cli_print_matrix(FILE *f, int d, const double *A, int lda) {
   }
   fputc(']', f);
 }
+
+void cli_bad_option(const char *cmd, int code, char **argv) {
+  extern int optind;
+  const char *opt = argv[optind - 1];
+  if (code == ':')
+    fprintf(stderr, "bwflow %s: option '%s' needs a value (see bwflow %s --help)\n", cmd, opt, cmd);
+  else
+    fprintf(stderr, "bwflow %s: unknown option '%s' (see bwflow %s --help)\n", cmd, opt, cmd);
+}

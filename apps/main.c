@@ -9,6 +9,7 @@ static const struct {
   const char *summary;
 } commands[] = {
     {"distance", cmd_distance, "W2 distance between two Gaussian files"},
+    {"evolve", cmd_evolve, "evolve a problem's Gaussian to time T (JKO, forward Euler, exact flow)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

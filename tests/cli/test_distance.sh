@@ -3,27 +3,7 @@
 # usage: test_distance.sh BWFLOW_EXECUTABLE
 set -u
 exe=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect_fail NAME EXPECTED_STDERR_SUBSTRING ARGS...: exit 2, one line on stderr naming it.
-expect_fail() {
-  name=$1 want=$2
-  shift 2
-  "$exe" "$@" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -ne 2 ]; then bad "$name: exit $rc, expected 2"; return; fi
-  if [ "$lines" -ne 1 ]; then bad "$name: $lines stderr lines, expected 1: $(cat "$tmp/err")"; return; fi
-  if ! grep -qF -- "$want" "$tmp/err"; then bad "$name: stderr lacks '$want': $(cat "$tmp/err")"; return; fi
-  if [ -s "$tmp/out" ]; then bad "$name: wrote to stdout"; return; fi
-  ok
-}
+. "$(dirname "$0")/lib.sh"
 
 printf '{"mean": [0, 0], "cov": [[2, 0.5], [0.5, 1]]}' >"$tmp/a.json"
 printf '{"mean": [1, 0], "cov": [[1, 0.2], [0.2, 3]]}' >"$tmp/b.json"
@@ -71,5 +51,4 @@ expect_fail one-file "expected two Gaussian files" distance "$tmp/a.json"
 expect_fail bad-option "unknown or incomplete option" distance --bogus "$tmp/a.json" "$tmp/b.json"
 expect_fail bad-command "unknown command" frobnicate
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -1,0 +1,104 @@
+/* bwflow command-line tool: problem files and presets. SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+bool cli_read_problem(const char *path, bw_problem **pb_out, bw_gaussian **g0_out, cli_err *e) {
+  static const char *const keys[] = {"dim", "A", "h", "K", "tau", "mean", "cov", NULL};
+  json_t *root = cli_load_json(path, e);
+  if (!root) return false;
+  double *h = NULL, *A = NULL, *K = NULL, *m = NULL, *S = NULL, tau = 1.0;
+  int d = 0;
+  bw_problem *pb = NULL;
+  bw_gaussian *g0 = NULL;
+  bool ok = cli_check_keys(path, root, keys, e);
+  if (ok) {
+    json_t *jd = json_object_get(root, "dim");
+    if (!jd) ok = cli_fail(e, "%s: missing field \"dim\"", path);
+    else if (!json_is_integer(jd) || json_integer_value(jd) < 1 || json_integer_value(jd) > 46340)
+      ok = cli_fail(e, "%s: \"dim\" must be an integer from 1 to 46340", path);
+    else d = (int)json_integer_value(jd);
+  }
+  ok = ok && cli_read_matrix(path, root, "A", d, true, &A, e);
+  ok = ok && cli_read_vector(path, root, "h", d, &h, NULL, e);
+  if (ok && json_object_get(root, "K")) ok = cli_read_matrix(path, root, "K", d, true, &K, e);
+  if (ok && json_object_get(root, "tau")) {
+    ok = cli_read_number(path, root, "tau", &tau, e);
+    if (ok && tau < 0) ok = cli_fail(e, "%s: \"tau\" is %.17g: it must be >= 0", path, tau);
+  }
+  ok = ok && cli_read_vector(path, root, "mean", d, &m, NULL, e);
+  ok = ok && cli_read_matrix(path, root, "cov", d, true, &S, e);
+  if (ok) {
+    pb = bw_problem_alloc(d);
+    g0 = bw_gaussian_alloc(d);
+    if (!pb || !g0) ok = cli_fail(e, "%s: out of memory for dimension %d", path, d);
+  }
+  if (ok) {
+    bw_status st = bw_problem_set(pb, A, d, h, K, d, tau);
+    if (st) ok = cli_fail(e, "%s: the energy (A, h, K, tau): %s", path, bw_strerror(st));
+  }
+  if (ok) {
+    bw_status st = bw_gaussian_set(g0, m, S, d, BW_SYM_RTOL, NULL);
+    if (st == BW_ERR_NOT_SPD) ok = cli_fail(e, "%s: \"cov\" is not positive definite", path);
+    else if (st) ok = cli_fail(e, "%s: \"cov\": %s", path, bw_strerror(st));
+  }
+  free(A), free(h), free(K), free(m), free(S);
+  json_decref(root);
+  if (!ok) {
+    bw_problem_free(pb);
+    bw_gaussian_free(g0);
+    return false;
+  }
+  *pb_out = pb;
+  *g0_out = g0;
+  return true;
+}
+
+bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e) {
+  if (a->preset && a->path)
+    return cli_fail(e, "give either PROBLEM.json or --preset, not both");
+  if (!a->preset && !a->path) return cli_fail(e, "missing PROBLEM.json (or --preset NAME)");
+  if (a->path) {
+    if (a->dim >= 0 || a->seed_given)
+      return cli_fail(e, "--dim and --seed go with --preset, not with a problem file");
+    return cli_read_problem(a->path, pb, g0, e);
+  }
+  bw_status st = bw_preset(a->preset, a->dim < 0 ? 0 : (int)a->dim, a->seed, pb, g0);
+  if (st == BW_ERR_BAD_ARG)
+    return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random)", a->preset);
+  if (st == BW_ERR_DIM || st == BW_ERR_DIM_MISMATCH)
+    return cli_fail(e, "--dim %ld does not suit preset '%s'", a->dim, a->preset);
+  if (st) return cli_fail(e, "--preset %s: %s", a->preset, bw_strerror(st));
+  return true;
+}
+
+void cli_print_gaussian_json(FILE *f, const bw_gaussian *g) {
+  fputs("\"mean\": ", f);
+  cli_print_vector(f, g->d, g->mean);
+  fputs(", \"cov\": ", f);
+  cli_print_matrix(f, g->d, g->cov, g->ld);
+}
+
+bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err *e) {
+  long v;
+  switch (code) {
+  case OPT_PRESET: a->preset = arg; return true;
+  case OPT_DIM:
+    if (!cli_parse_int("--dim", arg, 1, 46340, &v, e)) return false;
+    a->dim = v;
+    return true;
+  case OPT_SEED: {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long s = strtoull(arg, &end, 10);
+    if (end == arg || *end || errno == ERANGE || arg[0] == '-')
+      return cli_fail(e, "--seed: '%s' is not a non-negative integer", arg);
+    a->seed = s;
+    a->seed_given = true;
+    return true;
+  }
+  default: return cli_fail(e, "internal: unexpected option code %d", code);
+  }
+}
