@@ -38,6 +38,15 @@ bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, 
   const int one = 1;
   const double d1 = 1.0, d0 = 0.0;
 
+  /* The initial covariance must be positive definite (Cholesky of a scratch copy). */
+  int info = 0;
+  bw__copy(d, g0->cov, g0->ld, L, d);
+  dpotrf_("L", &d, L, &d, &info, 1);
+  if (info != 0) {
+    bw_workspace_free(own);
+    return BW_ERR_NOT_SPD;
+  }
+
   /* Mean, in the eigenbasis of A. */
   dgemv_("T", &d, &d, &d1, Q, &d, g0->mean, &one, &d0, y, &one, 1);
   dgemv_("T", &d, &d, &d1, Q, &d, h, &one, &d0, z, &one, 1);
@@ -59,8 +68,7 @@ bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, 
 
   if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) {
     st = BW_ERR_OVERFLOW;
-  } else { /* positive definite to working precision? (Cholesky of a scratch copy) */
-    int info = 0;
+  } else { /* positive definite to working precision? */
     bw__copy(d, S, d, L, d);
     dpotrf_("L", &d, L, &d, &info, 1);
     if (info != 0) st = BW_ERR_LOST_SPD;
