@@ -10,4 +10,5 @@
 #include "bwflow/geometry.h"
 #include "bwflow/problem.h"
 #include "bwflow/dynamics.h"
+#include "bwflow/jkoflow.h"
 #endif

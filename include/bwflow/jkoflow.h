@@ -1,0 +1,132 @@
+/* bwflow: JKO-Flow, the Wasserstein gradient flow of the modified energy
+ * J^eta = J - eta/4 |grad J|^2 (MATH.md section 5), integrated by SUNDIALS CVODE.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef BWFLOW_JKOFLOW_H
+#define BWFLOW_JKOFLOW_H
+#include "common.h"
+#include "gaussian.h"
+#include "problem.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Which flow to integrate. With e = eta (JKO), -eta (FORWARD) or 0 (PLAIN):
+ *   m' = -(I - e/2 A)(A m - h)
+ *   S' = 2 tau I - P S - S P + e/2 (P^2 S + S P^2) - e tau^2 S^-1
+ * BW_FLOW_JKO is the modified flow of the JKO scheme (gradient flow of J^eta),
+ * BW_FLOW_FORWARD that of the explicit (forward Euler) step (J^-eta), BW_FLOW_PLAIN the
+ * Wasserstein gradient flow of J itself (the closed form bw_wgf is the better tool for it;
+ * it is here as a check of the integrator). */
+typedef enum bw_flow_kind { BW_FLOW_JKO, BW_FLOW_FORWARD, BW_FLOW_PLAIN } bw_flow_kind;
+
+/** Linear solver of CVODE's Newton iterations. DENSE: analytic Jacobian and SUNDIALS' dense
+ * LU, O(d^6) per factorisation. KRYLOV: GMRES with an analytic Jacobian-vector product
+ * (O(d^3)) and a diagonal preconditioner exact for the linear part. AUTO picks DENSE when
+ * the state has at most BW_JKOFLOW_DENSE_MAX unknowns (d <= 7), KRYLOV above: measured on
+ * random problems (d = 2..40, to T = 2 at rtol 1e-10, also near a collapse) the two take the
+ * same steps, GMRES needs ~1.1 iterations per Newton iteration, and the dense LU dominates
+ * from d = 8 on (d = 8: 1.4x slower, d = 16: 6x, d = 28: 40x). */
+typedef enum bw_linsol { BW_LINSOL_AUTO, BW_LINSOL_DENSE, BW_LINSOL_KRYLOV } bw_linsol;
+
+/** Largest state size d + d(d+1)/2 for which BW_LINSOL_AUTO uses the dense solver. */
+#define BW_JKOFLOW_DENSE_MAX 35
+
+/** Integration options. */
+typedef struct bw_jkoflow_opts {
+  double rtol;     /**< relative tolerance, > 0 (default 1e-10) */
+  double atol;     /**< absolute tolerance on the entries of Q'm and R'SR, > 0 (default 1e-12;
+                        scale it with the problem when means or covariances are far from 1) */
+  bw_linsol linsol; /**< default BW_LINSOL_AUTO */
+  long max_steps;  /**< CVODE's maximum number of steps per output time, >= 1 (default 100000) */
+} bw_jkoflow_opts;
+
+/** Fill opts with the defaults above. */
+BW_API void bw_jkoflow_opts_default(bw_jkoflow_opts *opts);
+
+/** CVODE's counters for one solve (they restart at every bw_jkoflow_solve). */
+typedef struct bw_jkoflow_stats {
+  long steps;             /**< internal steps */
+  long rhs_evals;         /**< right-hand side evaluations */
+  long jac_evals;         /**< dense Jacobian evaluations (DENSE) or preconditioner setups
+                               that recomputed the Jacobian diagonal (KRYLOV) */
+  long lin_iters;         /**< GMRES iterations (KRYLOV; 0 for DENSE) */
+  long jtv_evals;         /**< Jacobian-vector products (KRYLOV) */
+  long prec_solves;       /**< preconditioner solves (KRYLOV) */
+  long err_test_fails;    /**< local error test failures */
+  long nonlin_conv_fails; /**< nonlinear (Newton) convergence failures */
+  long root_evals;        /**< collapse root-function evaluations (BW_FLOW_JKO with tau > 0) */
+} bw_jkoflow_stats;
+
+/** A JKO-Flow solver: created once for (problem, kind, eta, options), then solved many times
+ * from different initial Gaussians without reallocating (CVODE is re-initialised).
+ * The solver copies what it needs from the problem (which may be freed afterwards). It holds
+ * CVODE's memory and mutable scratch: one solver must not be used by two threads at once;
+ * give each thread its own solver. */
+typedef struct bw_jkoflow bw_jkoflow;
+
+/** Create a solver. BW_ERR_NULL when pb or jf is NULL; BW_ERR_BAD_ARG for an unknown kind or
+ * linsol, or invalid options (rtol, atol not positive finite, max_steps < 1);
+ * BW_ERR_BAD_ETA when kind is JKO or FORWARD and eta is not a positive finite number. For
+ * BW_FLOW_PLAIN eta must be finite and >= 0 and is ignored. opts NULL means defaults.
+ * BW_ERR_CVODE if CVODE cannot be set up. */
+BW_API bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
+                                   const bw_jkoflow_opts *opts, bw_jkoflow **jf);
+/** Free a solver (NULL is fine). */
+BW_API void bw_jkoflow_free(bw_jkoflow *jf);
+
+BW_API int bw_jkoflow_dim(const bw_jkoflow *jf);
+/** The linear solver in use (BW_LINSOL_DENSE or BW_LINSOL_KRYLOV, AUTO resolved). */
+BW_API bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf);
+
+/** Integrate from g0 at time 0 and write the solution at times[0..nt-1] to out[0..nt-1].
+ * nt >= 1; times finite, times[0] >= 0, non-decreasing (else BW_ERR_BAD_ARG). g0 is
+ * validated like every input Gaussian (finite, symmetric, positive definite); every out[k]
+ * must have the solver's dimension; out[k] may be g0 (all outputs are written at the end).
+ * A time 0 returns g0 (through the eigenbases and back: equal to rounding). The flow is
+ * autonomous: the solution at t depends on t only, not on the other requested times
+ * (beyond the integration error, which is controlled by rtol and atol). stats (may be
+ * NULL) receives CVODE's counters.
+ *
+ * Errors: BW_ERR_COLLAPSE when a variance collapses before times[nt-1], i.e. falls below
+ * theta (below) on the way to 0 (only BW_FLOW_JKO with tau > 0; see bw_jkoflow_collapse); BW_ERR_CVODE_* when CVODE fails (the message is
+ * in bw_jkoflow_cvode_message); BW_ERR_LOST_SPD / BW_ERR_OVERFLOW when an output would not
+ * be positive definite / finite (e.g. a non-convex energy diverging).
+ * On any error, out[] and stats are untouched (bw_jkoflow_last_stats still has the
+ * counters of the failed solve).
+ *
+ * Collapse detection: the smallest eigenvalue of S is tracked by CVODE's root finding
+ * against the threshold theta = min(1e-3 tau eta, lambda_min(S0)/2). Below theta the
+ * variance is doomed (it is far below the unstable equilibrium ~ tau eta/2) and the
+ * remaining time to 0 is the integral of lambda d lambda / (eta tau^2 - 2 tau lambda
+ * + 2 c lambda^2), c = v'(P - eta/2 P^2)v for the eigenvector v (exact when v is fixed,
+ * as when S commutes with P); the reported collapse time is the root time plus it. The
+ * collapsing branch is unstable, so errors grow along it: the collapse time's relative
+ * error is a few hundred times rtol (measured ~1e-7 at the defaults, ~1e-9 at rtol 1e-12). */
+BW_API bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt,
+                                  const double *times, bw_gaussian *const *out,
+                                  bw_jkoflow_stats *stats);
+
+/** The flow's time derivative at g: dm = m' (d entries) and dS = S' (d x d, leading dimension
+ * ldds), from the same right-hand side the solver integrates. BW_ERR_NOT_SPD when g's
+ * covariance is not positive definite. Uses the solver's scratch (not thread-safe either). */
+BW_API bw_status bw_jkoflow_rhs(bw_jkoflow *jf, const bw_gaussian *g, double *dm, double *dS,
+                                int ldds);
+
+/** After a solve that returned BW_ERR_COLLAPSE: the collapse time and the unit eigenvector
+ * of the collapsing variance (d entries, sign normalised so that its largest-magnitude
+ * entry is positive; direction may be NULL). BW_ERR_NULL when jf or t is NULL,
+ * BW_ERR_BAD_ARG when the last solve did not collapse (outputs untouched). */
+BW_API bw_status bw_jkoflow_collapse(const bw_jkoflow *jf, double *t, double *direction);
+
+/** The counters of the last solve, also when it failed (zeros before the first solve). */
+BW_API void bw_jkoflow_last_stats(const bw_jkoflow *jf, bw_jkoflow_stats *stats);
+
+/** After a solve that returned BW_ERR_CVODE*: CVODE's return flag name and message, e.g.
+ * "CV_TOO_MUCH_WORK: At t = ..., mxstep steps taken before reaching tout." ("" otherwise).
+ * The string belongs to the solver and lives until the next solve or free. */
+BW_API const char *bw_jkoflow_cvode_message(const bw_jkoflow *jf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,653 @@
+/* JKO-Flow: the Wasserstein gradient flow of J^e = J - e/4 |grad J|^2 on Gaussians
+ * (MATH.md section 5), integrated by CVODE (BDF, Newton).
+ *
+ * With e = eta (JKO), -eta (forward Euler) or 0 (plain WGF):
+ *   m' = -(I - e/2 A)(A m - h),
+ *   S' = 2 tau I - P S - S P + e/2 (P^2 S + S P^2) - e tau^2 S^-1.
+ *
+ * State (n = d + d(d+1)/2 unknowns, no redundancy). With A = Q diag(a) Q' and
+ * P = R diag(p) R':
+ *   u = Q'm (d entries):        u_k' = -(1 - e a_k/2)(a_k u_k - c_k),  c = Q'h;
+ *   X = R'SR (upper triangle, column by column, X_ij at d + j(j+1)/2 + i for i <= j):
+ *                               X_ij' = 2 tau delta_ij - g_ij X_ij - e tau^2 (X^-1)_ij,
+ *                               g_ij = p_i + p_j - e/2 (p_i^2 + p_j^2).
+ * (R'(P^2 S + S P^2)R = diag(p^2) X + X diag(p^2).) So f(y) = L y + b - e tau^2 pack(X^-1)
+ * with L diagonal: the mean is exactly linear and decoupled, and the only coupling is the
+ * inverse, whose derivative in the direction E is -X^-1 E X^-1:
+ *   Jacobian:  J = L + e tau^2 D,  D[(ij),(kl)] = W_ik W_lj + W_il W_kj  (k < l),
+ *                                               W_ik W_kj              (k = l),  W = X^-1;
+ *   J v     = L v + e tau^2 pack(W V W)  (V the symmetric matrix of v), O(d^3).
+ * Dense path: that Jacobian (O(n^2) entries) and SUNDIALS' dense LU. Krylov path: GMRES with
+ * the analytic J v and the preconditioner diag(J)^-1 scaled for Newton, i.e. z = r / (1 -
+ * gamma diag(J)), diag(J) = L + e tau^2 (W_ii^2, or W_ii W_jj + W_ij^2 off the diagonal): exact
+ * for the linear part (the whole mean block, and everything when e tau = 0).
+ *
+ * Positive definiteness: every function that needs X^-1 takes a Cholesky factorisation
+ * first and returns 1 (CVODE: recoverable failure, the step shrinks) when X is not PD.
+ * Collapse (e > 0, tau > 0): CVODE root finding on lambda_min(X) - theta (decreasing
+ * crossings only), then the remaining time to 0 by quadrature of the frozen scalar law, see
+ * the header and collapse_time below.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cvode/cvode.h>
+#include <cvode/cvode_ls.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include "internal.h"
+#include "lapack.h"
+
+/* Not in lapack.h (only this file uses it). */
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
+
+#define GMRES_MAXL 20
+
+struct bw_jkoflow {
+  int d, n;                /* dimension, state size d + d(d+1)/2 */
+  bw_flow_kind kind;
+  double eta, e, tau;      /* e = signed eta of the flow */
+  double etau2;            /* e tau^2 */
+  bool need_inv;           /* e tau != 0: the RHS uses X^-1 */
+  bool roots;              /* e > 0 and tau > 0: collapse is possible */
+  bw_jkoflow_opts opts;
+  bw_linsol linsol;        /* resolved */
+
+  double *a, *Q, *p, *R;   /* copies of the problem's eigendecompositions */
+  double *lin, *b;         /* n: f(y) = lin .* y + b - e tau^2 pack(X^-1) */
+  double *jdiag;           /* n: Jacobian diagonal for the preconditioner */
+  double *X, *W, *Wjt, *T; /* d x d scratch; Wjt is X^-1 at the J v point */
+  bw_workspace *ws;        /* eigensolver scratch (root function, collapse, checks) */
+  double *traj;            /* nt * n states of the current solve */
+  size_t traj_cap;
+
+  SUNContext ctx;
+  void *cv;
+  N_Vector y;
+  SUNMatrix J;
+  SUNLinearSolver LS;
+
+  double theta;            /* root threshold of the current solve */
+  long njac_krylov;        /* Jacobian-diagonal evaluations (Krylov) */
+
+  bw_jkoflow_stats last;
+  bool collapsed;
+  double t_collapse;
+  double *dir;             /* d */
+  char errmsg[400];        /* last message of CVODE's error handler */
+  char msg[512];           /* what bw_jkoflow_cvode_message returns */
+};
+
+static inline size_t pidx(int i, int j) { return (size_t)j * (j + 1) / 2 + i; } /* i <= j */
+
+/* M = the symmetric matrix of the packed triangle xs (both triangles written). */
+static void unpack(int d, const double *xs, double *M) {
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++) M[i + (size_t)j * d] = M[j + (size_t)i * d] = xs[pidx(i, j)];
+}
+
+/* W = X^-1 for the packed xs; 1 if X is not positive definite (or not finite). */
+static int inverse(const bw_jkoflow *jf, const double *xs, double *W) {
+  const int d = jf->d;
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++) {
+      double v = xs[pidx(i, j)];
+      if (!isfinite(v)) return 1;
+      W[i + (size_t)j * d] = v;
+    }
+  int info = 0;
+  dpotrf_("U", &d, W, &d, &info, 1);
+  if (info != 0) return 1;
+  dpotri_("U", &d, W, &d, &info, 1);
+  if (info != 0) return 1;
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < j; i++) W[j + (size_t)i * d] = W[i + (size_t)j * d];
+  for (size_t k = 0; k < (size_t)d * d; k++)
+    if (!isfinite(W[k])) return 1;
+  return 0;
+}
+
+/* ---- CVODE callbacks ---- */
+
+/* f = f(y); 1 when X is not positive definite. */
+static int rhs_raw(bw_jkoflow *jf, const double *y, double *f) {
+  const int d = jf->d;
+  if (jf->need_inv) {
+    int r = inverse(jf, y + d, jf->W);
+    if (r) return r;
+  }
+  for (int k = 0; k < jf->n; k++) f[k] = jf->lin[k] * y[k] + jf->b[k];
+  if (jf->need_inv) {
+    double *fs = f + d;
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i <= j; i++) fs[pidx(i, j)] -= jf->etau2 * jf->W[i + (size_t)j * d];
+  }
+  return 0;
+}
+
+static int rhs(sunrealtype t, N_Vector yv, N_Vector fv, void *ud) {
+  (void)t;
+  return rhs_raw(ud, N_VGetArrayPointer(yv), N_VGetArrayPointer(fv));
+}
+
+static int jac_dense(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix Jm, void *ud,
+                     N_Vector t1, N_Vector t2, N_Vector t3) {
+  (void)t, (void)fy, (void)t1, (void)t2, (void)t3;
+  bw_jkoflow *jf = ud;
+  const double *y = N_VGetArrayPointer(yv);
+  const int d = jf->d, n = jf->n;
+  const double *W = jf->W;
+  if (jf->need_inv) {
+    int r = inverse(jf, y + d, jf->W);
+    if (r) return r;
+  }
+  SUNMatZero(Jm);
+  for (int k = 0; k < n; k++) SUNDenseMatrix_Column(Jm, k)[k] = jf->lin[k];
+  if (!jf->need_inv) return 0;
+  const double c = jf->etau2;
+  for (int l = 0; l < d; l++)
+    for (int k = 0; k <= l; k++) {
+      double *col = SUNDenseMatrix_Column(Jm, (sunindextype)(d + pidx(k, l))) + d;
+      const double *wk = W + (size_t)k * d, *wl = W + (size_t)l * d; /* columns k, l of W */
+      for (int j = 0; j < d; j++)
+        for (int i = 0; i <= j; i++) {
+          double v = (k == l) ? wk[i] * wk[j] : wk[i] * wl[j] + wl[i] * wk[j];
+          col[pidx(i, j)] += c * v;
+        }
+    }
+  return 0;
+}
+
+static int jtsetup(sunrealtype t, N_Vector yv, N_Vector fy, void *ud) {
+  (void)t, (void)fy;
+  bw_jkoflow *jf = ud;
+  if (!jf->need_inv) return 0;
+  return inverse(jf, N_VGetArrayPointer(yv) + jf->d, jf->Wjt);
+}
+
+static int jtimes(N_Vector vv, N_Vector Jvv, sunrealtype t, N_Vector yv, N_Vector fy, void *ud,
+                  N_Vector tmp) {
+  (void)t, (void)yv, (void)fy, (void)tmp;
+  bw_jkoflow *jf = ud;
+  const double *v = N_VGetArrayPointer(vv);
+  double *Jv = N_VGetArrayPointer(Jvv);
+  const int d = jf->d;
+  for (int k = 0; k < jf->n; k++) Jv[k] = jf->lin[k] * v[k];
+  if (!jf->need_inv) return 0;
+  /* pack(W V W): T = V W, X = W T. */
+  unpack(d, v + d, jf->X);
+  bw__gemm('N', 'N', d, 1.0, jf->X, d, jf->Wjt, d, 0.0, jf->T, d);
+  bw__gemm('N', 'N', d, 1.0, jf->Wjt, d, jf->T, d, 0.0, jf->X, d);
+  double *js = Jv + d;
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++)
+      js[pidx(i, j)] += jf->etau2 * 0.5 * (jf->X[i + (size_t)j * d] + jf->X[j + (size_t)i * d]);
+  return 0;
+}
+
+static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
+                  sunbooleantype *jcur, sunrealtype gamma, void *ud) {
+  (void)t, (void)fy, (void)gamma;
+  bw_jkoflow *jf = ud;
+  if (jok) {
+    *jcur = SUNFALSE;
+    return 0;
+  }
+  const int d = jf->d;
+  memcpy(jf->jdiag, jf->lin, (size_t)jf->n * sizeof(double));
+  if (jf->need_inv) {
+    int r = inverse(jf, N_VGetArrayPointer(yv) + d, jf->W);
+    if (r) return r;
+    const double *W = jf->W;
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i <= j; i++) {
+        double wii = W[i + (size_t)i * d], wjj = W[j + (size_t)j * d], wij = W[i + (size_t)j * d];
+        jf->jdiag[d + pidx(i, j)] += jf->etau2 * (i == j ? wii * wii : wii * wjj + wij * wij);
+      }
+  }
+  jf->njac_krylov++;
+  *jcur = SUNTRUE;
+  return 0;
+}
+
+static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector rv, N_Vector zv,
+                  sunrealtype gamma, sunrealtype delta, int lr, void *ud) {
+  (void)t, (void)yv, (void)fy, (void)delta, (void)lr;
+  bw_jkoflow *jf = ud;
+  const double *r = N_VGetArrayPointer(rv);
+  double *z = N_VGetArrayPointer(zv);
+  for (int k = 0; k < jf->n; k++) {
+    double den = 1.0 - gamma * jf->jdiag[k];
+    if (!(fabs(den) > 1e-8)) den = 1.0; /* (near-)singular diagonal entry: leave it alone */
+    z[k] = r[k] / den;
+  }
+  return 0;
+}
+
+/* lambda_min(X) - theta. The eigensolver does not need X to be PD. */
+static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
+  (void)t;
+  bw_jkoflow *jf = ud;
+  const int d = jf->d;
+  const double *xs = N_VGetArrayPointer(yv) + d;
+  for (size_t k = 0; k < pidx(0, d); k++)
+    if (!isfinite(xs[k])) return -1;
+  unpack(d, xs, jf->X);
+  double *w = jf->ws->vec[0];
+  if (bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d)) return -1;
+  g[0] = w[0] - jf->theta;
+  return 0;
+}
+
+static void errhandler(int code, const char *module, const char *function, char *msg, void *ud) {
+  bw_jkoflow *jf = ud;
+  if (code == CV_WARNING) return;
+  snprintf(jf->errmsg, sizeof jf->errmsg, "%s (%s, %s)", msg ? msg : "",
+           module ? module : "", function ? function : "");
+}
+
+/* ---- creation ---- */
+
+void bw_jkoflow_opts_default(bw_jkoflow_opts *opts) {
+  if (!opts) return;
+  opts->rtol = 1e-10;
+  opts->atol = 1e-12;
+  opts->linsol = BW_LINSOL_AUTO;
+  opts->max_steps = 100000;
+}
+
+void bw_jkoflow_free(bw_jkoflow *jf) {
+  if (!jf) return;
+  if (jf->cv) CVodeFree(&jf->cv);
+  if (jf->LS) SUNLinSolFree(jf->LS);
+  if (jf->J) SUNMatDestroy(jf->J);
+  if (jf->y) N_VDestroy(jf->y);
+  if (jf->ctx) SUNContext_Free(&jf->ctx);
+  bw_workspace_free(jf->ws);
+  free(jf->traj);
+  free(jf->a); /* one block holds every array */
+  free(jf);
+}
+
+/* CVODE objects and settings. */
+static bw_status setup_cvode(bw_jkoflow *jf) {
+  if (SUNContext_Create(NULL, &jf->ctx)) return BW_ERR_CVODE;
+  if (!(jf->y = N_VNew_Serial(jf->n, jf->ctx))) return BW_ERR_NOMEM;
+  N_VConst(0.0, jf->y);
+  for (int i = 0; i < jf->d; i++) N_VGetArrayPointer(jf->y)[jf->d + pidx(i, i)] = 1.0;
+  if (!(jf->cv = CVodeCreate(CV_BDF, jf->ctx))) return BW_ERR_NOMEM;
+  int f = CVodeSetErrHandlerFn(jf->cv, errhandler, jf);
+  if (!f) f = CVodeInit(jf->cv, rhs, 0.0, jf->y);
+  if (!f) f = CVodeSetUserData(jf->cv, jf);
+  if (!f) f = CVodeSStolerances(jf->cv, jf->opts.rtol, jf->opts.atol);
+  if (!f) f = CVodeSetMaxNumSteps(jf->cv, jf->opts.max_steps);
+  if (f) return BW_ERR_CVODE;
+  if (jf->linsol == BW_LINSOL_DENSE) {
+    if (!(jf->J = SUNDenseMatrix(jf->n, jf->n, jf->ctx))) return BW_ERR_NOMEM;
+    if (!(jf->LS = SUNLinSol_Dense(jf->y, jf->J, jf->ctx))) return BW_ERR_NOMEM;
+    f = CVodeSetLinearSolver(jf->cv, jf->LS, jf->J);
+    if (!f) f = CVodeSetJacFn(jf->cv, jac_dense);
+  } else {
+    if (!(jf->LS = SUNLinSol_SPGMR(jf->y, SUN_PREC_LEFT, GMRES_MAXL, jf->ctx))) return BW_ERR_NOMEM;
+    f = CVodeSetLinearSolver(jf->cv, jf->LS, NULL);
+    if (!f) f = CVodeSetJacTimes(jf->cv, jtsetup, jtimes);
+    if (!f) f = CVodeSetPreconditioner(jf->cv, psetup, psolve);
+  }
+  if (!f && jf->roots) {
+    int dir = -1; /* lambda_min decreasing through theta */
+    f = CVodeRootInit(jf->cv, 1, rootfn);
+    if (!f) f = CVodeSetRootDirection(jf->cv, &dir);
+    if (!f) f = CVodeSetNoInactiveRootWarn(jf->cv);
+  }
+  return f ? BW_ERR_CVODE : BW_OK;
+}
+
+bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
+                            const bw_jkoflow_opts *opts, bw_jkoflow **out) {
+  if (!pb || !out) return BW_ERR_NULL;
+  bw_jkoflow_opts o;
+  if (opts) o = *opts;
+  else bw_jkoflow_opts_default(&o);
+  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN) return BW_ERR_BAD_ARG;
+  if (o.linsol != BW_LINSOL_AUTO && o.linsol != BW_LINSOL_DENSE && o.linsol != BW_LINSOL_KRYLOV)
+    return BW_ERR_BAD_ARG;
+  if (!(o.rtol > 0.0) || !isfinite(o.rtol) || !(o.atol > 0.0) || !isfinite(o.atol) || o.max_steps < 1)
+    return BW_ERR_BAD_ARG;
+  if (kind == BW_FLOW_PLAIN) {
+    if (!(eta >= 0.0) || !isfinite(eta)) return BW_ERR_BAD_ETA;
+  } else if (!(eta > 0.0) || !isfinite(eta)) {
+    return BW_ERR_BAD_ETA;
+  }
+  const int d = bw_problem_dim(pb);
+  if (d < 1) return BW_ERR_DIM;
+  const size_t ns = pidx(0, d), n = (size_t)d + ns, dd = (size_t)d * d;
+  if (n > (size_t)1 << 30) return BW_ERR_DIM;
+
+  bw_jkoflow *jf = calloc(1, sizeof *jf);
+  if (!jf) return BW_ERR_NOMEM;
+  jf->d = d;
+  jf->n = (int)n;
+  jf->kind = kind;
+  jf->eta = kind == BW_FLOW_PLAIN ? 0.0 : eta;
+  jf->e = kind == BW_FLOW_JKO ? eta : kind == BW_FLOW_FORWARD ? -eta : 0.0;
+  jf->tau = bw_problem_tau(pb);
+  jf->etau2 = jf->e * jf->tau * jf->tau;
+  jf->need_inv = jf->e != 0.0 && jf->tau > 0.0;
+  jf->roots = jf->e > 0.0 && jf->tau > 0.0;
+  jf->opts = o;
+  jf->linsol = o.linsol != BW_LINSOL_AUTO ? o.linsol
+               : n <= BW_JKOFLOW_DENSE_MAX ? BW_LINSOL_DENSE : BW_LINSOL_KRYLOV;
+
+  double *blk = malloc((4 * dd + 2 * (size_t)d + 3 * n + 4 * dd + (size_t)d) * sizeof(double));
+  jf->ws = bw_workspace_alloc(d);
+  if (!blk || !jf->ws) {
+    free(blk);
+    bw_jkoflow_free(jf);
+    return BW_ERR_NOMEM;
+  }
+  jf->a = blk;
+  jf->p = jf->a + d;
+  jf->Q = jf->p + d;
+  jf->R = jf->Q + dd;
+  jf->lin = jf->R + dd;
+  jf->b = jf->lin + n;
+  jf->jdiag = jf->b + n;
+  jf->X = jf->jdiag + n;
+  jf->W = jf->X + dd;
+  jf->Wjt = jf->W + dd;
+  jf->T = jf->Wjt + dd;
+  jf->dir = jf->T + dd;
+  memcpy(jf->a, bw_problem_A_eigvals(pb), (size_t)d * sizeof(double));
+  memcpy(jf->p, bw_problem_P_eigvals(pb), (size_t)d * sizeof(double));
+  memcpy(jf->Q, bw_problem_A_eigvecs(pb), dd * sizeof(double));
+  memcpy(jf->R, bw_problem_P_eigvecs(pb), dd * sizeof(double));
+
+  /* The affine part f = lin .* y + b. */
+  const double e = jf->e, *h = bw_problem_h(pb);
+  for (int k = 0; k < d; k++) {
+    const double *q = jf->Q + (size_t)k * d;
+    double c = 0.0;
+    for (int i = 0; i < d; i++) c += q[i] * h[i];
+    double s = 1.0 - 0.5 * e * jf->a[k];
+    jf->lin[k] = -s * jf->a[k];
+    jf->b[k] = s * c;
+  }
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++) {
+      double pi = jf->p[i], pj = jf->p[j];
+      size_t k = d + pidx(i, j);
+      jf->lin[k] = -(pi + pj) + 0.5 * e * (pi * pi + pj * pj);
+      jf->b[k] = i == j ? 2.0 * jf->tau : 0.0;
+    }
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(jf->lin[k]) || !isfinite(jf->b[k])) {
+      bw_jkoflow_free(jf);
+      return BW_ERR_OVERFLOW;
+    }
+
+  bw_status st = setup_cvode(jf);
+  if (st) {
+    bw_jkoflow_free(jf);
+    return st;
+  }
+  *out = jf;
+  return BW_OK;
+}
+
+int bw_jkoflow_dim(const bw_jkoflow *jf) { return jf ? jf->d : 0; }
+bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf) { return jf ? jf->linsol : BW_LINSOL_AUTO; }
+
+/* ---- state <-> Gaussian ---- */
+
+/* y = (Q'm, pack(R'SR)); returns BW_ERR_NOT_SPD if S is not positive definite. */
+static bw_status to_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) {
+  const int d = jf->d;
+  for (int k = 0; k < d; k++) {
+    const double *q = jf->Q + (size_t)k * d;
+    double c = 0.0;
+    for (int i = 0; i < d; i++) c += q[i] * g->mean[i];
+    y[k] = c;
+  }
+  bw__gemm('N', 'N', d, 1.0, g->cov, g->ld, jf->R, d, 0.0, jf->T, d);
+  bw__gemm('T', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, jf->X, d);
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++)
+      y[d + pidx(i, j)] = 0.5 * (jf->X[i + (size_t)j * d] + jf->X[j + (size_t)i * d]);
+  if (bw__check_finite(jf->n, y)) return BW_ERR_OVERFLOW;
+  return inverse(jf, y + d, jf->W) ? BW_ERR_NOT_SPD : BW_OK;
+}
+
+/* out = (Q u, R X R'). */
+static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g) {
+  const int d = jf->d;
+  for (int i = 0; i < d; i++) {
+    double c = 0.0;
+    for (int k = 0; k < d; k++) c += jf->Q[i + (size_t)k * d] * y[k];
+    g->mean[i] = c;
+  }
+  unpack(d, y + d, jf->X);
+  bw__gemm('N', 'T', d, 1.0, jf->X, d, jf->R, d, 0.0, jf->T, d);
+  bw__gemm('N', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, g->cov, g->ld);
+  bw__symmetrize(d, g->cov, g->ld);
+}
+
+/* ---- solve ---- */
+
+static bw_status map_flag(int flag) {
+  switch (flag) {
+  case CV_TOO_MUCH_WORK: return BW_ERR_CVODE_TOO_MUCH_WORK;
+  case CV_TOO_MUCH_ACC: return BW_ERR_CVODE_TOO_MUCH_ACC;
+  case CV_ERR_FAILURE: return BW_ERR_CVODE_ERR_FAILURE;
+  case CV_CONV_FAILURE: return BW_ERR_CVODE_CONV_FAILURE;
+  default: return BW_ERR_CVODE;
+  }
+}
+
+static void record_failure(bw_jkoflow *jf, int flag) {
+  char *name = CVodeGetReturnFlagName(flag);
+  snprintf(jf->msg, sizeof jf->msg, "%s: %s", name ? name : "CV_UNKNOWN", jf->errmsg);
+  free(name);
+}
+
+static void read_stats(bw_jkoflow *jf, bw_jkoflow_stats *s) {
+  long v = 0;
+  memset(s, 0, sizeof *s);
+  void *cv = jf->cv;
+  if (!CVodeGetNumSteps(cv, &v)) s->steps = v;
+  if (!CVodeGetNumRhsEvals(cv, &v)) s->rhs_evals = v;
+  if (!CVodeGetNumLinRhsEvals(cv, &v)) s->rhs_evals += v; /* 0: analytic J and J v */
+  if (jf->linsol == BW_LINSOL_DENSE) {
+    if (!CVodeGetNumJacEvals(cv, &v)) s->jac_evals = v;
+  } else {
+    s->jac_evals = jf->njac_krylov;
+    if (!CVodeGetNumLinIters(cv, &v)) s->lin_iters = v;
+    if (!CVodeGetNumJtimesEvals(cv, &v)) s->jtv_evals = v;
+    if (!CVodeGetNumPrecSolves(cv, &v)) s->prec_solves = v;
+  }
+  if (!CVodeGetNumErrTestFails(cv, &v)) s->err_test_fails = v;
+  if (!CVodeGetNumNonlinSolvConvFails(cv, &v)) s->nonlin_conv_fails = v;
+  if (jf->roots && !CVodeGetNumGEvals(cv, &v)) s->root_evals = v;
+}
+
+/* Collapse at the root state y (time tr): eigenvector v of lambda_min, direction R v, and
+ * the remaining time to lambda = 0 under lambda' = 2 tau - 2 c lambda - e tau^2 / lambda,
+ * c = v'(diag(p) - e/2 diag(p)^2)v (the exact law of a simple eigenvalue with v frozen):
+ *   dt = lambda d lambda / q(lambda),  q = e tau^2 - 2 tau lambda + 2 c lambda^2 > 0 on [0, lr],
+ * an analytic integrand on [0, lr] (the roots of q are the equilibria, far above lr):
+ * 8-point Gauss-Legendre is exact to rounding. */
+static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y) {
+  static const double gx[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                               0.9602898564975363};
+  static const double gw[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                               0.1012285362903763};
+  const int d = jf->d;
+  double *V = jf->ws->mat[0], *w = jf->ws->vec[0];
+  unpack(d, y + d, jf->X);
+  bw_status st = bw__eigh(jf->ws, d, jf->X, d, w, V, d);
+  if (st) return st;
+  double lr = fmax(w[0], 0.0), c = 0.0;
+  for (int i = 0; i < d; i++) {
+    double vi = V[i], pi = jf->p[i];
+    c += vi * vi * (pi - 0.5 * jf->e * pi * pi);
+  }
+  double rem = 0.0;
+  for (int k = 0; k < 8; k++) {
+    double x = 0.5 * lr * (1.0 + (k < 4 ? -gx[k] : gx[k - 4]));
+    double q = jf->etau2 - 2.0 * jf->tau * x + 2.0 * c * x * x;
+    if (!(q > 0.0)) { /* not the collapsing regime after all: report the root time */
+      rem = 0.0;
+      break;
+    }
+    rem += 0.5 * lr * gw[k % 4] * x / q;
+  }
+  /* direction = R v, sign: largest-magnitude entry positive */
+  double big = 0.0;
+  for (int i = 0; i < d; i++) {
+    double acc = 0.0;
+    for (int k = 0; k < d; k++) acc += jf->R[i + (size_t)k * d] * V[k];
+    jf->dir[i] = acc;
+    if (fabs(acc) > fabs(big)) big = acc;
+  }
+  if (big < 0.0)
+    for (int i = 0; i < d; i++) jf->dir[i] = -jf->dir[i];
+  jf->t_collapse = tr + rem;
+  jf->collapsed = true;
+  return BW_OK;
+}
+
+static bw_status check_solve_args(const bw_jkoflow *jf, const bw_gaussian *g0, int nt,
+                                  const double *times, bw_gaussian *const *out) {
+  if (!jf || !g0 || !times || !out) return BW_ERR_NULL;
+  bw_status st = bw__check_gaussian(g0);
+  if (st) return st;
+  if (g0->d != jf->d) return BW_ERR_DIM_MISMATCH;
+  if (nt < 1) return BW_ERR_BAD_ARG;
+  for (int k = 0; k < nt; k++) {
+    const bw_gaussian *g = out[k];
+    if (!g || !g->mean || !g->cov) return BW_ERR_NULL;
+    if (g->d < 1 || g->ld < g->d) return BW_ERR_DIM;
+    if (g->d != jf->d) return BW_ERR_DIM_MISMATCH;
+    if (!isfinite(times[k]) || !(times[k] >= (k ? times[k - 1] : 0.0))) return BW_ERR_BAD_ARG;
+  }
+  return BW_OK;
+}
+
+bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt, const double *times,
+                           bw_gaussian *const *out, bw_jkoflow_stats *stats) {
+  bw_status st = check_solve_args(jf, g0, nt, times, out);
+  if (st) return st;
+  const int d = jf->d;
+  const size_t n = (size_t)jf->n;
+  if ((size_t)nt > ((size_t)-1 / sizeof(double)) / (n + 1)) return BW_ERR_NOMEM;
+  if ((size_t)nt * n > jf->traj_cap) {
+    double *t = realloc(jf->traj, (size_t)nt * n * sizeof(double));
+    if (!t) return BW_ERR_NOMEM;
+    jf->traj = t;
+    jf->traj_cap = (size_t)nt * n;
+  }
+  memset(&jf->last, 0, sizeof jf->last);
+  jf->collapsed = false;
+  jf->msg[0] = jf->errmsg[0] = '\0';
+  jf->njac_krylov = 0;
+
+  double *y = N_VGetArrayPointer(jf->y);
+  if ((st = to_state(jf, g0, y))) return st;
+  if (jf->roots) {
+    unpack(d, y + d, jf->X);
+    double *w = jf->ws->vec[0];
+    if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
+    jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+  }
+  int flag = CVodeReInit(jf->cv, 0.0, jf->y);
+  if (!flag && times[nt - 1] > 0.0) flag = CVodeSetStopTime(jf->cv, times[nt - 1]);
+  if (flag) {
+    record_failure(jf, flag);
+    return BW_ERR_CVODE;
+  }
+
+  double tcur = 0.0;
+  const double *prev = y;
+  for (int k = 0; k < nt && !st; k++) {
+    double *dst = jf->traj + (size_t)k * n;
+    if (times[k] == tcur) { /* t = 0, or a repeated time */
+      memcpy(dst, prev, n * sizeof(double));
+      prev = dst;
+      continue;
+    }
+    sunrealtype tret = tcur;
+    flag = CVode(jf->cv, times[k], jf->y, &tret, CV_NORMAL);
+    if (flag == CV_ROOT_RETURN) {
+      st = collapse_info(jf, tret, y);
+      if (!st) st = BW_ERR_COLLAPSE;
+    } else if (flag < 0) {
+      record_failure(jf, flag);
+      st = map_flag(flag);
+    } else {
+      memcpy(dst, y, n * sizeof(double));
+      prev = dst;
+      tcur = times[k];
+    }
+  }
+  read_stats(jf, &jf->last);
+  if (st) return st;
+
+  /* Check every output before writing any. */
+  for (int k = 0; k < nt; k++) {
+    const double *yk = jf->traj + (size_t)k * n;
+    if (bw__check_finite(jf->n, yk)) return BW_ERR_OVERFLOW;
+    if (inverse(jf, yk + d, jf->W)) return BW_ERR_LOST_SPD;
+  }
+  for (int k = 0; k < nt; k++) from_state(jf, jf->traj + (size_t)k * n, out[k]);
+  if (stats) *stats = jf->last;
+  return BW_OK;
+}
+
+bw_status bw_jkoflow_rhs(bw_jkoflow *jf, const bw_gaussian *g, double *dm, double *dS, int ldds) {
+  if (!jf || !g || !dm || !dS) return BW_ERR_NULL;
+  bw_status st = bw__check_gaussian(g);
+  if (st) return st;
+  if (g->d != jf->d) return BW_ERR_DIM_MISMATCH;
+  const int d = jf->d;
+  if (ldds < d) return BW_ERR_DIM;
+  /* Scratch: the trajectory buffer is free between solves; make room for 2 states. */
+  const size_t n = (size_t)jf->n;
+  if (2 * n > jf->traj_cap) {
+    double *t = realloc(jf->traj, 2 * n * sizeof(double));
+    if (!t) return BW_ERR_NOMEM;
+    jf->traj = t;
+    jf->traj_cap = 2 * n;
+  }
+  double *y = jf->traj, *f = jf->traj + n;
+  if ((st = to_state(jf, g, y))) return st;
+  if (rhs_raw(jf, y, f)) return BW_ERR_NOT_SPD;
+  if (bw__check_finite(jf->n, f)) return BW_ERR_OVERFLOW;
+  /* dm = Q du, dS = R dX R' (written after all checks). */
+  bw_gaussian gd = {d, dm, dS, ldds};
+  from_state(jf, f, &gd);
+  return BW_OK;
+}
+
+bw_status bw_jkoflow_collapse(const bw_jkoflow *jf, double *t, double *direction) {
+  if (!jf || !t) return BW_ERR_NULL;
+  if (!jf->collapsed) return BW_ERR_BAD_ARG;
+  *t = jf->t_collapse;
+  if (direction) memcpy(direction, jf->dir, (size_t)jf->d * sizeof(double));
+  return BW_OK;
+}
+
+void bw_jkoflow_last_stats(const bw_jkoflow *jf, bw_jkoflow_stats *stats) {
+  if (!stats) return;
+  if (!jf) {
+    memset(stats, 0, sizeof *stats);
+    return;
+  }
+  *stats = jf->last;
+}
+
+const char *bw_jkoflow_cvode_message(const bw_jkoflow *jf) { return jf ? jf->msg : ""; }
