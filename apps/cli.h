@@ -50,12 +50,22 @@ typedef struct {
 #define CLI_PROBLEM_ARGS_INIT {NULL, NULL, -1, 1, false}
 
 /* getopt_long codes and table entries of the problem options, shared by the commands. */
-enum { OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T, OPT_ETAS, OPT_OUT };
+enum {
+  OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T, OPT_ETAS, OPT_OUT,
+  OPT_RTOL, OPT_ATOL, OPT_LINSOL
+};
 #define CLI_PROBLEM_OPTIONS                                                                          \
   {"preset", required_argument, NULL, OPT_PRESET}, {"dim", required_argument, NULL, OPT_DIM},         \
       {"seed", required_argument, NULL, OPT_SEED}
 /* Handle OPT_PRESET/OPT_DIM/OPT_SEED; returns false with a message on a bad value. */
 bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err *e);
+/* CVODE options of the commands that integrate JKO-Flow. */
+#define CLI_FLOW_OPTIONS                                                                             \
+  {"rtol", required_argument, NULL, OPT_RTOL}, {"atol", required_argument, NULL, OPT_ATOL},           \
+      {"linsol", required_argument, NULL, OPT_LINSOL}
+bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
+const char *cli_linsol_name(bw_linsol l);
+
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);
 
@@ -70,6 +80,19 @@ void cli_print_vector(FILE *f, int n, const double *x);
 void cli_print_matrix(FILE *f, int d, const double *A, int lda); /* as a list of rows */
 /* "mean": [...], "cov": [[...]] (no braces). */
 void cli_print_gaussian_json(FILE *f, const bw_gaussian *g);
+
+/* Output files written atomically: data goes to DIR/.NAME.tmpXXXXXX, renamed to DIR/NAME on
+ * commit, removed on abort or failure; a reader never sees half a file. */
+typedef struct {
+  FILE *f;
+  char tmp[4096];
+  char final[4096];
+} cli_outfile;
+/* Make sure dir exists (created if missing, one level) and is writable. */
+bool cli_out_dir(const char *dir, cli_err *e);
+bool cli_atomic_open(cli_outfile *o, const char *dir, const char *name, cli_err *e);
+bool cli_atomic_commit(cli_outfile *o, cli_err *e);
+void cli_atomic_abort(cli_outfile *o);
 
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);

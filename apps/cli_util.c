@@ -72,3 +72,21 @@ void cli_bad_option(const char *cmd, int code, char **argv) {
   else
     fprintf(stderr, "bwflow %s: unknown option '%s' (see bwflow %s --help)\n", cmd, opt, cmd);
 }
+
+bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e) {
+  switch (code) {
+  case OPT_RTOL: return cli_parse_positive("--rtol", arg, &o->rtol, e);
+  case OPT_ATOL: return cli_parse_positive("--atol", arg, &o->atol, e);
+  case OPT_LINSOL:
+    if (!strcmp(arg, "auto")) o->linsol = BW_LINSOL_AUTO;
+    else if (!strcmp(arg, "dense")) o->linsol = BW_LINSOL_DENSE;
+    else if (!strcmp(arg, "krylov")) o->linsol = BW_LINSOL_KRYLOV;
+    else return cli_fail(e, "--linsol: unknown solver '%s' (known: auto, dense, krylov)", arg);
+    return true;
+  default: return cli_fail(e, "internal: unexpected option code %d", code);
+  }
+}
+
+const char *cli_linsol_name(bw_linsol l) {
+  return l == BW_LINSOL_DENSE ? "dense" : l == BW_LINSOL_KRYLOV ? "krylov" : "auto";
+}
