@@ -94,8 +94,20 @@ bool cli_atomic_open(cli_outfile *o, const char *dir, const char *name, cli_err 
 bool cli_atomic_commit(cli_outfile *o, cli_err *e);
 void cli_atomic_abort(cli_outfile *o);
 
+/* File-name stem of the problem: the preset (with its dim/seed) or the file's base name. */
+void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n);
+/* The full problem as a JSON object (energy and initial Gaussian), for sidecars. */
+void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem *pb,
+                            const bw_gaussian *g0);
+/* Opens a sidecar object: {"program", "version", "command", "created", "data" (no closing). */
+void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
+/* Parse a comma-separated list of positive numbers (--etas). The caller frees *out. */
+bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e);
+
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);
+int cmd_order(int argc, char **argv);
+int cmd_trajectory(int argc, char **argv);
 
 #endif

@@ -90,3 +90,38 @@ bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e) 
 const char *cli_linsol_name(bw_linsol l) {
   return l == BW_LINSOL_DENSE ? "dense" : l == BW_LINSOL_KRYLOV ? "krylov" : "auto";
 }
+
+bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e) {
+  size_t len = strlen(text), cap = 1;
+  for (size_t i = 0; i < len; i++) cap += text[i] == ',';
+  double *v = malloc(cap * sizeof *v);
+  char *copy = strdup(text);
+  if (!v || !copy) {
+    free(v), free(copy);
+    return cli_fail(e, "%s: out of memory", opt);
+  }
+  int k = 0;
+  char *tok = copy;
+  bool ok = true;
+  /* split at commas keeping empty items, so "0.1,,0.2" is an error */
+  for (char *p = copy;; p++) {
+    if (*p == ',' || *p == '\0') {
+      bool last = *p == '\0';
+      *p = '\0';
+      char label[64];
+      snprintf(label, sizeof label, "%s item %d", opt, k + 1);
+      if (!(ok = cli_parse_positive(label, tok, &v[k], e))) break;
+      k++;
+      if (last) break;
+      tok = p + 1;
+    }
+  }
+  free(copy);
+  if (!ok) {
+    free(v);
+    return false;
+  }
+  *out = v;
+  *n = k;
+  return true;
+}

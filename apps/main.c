@@ -9,7 +9,8 @@ static const struct {
   const char *summary;
 } commands[] = {
     {"distance", cmd_distance, "W2 distance between two Gaussian files"},
-    {"evolve", cmd_evolve, "evolve a problem's Gaussian to time T (JKO, forward Euler, exact flow)"},
+    {"evolve", cmd_evolve, "evolve a problem's Gaussian to time T (JKO, forward Euler, exact flow, JKO-Flow)"},
+    {"order", cmd_order, "convergence-order study: JKO vs the exact flow and vs JKO-Flow"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -11,4 +11,5 @@
 #include "bwflow/problem.h"
 #include "bwflow/dynamics.h"
 #include "bwflow/jkoflow.h"
+#include "bwflow/order.h"
 #endif

@@ -74,6 +74,9 @@ struct bw_jkoflow {
   SUNLinearSolver LS;
 
   double theta;            /* root threshold of the current solve */
+  bool started;            /* bw_jkoflow_start succeeded and no failure since */
+  double tcur;             /* time of the state in y (after start / advance) */
+  double t_stop;           /* stop time given to start (0: none) */
   long njac_krylov;        /* Jacobian-diagonal evaluations (Krylov) */
 
   bw_jkoflow_stats last;
@@ -538,11 +541,69 @@ static bw_status check_solve_args(const bw_jkoflow *jf, const bw_gaussian *g0, i
   return BW_OK;
 }
 
+/* Initialise CVODE at g0, time 0 (stop time t_stop when > 0). */
+static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
+  const int d = jf->d;
+  memset(&jf->last, 0, sizeof jf->last);
+  jf->started = jf->collapsed = false;
+  jf->msg[0] = jf->errmsg[0] = '\0';
+  jf->njac_krylov = 0;
+  double *y = N_VGetArrayPointer(jf->y);
+  bw_status st = to_state(jf, g0, y);
+  if (st) return st;
+  if (jf->roots) {
+    unpack(d, y + d, jf->X);
+    double *w = jf->ws->vec[0];
+    if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
+    jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+  }
+  int flag = CVodeReInit(jf->cv, 0.0, jf->y);
+  /* SUNDIALS 6.4 has no CVodeClearStopTime and CVodeReInit keeps a previous stop time:
+   * "no stop time" is a stop time beyond any reachable horizon. */
+  if (!flag) flag = CVodeSetStopTime(jf->cv, t_stop > 0.0 ? t_stop : 1e300);
+  if (flag) {
+    record_failure(jf, flag);
+    return BW_ERR_CVODE;
+  }
+  jf->tcur = 0.0;
+  jf->t_stop = t_stop > 0.0 ? t_stop : 0.0;
+  jf->started = true;
+  return BW_OK;
+}
+
+/* Integrate from jf->tcur to t >= tcur; the state stays in jf->y. On failure the solver
+ * must be started again. */
+static bw_status step_to(bw_jkoflow *jf, double t) {
+  bw_status st = BW_OK;
+  if (t > jf->tcur) {
+    double *y = N_VGetArrayPointer(jf->y);
+    sunrealtype tret = jf->tcur;
+    int flag = CVode(jf->cv, t, jf->y, &tret, CV_NORMAL);
+    if (flag == CV_ROOT_RETURN) {
+      st = collapse_info(jf, tret, y);
+      if (!st) st = BW_ERR_COLLAPSE;
+    } else if (flag < 0) {
+      record_failure(jf, flag);
+      st = map_flag(flag);
+    } else {
+      jf->tcur = t;
+    }
+  }
+  read_stats(jf, &jf->last);
+  if (st) jf->started = false;
+  return st;
+}
+
+/* Is the state yk a finite, positive definite Gaussian? */
+static bw_status check_state(bw_jkoflow *jf, const double *yk) {
+  if (bw__check_finite(jf->n, yk)) return BW_ERR_OVERFLOW;
+  return inverse(jf, yk + jf->d, jf->W) ? BW_ERR_LOST_SPD : BW_OK;
+}
+
 bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt, const double *times,
                            bw_gaussian *const *out, bw_jkoflow_stats *stats) {
   bw_status st = check_solve_args(jf, g0, nt, times, out);
   if (st) return st;
-  const int d = jf->d;
   const size_t n = (size_t)jf->n;
   if ((size_t)nt > ((size_t)-1 / sizeof(double)) / (n + 1)) return BW_ERR_NOMEM;
   if ((size_t)nt * n > jf->traj_cap) {
@@ -551,62 +612,48 @@ bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt, const 
     jf->traj = t;
     jf->traj_cap = (size_t)nt * n;
   }
-  memset(&jf->last, 0, sizeof jf->last);
-  jf->collapsed = false;
-  jf->msg[0] = jf->errmsg[0] = '\0';
-  jf->njac_krylov = 0;
-
-  double *y = N_VGetArrayPointer(jf->y);
-  if ((st = to_state(jf, g0, y))) return st;
-  if (jf->roots) {
-    unpack(d, y + d, jf->X);
-    double *w = jf->ws->vec[0];
-    if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
-    jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
-  }
-  int flag = CVodeReInit(jf->cv, 0.0, jf->y);
-  if (!flag && times[nt - 1] > 0.0) flag = CVodeSetStopTime(jf->cv, times[nt - 1]);
-  if (flag) {
-    record_failure(jf, flag);
-    return BW_ERR_CVODE;
-  }
-
-  double tcur = 0.0;
-  const double *prev = y;
+  if ((st = start(jf, g0, times[nt - 1]))) return st;
+  const double *y = N_VGetArrayPointer(jf->y);
   for (int k = 0; k < nt && !st; k++) {
-    double *dst = jf->traj + (size_t)k * n;
-    if (times[k] == tcur) { /* t = 0, or a repeated time */
-      memcpy(dst, prev, n * sizeof(double));
-      prev = dst;
-      continue;
-    }
-    sunrealtype tret = tcur;
-    flag = CVode(jf->cv, times[k], jf->y, &tret, CV_NORMAL);
-    if (flag == CV_ROOT_RETURN) {
-      st = collapse_info(jf, tret, y);
-      if (!st) st = BW_ERR_COLLAPSE;
-    } else if (flag < 0) {
-      record_failure(jf, flag);
-      st = map_flag(flag);
-    } else {
-      memcpy(dst, y, n * sizeof(double));
-      prev = dst;
-      tcur = times[k];
-    }
+    st = step_to(jf, times[k]);
+    if (!st) memcpy(jf->traj + (size_t)k * n, y, n * sizeof(double));
   }
-  read_stats(jf, &jf->last);
   if (st) return st;
-
   /* Check every output before writing any. */
-  for (int k = 0; k < nt; k++) {
-    const double *yk = jf->traj + (size_t)k * n;
-    if (bw__check_finite(jf->n, yk)) return BW_ERR_OVERFLOW;
-    if (inverse(jf, yk + d, jf->W)) return BW_ERR_LOST_SPD;
-  }
+  for (int k = 0; k < nt && !st; k++) st = check_state(jf, jf->traj + (size_t)k * n);
+  if (st) return st;
   for (int k = 0; k < nt; k++) from_state(jf, jf->traj + (size_t)k * n, out[k]);
   if (stats) *stats = jf->last;
   return BW_OK;
 }
+
+bw_status bw_jkoflow_start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
+  if (!jf || !g0) return BW_ERR_NULL;
+  bw_status st = bw__check_gaussian(g0);
+  if (st) return st;
+  if (g0->d != jf->d) return BW_ERR_DIM_MISMATCH;
+  if (!(t_stop >= 0.0) || !isfinite(t_stop)) return BW_ERR_BAD_ARG;
+  return start(jf, g0, t_stop);
+}
+
+bw_status bw_jkoflow_advance(bw_jkoflow *jf, double t, bw_gaussian *out) {
+  if (!jf || !out || !out->mean || !out->cov) return BW_ERR_NULL;
+  if (out->d < 1 || out->ld < out->d) return BW_ERR_DIM;
+  if (out->d != jf->d) return BW_ERR_DIM_MISMATCH;
+  if (!jf->started) return BW_ERR_BAD_ARG;
+  if (!isfinite(t) || t < jf->tcur || (jf->t_stop > 0.0 && t > jf->t_stop)) return BW_ERR_BAD_ARG;
+  bw_status st = step_to(jf, t);
+  const double *y = N_VGetArrayPointer(jf->y);
+  if (!st) st = check_state(jf, y);
+  if (st) {
+    jf->started = false;
+    return st;
+  }
+  from_state(jf, y, out);
+  return BW_OK;
+}
+
+double bw_jkoflow_time(const bw_jkoflow *jf) { return jf && jf->started ? jf->tcur : NAN; }
 
 bw_status bw_jkoflow_rhs(bw_jkoflow *jf, const bw_gaussian *g, double *dm, double *dS, int ldds) {
   if (!jf || !g || !dm || !dS) return BW_ERR_NULL;

@@ -106,6 +106,18 @@ BW_API bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt,
                                   const double *times, bw_gaussian *const *out,
                                   bw_jkoflow_stats *stats);
 
+/** Streaming use (a trajectory of any length with O(d^2) memory): start at g0 at time 0,
+ * then advance to increasing times. t_stop > 0 tells CVODE not to integrate past t_stop
+ * (advance then accepts t <= t_stop only); t_stop = 0 means no stop time (CVODE may step
+ * past an output time and interpolate, to the same tolerance). Statuses as for
+ * bw_jkoflow_solve; after any failure of advance (collapse, CVODE) the solver must be
+ * started again (BW_ERR_BAD_ARG otherwise). bw_jkoflow_last_stats counts since start.
+ * advance writes out only on success; out may be any Gaussian of the solver's dimension. */
+BW_API bw_status bw_jkoflow_start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop);
+BW_API bw_status bw_jkoflow_advance(bw_jkoflow *jf, double t, bw_gaussian *out);
+/** Time of the current state after start/advance (NaN when not started). */
+BW_API double bw_jkoflow_time(const bw_jkoflow *jf);
+
 /** The flow's time derivative at g: dm = m' (d entries) and dS = S' (d x d, leading dimension
  * ldds), from the same right-hand side the solver integrates. BW_ERR_NOT_SPD when g's
  * covariance is not positive definite. Uses the solver's scratch (not thread-safe either). */

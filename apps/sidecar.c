@@ -1,0 +1,58 @@
+/* bwflow command-line tool: the JSON sidecar written next to every data file, and the
+ * problem's name used in file names. SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+
+void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n) {
+  if (a->preset && !strcmp(a->preset, "random"))
+    snprintf(buf, n, "random-d%d-s%llu", d, a->seed);
+  else if (a->preset)
+    snprintf(buf, n, "%s%s%.0d", a->preset, a->dim > 0 ? "-d" : "", a->dim > 0 ? d : 0);
+  else {
+    const char *base = strrchr(a->path, '/');
+    base = base ? base + 1 : a->path;
+    snprintf(buf, n, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf) *dot = '\0';
+  }
+  for (char *c = buf; *c; c++) /* keep file names portable */
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+          *c == '-' || *c == '_' || *c == '.'))
+      *c = '_';
+}
+
+void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem *pb,
+                            const bw_gaussian *g0) {
+  const int d = bw_problem_dim(pb);
+  fputs("{\"source\": ", f);
+  if (a->preset) {
+    fprintf(f, "\"preset\", \"preset\": \"%s\", \"seed\": %llu", a->preset, a->seed);
+  } else {
+    json_t *s = json_string(a->path);
+    char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    fprintf(f, "\"file\", \"path\": %s", enc ? enc : "null");
+    free(enc);
+    json_decref(s);
+  }
+  fprintf(f, ", \"dim\": %d, \"A\": ", d);
+  cli_print_matrix(f, d, bw_problem_A(pb), d);
+  fputs(", \"h\": ", f);
+  cli_print_vector(f, d, bw_problem_h(pb));
+  fputs(", \"K\": ", f);
+  cli_print_matrix(f, d, bw_problem_K(pb), d);
+  fputs(", \"tau\": ", f);
+  cli_print_double(f, bw_problem_tau(pb));
+  fputs(", ", f);
+  cli_print_gaussian_json(f, g0);
+  fputs("}", f);
+}
+
+void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name) {
+  char when[64] = "";
+  time_t now = time(NULL);
+  struct tm tmv;
+  if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  fprintf(f, "{\"program\": \"bwflow\", \"version\": \"%s\", \"command\": \"%s\", \"created\": \"%s\", \"data\": \"%s\"",
+          bw_version(), command, when, csv_name);
+}
