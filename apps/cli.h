@@ -101,6 +101,8 @@ void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem
                             const bw_gaussian *g0);
 /* Opens a sidecar object: {"program", "version", "command", "created", "data" (no closing). */
 void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
+/* Number of steps n = round(t/eta), requiring |n eta - t| <= 1e-9 t and n <= 1e9. */
+bool cli_step_count(double eta, double t, long *n, cli_err *e);
 /* Parse a comma-separated list of positive numbers (--etas). The caller frees *out. */
 bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e);
 

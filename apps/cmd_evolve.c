@@ -55,7 +55,7 @@ static bool parse_method(const char *s, method_t *m, cli_err *e) {
 }
 
 /* Number of steps n = round(T/H), requiring |n H - T| <= 1e-9 T. */
-static bool cli_step_count(double eta, double t, long *n, cli_err *e) {
+bool cli_step_count(double eta, double t, long *n, cli_err *e) {
   double q = t / eta;
   if (!(q < 1e9)) return cli_fail(e, "--t %.17g / --eta %.17g is more than 1e9 steps", t, eta);
   long k = lround(q);

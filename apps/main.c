@@ -11,6 +11,7 @@ static const struct {
     {"distance", cmd_distance, "W2 distance between two Gaussian files"},
     {"evolve", cmd_evolve, "evolve a problem's Gaussian to time T (JKO, forward Euler, exact flow, JKO-Flow)"},
     {"order", cmd_order, "convergence-order study: JKO vs the exact flow and vs JKO-Flow"},
+    {"trajectory", cmd_trajectory, "CSV over time of the JKO iterates, the exact flow and JKO-Flow"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
