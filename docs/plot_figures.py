@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Turn the data files of `bwflow order` and `bwflow trajectory` into PNG figures.
+
+    python3 docs/plot_figures.py [--data notebooks-data] [--out docs/figures]
+
+For every order-NAME.csv it writes order-NAME.png (errors vs eta, log-log); for every
+trajectory-NAME-etaH.csv it writes trajectory-NAME-etaH-ellipses.png (covariance
+ellipses and mean paths) and trajectory-NAME-etaH-energy.png (J, J^eta and W2 distances
+vs t). Parameters are read from the JSON sidecars. matplotlib is optional: without it the
+script says so on stderr and exits 0.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Ellipse
+except ImportError:
+    print("plot_figures: matplotlib not available (apt-get install python3-matplotlib); "
+          "skipping figures", file=sys.stderr)
+    sys.exit(0)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DPI = 130
+TRAJ = [("jko", "JKO iterates", "tab:blue", "-"),
+        ("wgf", "exact Wasserstein gradient flow", "tab:orange", "--"),
+        ("jkoflow", "JKO-Flow (flow of J^eta)", "tab:green", ":")]
+plt.rcParams.update({"font.size": 11, "axes.titlesize": 13, "legend.fontsize": 10})
+
+
+def read_csv(path):
+    """Columns of a CSV as float arrays (empty or unparsable cells become nan)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    def num(s):
+        try:
+            return float(s)
+        except (TypeError, ValueError):
+            return math.nan
+    return {k: np.array([num(r[k]) for r in rows]) for k in (rows[0] if rows else {})}
+
+
+def read_sidecar(csv_path):
+    try:
+        with open(os.path.splitext(csv_path)[0] + ".json") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def fmt(x):
+    return "?" if x is None else "%g" % x
+
+
+def params_line(meta, name, extra):
+    p = meta.get("problem", {})
+    return "problem %s, d = %s, tau = %s, %s    (%s %s)" % (
+        p.get("preset", name), p.get("dim", "?"), fmt(p.get("tau")), extra,
+        meta.get("program", "bwflow"), meta.get("version", "?"))
+
+
+def save(fig, path):
+    """Write the PNG atomically: temporary file in the same directory, then rename."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png", dpi=DPI, bbox_inches="tight")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    finally:
+        plt.close(fig)
+    print(path)
+
+
+def plot_order(csv_path, out_dir, name):
+    data, meta = read_csv(csv_path), read_sidecar(csv_path)
+    slopes, eta = meta.get("slopes", {}), data["eta"]
+    series = [("wgf", "JKO vs exact flow", "tab:blue", "o", 1),
+              ("jkoflow", "JKO vs JKO-Flow", "tab:green", "s", 2),
+              ("forward_wgf", "forward Euler vs exact flow", "tab:red", "^", 1),
+              ("forward_flow", "forward Euler vs its modified flow", "tab:purple", "v", 2)]
+    fig, ax = plt.subplots(figsize=(8, 6))
+    anchors = {1: [], 2: []}
+    for key, label, colour, marker, order in series:
+        err = data["err_" + key]
+        ok = np.isfinite(err) & (err > 0)
+        if not ok.any():
+            continue
+        s = slopes.get(key)
+        label += " (fitted slope %.2f)" % s if s is not None else " (no fitted slope)"
+        ax.loglog(eta[ok], err[ok], marker=marker, color=colour, label=label, lw=1.5, ms=6)
+        anchors[order].append(np.exp(np.mean(np.log(err[ok] / eta[ok] ** order))))
+    e = np.geomspace(eta.min(), eta.max(), 50)
+    for order, colour in ((1, "0.35"), (2, "0.6")):
+        if anchors[order]:   # a factor 2.5 below the data of that order
+            c = min(anchors[order]) / 2.5
+            ax.loglog(e, c * e ** order, "--", color=colour, lw=1.2, label="slope %d" % order)
+    ax.set_xlabel("step size eta")
+    ax.set_ylabel("max_k W2(iterate_k, reference at k·eta)")
+    ax.set_title("Global error vs step size (expected: slope 1 against the exact flow,\n"
+                 "slope 2 against the modified flow: JKO-Flow for JKO)", fontsize=12)
+    ax.text(0.5, -0.14, params_line(meta, name, "T = %s, %d step sizes" % (
+        fmt(meta.get("t")), len(eta))), transform=ax.transAxes, ha="center", va="top",
+        fontsize=9.5, color="0.3")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", framealpha=0.9)
+    fig.tight_layout()
+    save(fig, os.path.join(out_dir, "order-%s.png" % name))
+
+
+def cov2(data, prefix, k):
+    """Mean and covariance of the (x1, x2) marginal at row k."""
+    def col(i, j):
+        for c in ("%s_S%d%d" % (prefix, i, j), "%s_S%d_%d" % (prefix, i, j)):
+            if c in data:
+                return data[c][k]
+        raise KeyError("%s_S%d%d" % (prefix, i, j))
+    m = np.array([data[prefix + "_m1"][k], data[prefix + "_m2"][k]])
+    return m, np.array([[col(1, 1), col(1, 2)], [col(1, 2), col(2, 2)]])
+
+
+def plot_ellipses(data, meta, out_dir, stem):
+    d = meta.get("problem", {}).get("dim", 2)
+    t, n = data["t"], len(data["t"])
+    picks = sorted(set(int(round(x)) for x in np.linspace(0, n - 1, min(6, n))))
+    fig, ax = plt.subplots(figsize=(8, 7))
+    handles = []
+    for prefix, label, colour, ls in TRAJ:
+        ax.plot(data[prefix + "_m1"], data[prefix + "_m2"], ls, color=colour, lw=0.9,
+                marker="." if prefix == "jko" else None, ms=4, alpha=0.8)
+        for k in picks:
+            m, S = cov2(data, prefix, k)
+            w, v = np.linalg.eigh(S)
+            ang = math.degrees(math.atan2(v[1, 1], v[0, 1]))
+            ax.add_patch(Ellipse(m, 2 * math.sqrt(max(w[1], 0)), 2 * math.sqrt(max(w[0], 0)),
+                                 angle=ang, fill=False, color=colour, ls=ls, lw=1.6))
+        handles.append(Line2D([], [], color=colour, ls=ls, lw=1.6, label=label))
+    for i, k in enumerate(picks):   # time labels at the JKO means, alternately right/left
+        m = cov2(data, "jko", k)[0]
+        right = i % 2 == 0
+        ax.plot(*m, "k.", ms=6)
+        ax.annotate("t = %g" % t[k], m, xytext=(7, 4) if right else (-7, -4),
+                    textcoords="offset points", fontsize=10, ha="left" if right else "right",
+                    va="bottom" if right else "top",
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7", alpha=0.85))
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.autoscale_view()
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    marg = "" if d <= 2 else " (marginal of the first two of %d coordinates)" % d
+    ax.set_title("1-sigma covariance ellipses and mean paths" + marg, fontsize=12)
+    handles += [Line2D([], [], color="0.4", lw=0.9, label="mean paths (thin lines)"),
+                Line2D([], [], color="k", marker=".", ls="none", label="JKO mean at labelled t")]
+    ax.legend(handles=handles, loc="best", framealpha=0.9)
+    ax.grid(True, alpha=0.3)
+    ax.text(0.5, -0.1, params_line(meta, stem, "eta = %s, T = %s; ellipses at t = %s" % (
+        fmt(meta.get("eta")), fmt(meta.get("t")), ", ".join("%g" % t[k] for k in picks))),
+        transform=ax.transAxes, ha="center", va="top", fontsize=9.5, color="0.3")
+    fig.tight_layout()
+    save(fig, os.path.join(out_dir, stem + "-ellipses.png"))
+
+
+def plot_energy(data, meta, out_dir, stem):
+    t, eta = data["t"], meta.get("eta")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.2))
+    for prefix, label, colour, _ in TRAJ:
+        mk = "o" if prefix == "jko" else None
+        a1.plot(t, data[prefix + "_J"], "-", color=colour, marker=mk, ms=4,
+                label="J along " + label)
+        a1.plot(t, data[prefix + "_Jeta"], "--", color=colour, marker=mk, ms=4, mfc="none",
+                label="J^eta along " + label)
+    a1.set_xlabel("time t")
+    a1.set_ylabel("energy")
+    a1.set_title("J (solid) and J^eta = J - eta/4 |grad J|² (dashed)")
+    a1.legend(fontsize=9, framealpha=0.9)
+    a1.grid(True, alpha=0.3)
+    for col, label, colour in (("w2_jko_wgf", "JKO iterates vs exact flow", "tab:orange"),
+                               ("w2_jko_jkoflow", "JKO iterates vs JKO-Flow", "tab:green"),
+                               ("w2_wgf_jkoflow", "exact flow vs JKO-Flow", "0.5")):
+        if col in data:
+            ok = np.isfinite(data[col]) & (data[col] > 0)   # W2 = 0 at t = 0
+            a2.semilogy(t[ok], data[col][ok], "o-" if "jko_" in col else "--",
+                        color=colour, ms=4, label=label)
+    a2.set_xlabel("time t")
+    a2.set_ylabel("W2 distance at time t")
+    a2.set_title("Distances between the trajectories")
+    a2.legend(framealpha=0.9)
+    a2.grid(True, which="both", alpha=0.3)
+    fig.suptitle("Energies and distances along the trajectories (sampled at t = k·eta)")
+    fig.text(0.5, 0.0, params_line(meta, stem, "eta = %s, T = %s" % (
+        fmt(eta), fmt(meta.get("t")))), ha="center", va="top", fontsize=9.5, color="0.3")
+    fig.tight_layout()
+    save(fig, os.path.join(out_dir, stem + "-energy.png"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=os.path.join(ROOT, "notebooks-data"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "figures"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    files = sorted(f for f in os.listdir(args.data) if f.endswith(".csv"))
+    for f in files:
+        path, stem = os.path.join(args.data, f), f[:-4]
+        if f.startswith("order-"):
+            plot_order(path, args.out, stem[len("order-"):])
+        elif f.startswith("trajectory-"):
+            data, meta = read_csv(path), read_sidecar(path)
+            if meta.get("problem", {}).get("dim", 2) >= 2:
+                plot_ellipses(data, meta, args.out, stem)
+            plot_energy(data, meta, args.out, stem)
+
+
+if __name__ == "__main__":
+    main()
