@@ -1,0 +1,73 @@
+#!/bin/sh
+# CLI contract of `bwflow order` and `bwflow trajectory` (and evolve's JKO-Flow methods):
+# outputs, files written atomically with a sidecar, one stderr line + exit 2 for bad input,
+# exit 3 for a JKO-Flow collapse.
+# usage: test_order.sh BWFLOW_EXECUTABLE
+set -u
+exe=$1
+. "$(dirname "$0")/lib.sh"
+out="$tmp/data"
+
+# order --json: the stable keys, slopes near 1 and 2 on the default preset.
+json=$("$exe" order --preset ou2d --etas 0.1,0.05,0.025 --json --out "$out")
+for key in etas err_wgf err_jkoflow err_forward_wgf err_forward_flow slope_wgf slope_jkoflow slope_forward_wgf slope_forward_flow; do
+  case "$json" in *"\"$key\": "*) ok ;; *) bad "order --json lacks $key: $json" ;; esac
+done
+[ -s "$out/order-ou2d.csv" ] && ok || bad "order-ou2d.csv missing"
+[ -s "$out/order-ou2d.json" ] && ok || bad "order-ou2d.json missing"
+head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow' && ok || bad "order csv header"
+[ "$(wc -l <"$out/order-ou2d.csv")" -eq 4 ] && ok || bad "order csv rows"
+grep -q '"version": "' "$out/order-ou2d.json" && grep -q '"problem": {"source": "preset"' "$out/order-ou2d.json" && ok || bad "sidecar content"
+ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok
+# plain table
+"$exe" order --preset heat --dim 2 --etas 0.1,0.05 --out "$out" | grep -q '^least squares' && ok || bad "order table"
+[ -s "$out/order-heat-d2.csv" ] && ok || bad "order-heat-d2.csv missing"
+
+# trajectory: one row per step plus header, names of both files on stdout.
+"$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --out "$out" >"$tmp/names" && ok || bad "trajectory failed"
+csv="$out/trajectory-random-d3-s5-eta0.1.csv"
+[ "$(wc -l <"$csv")" -eq 12 ] && ok || bad "trajectory rows: $(wc -l <"$csv")"
+head -1 "$csv" | grep -q '^t,k,jko_m1,jko_m2,jko_m3,jko_S11,jko_S12,jko_S13,jko_S22' && ok || bad "trajectory header"
+head -1 "$csv" | grep -q ',w2_jko_wgf,w2_jko_jkoflow,w2_wgf_jkoflow$' && ok || bad "trajectory header tail"
+grep -qx "$csv" "$tmp/names" && ok || bad "trajectory names: $(cat "$tmp/names")"
+
+# evolve with JKO-Flow: the cvode block.
+json=$("$exe" evolve --preset ou2d --method jkoflow --eta 0.1 --t 1 --json)
+case "$json" in *'"cvode": {"steps": '*'"rhs_evals": '*) ok ;; *) bad "evolve jkoflow json: $json" ;; esac
+json=$("$exe" evolve --preset ou2d --method forwardflow --eta 0.1 --t 1 --json)
+case "$json" in '{"method": "forwardflow"'*) ok ;; *) bad "evolve forwardflow json: $json" ;; esac
+
+# Collapse: a variance 0.01 below tau eta / 2 = 0.05 under the heat flow: exit 3.
+printf '{"dim": 2, "A": [[0, 0], [0, 0]], "h": [0, 0], "tau": 1, "mean": [0, 0], "cov": [[1, 0], [0, 0.01]]}' >"$tmp/col.json"
+expect_status 3 evolve-collapse "JKO-Flow collapses at t = 0.000578588" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
+expect_status 3 evolve-collapse-dir "eigen-direction [0, 1]" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
+expect_status 3 order-collapse "eta = 0.10000000000000001: JKO-Flow collapses" order "$tmp/col.json" --etas 0.1,0.05 --out "$out"
+expect_status 3 trajectory-collapse "JKO-Flow collapses at t = " trajectory "$tmp/col.json" --eta 0.1 --t 1 --out "$out"
+[ -e "$out/order-col.csv" ] && bad "order wrote a file despite the collapse" || ok
+[ -e "$out/trajectory-col-eta0.1.csv" ] && bad "trajectory left a file despite the collapse" || ok
+
+# Bad input.
+expect_fail etas-garbage "--etas item 2: '0.05x' is not a number" order --preset ou2d --etas 0.1,0.05x --out "$out"
+expect_fail etas-empty "--etas item 2: '' is not a number" order --preset ou2d --etas 0.1,,0.05 --out "$out"
+expect_fail etas-neg "--etas item 1: '-0.1' must be a positive finite number" order --preset ou2d --etas -0.1,0.05 --out "$out"
+expect_fail etas-one "at least two step sizes" order --preset ou2d --etas 0.1 --out "$out"
+expect_fail etas-multiple "--etas item 2: --t 2 is not a multiple of 0.29999999999999999" order --preset ou2d --etas 0.1,0.3 --out "$out"
+expect_fail order-t "--t: 'abc' is not a number" order --preset ou2d --t abc --out "$out"
+expect_fail order-preset "unknown preset 'ou3d'" order --preset ou3d --out "$out"
+expect_fail order-dim "--dim 3 does not suit preset 'ou2d'" order --preset ou2d --dim 3 --out "$out"
+expect_fail order-dim-zero "--dim: 0 is outside [1, 46340]" order --preset heat --dim 0 --out "$out"
+expect_fail order-option "unknown option '--method'" order --preset ou2d --method jko --out "$out"
+expect_fail linsol "--linsol: unknown solver 'lu'" order --preset ou2d --linsol lu --out "$out"
+expect_fail rtol "--rtol: '0' must be a positive finite number" evolve --preset ou2d --method jkoflow --eta 0.1 --t 1 --rtol 0
+: >"$tmp/file"
+expect_fail out-not-dir "--out $tmp/file: not a directory" order --preset ou2d --etas 0.1,0.05 --out "$tmp/file"
+expect_fail out-missing-parent "cannot create the directory" order --preset ou2d --etas 0.1,0.05 --out "$tmp/no/such/dir"
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+  expect_fail out-readonly "cannot write there" order --preset ou2d --etas 0.1,0.05 --out "$tmp/ro"
+fi
+expect_fail traj-eta "missing --eta" trajectory --preset ou2d --t 1 --out "$out"
+expect_fail traj-multiple "--t 1 is not a multiple of --eta 0.29999999999999999" trajectory --preset ou2d --eta 0.3 --t 1 --out "$out"
+expect_fail traj-file "nope.json: cannot open" trajectory "$tmp/nope.json" --eta 0.1 --t 1 --out "$out"
+
+finish
