@@ -15,7 +15,7 @@ static const char usage[] =
     "problem's initial Gaussian: the JKO iterates (jko), the exact Wasserstein gradient flow\n"
     "(wgf) and JKO-Flow (jkoflow, the flow of J - H/4 |grad J|^2). For each of them the\n"
     "columns are the mean (X_m1..X_md), the covariance's upper triangle (X_S11, X_S12, ...,\n"
-    "row by row), the energy X_J, the modified energy X_Jeta = J - H/4 |grad J|^2 and the\n"
+    "row by row; X_Si_j with an underscore when d >= 10), the energy X_J, the modified energy X_Jeta = J - H/4 |grad J|^2 and the\n"
     "squared slope X_slope_sq = |grad J|^2; then the W2 distances w2_jko_wgf,\n"
     "w2_jko_jkoflow and w2_wgf_jkoflow. Files: DIR/trajectory-NAME-etaH.csv and its JSON\n"
     "sidecar DIR/trajectory-NAME-etaH.json (every parameter and the program version).\n"
