@@ -259,8 +259,8 @@ static void errhandler(int code, const char *module, const char *function, char 
 
 void bw_jkoflow_opts_default(bw_jkoflow_opts *opts) {
   if (!opts) return;
-  opts->rtol = 1e-10;
-  opts->atol = 1e-12;
+  opts->rtol = 1e-12;
+  opts->atol = 1e-14;
   opts->linsol = BW_LINSOL_AUTO;
   opts->max_steps = 100000;
 }

@@ -33,8 +33,10 @@ typedef enum bw_linsol { BW_LINSOL_AUTO, BW_LINSOL_DENSE, BW_LINSOL_KRYLOV } bw_
 
 /** Integration options. */
 typedef struct bw_jkoflow_opts {
-  double rtol;     /**< relative tolerance, > 0 (default 1e-10) */
-  double atol;     /**< absolute tolerance on the entries of Q'm and R'SR, > 0 (default 1e-12;
+  double rtol;     /**< relative tolerance, > 0 (default 1e-12: the global error, a few
+                        hundred times rtol, then stays far below the O(eta^2) effects studied
+                        down to eta ~ 1e-5; see docs/order-study.md) */
+  double atol;     /**< absolute tolerance on the entries of Q'm and R'SR, > 0 (default 1e-14;
                         scale it with the problem when means or covariances are far from 1) */
   bw_linsol linsol; /**< default BW_LINSOL_AUTO */
   long max_steps;  /**< CVODE's maximum number of steps per output time, >= 1 (default 100000) */
@@ -101,7 +103,7 @@ BW_API bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf);
  * + 2 c lambda^2), c = v'(P - eta/2 P^2)v for the eigenvector v (exact when v is fixed,
  * as when S commutes with P); the reported collapse time is the root time plus it. The
  * collapsing branch is unstable, so errors grow along it: the collapse time's relative
- * error is a few hundred times rtol (measured ~1e-7 at the defaults, ~1e-9 at rtol 1e-12). */
+ * error is a few hundred times rtol (measured ~1e-7 at rtol 1e-10, ~1e-9 at the default rtol 1e-12). */
 BW_API bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt,
                                   const double *times, bw_gaussian *const *out,
                                   bw_jkoflow_stats *stats);

@@ -18,12 +18,11 @@ and err_wgf = max_k W2(JKO_k, WGF), err_jkoflow = max_k W2(JKO_k, JKO-Flow),
 err_forward_wgf = max_k W2(FE_k, WGF), err_forward_flow = max_k W2(FE_k, FE flow).
 W2 is evaluated with mpmath at 40 digits (eigsy) on the double-precision states: the
 double-precision trace formula is noise for nearby Gaussians (MATH.md section 2).
-Required: relative agreement 1e-6 with bwflow's four errors computed with --rtol 1e-12
---atol 1e-14, and 1e-4 at bwflow's default CVODE tolerances (rtol 1e-10, atol 1e-12). The
-JKO-Flow distances are ~1e-3 .. 1e-4 here and an absolute error delta in the flow's state
-moves them by ~delta: at the defaults the measured agreement is 6e-6 (tau = 0 problem, whose
-covariance decays, eta = 0.025) and 9e-7 for ou2d, hence the tighter tolerances for the 1e-6
-requirement (measured 8e-8 there). bwflow's "slope_*" equal to the least-squares slope of log(err) against
+Required: relative agreement 1e-6 with bwflow's four errors at its default CVODE tolerances
+(rtol 1e-12, atol 1e-14; measured 8e-8). The JKO-Flow distances are ~1e-3 .. 1e-4 here and
+an absolute error delta in the flow's state moves them by ~delta: with the former defaults
+(rtol 1e-10, atol 1e-12) the agreement was only 6e-6 (tau = 0 problem, eta = 0.025).
+bwflow's "slope_*" equal to the least-squares slope of log(err) against
 log(eta) of its own errors (1e-12); the slopes of the errors computed here within 0.1 of
 1, 2, 1, 2; and the CSV and JSON sidecar in DIR carrying the same numbers.
 
@@ -187,7 +186,7 @@ def ls_slope(etas, errs):
 def main():
     exe = sys.argv[1]
     passed = failed = 0
-    worst = worst_default = 0.0
+    worst = 0.0
 
     def report(ok, line):
         nonlocal passed, failed
@@ -202,12 +201,12 @@ def main():
                 json.dump({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in p.items()}, f)
             outdir = os.path.join(tmp, "out-" + name)
             runs = {}
-            for label, tol in [("default", []), ("tight", ["--rtol", "1e-12", "--atol", "1e-14"])]:
+            for label, tol in [("default", [])]:
                 args = [exe, "order", path, "--t", repr(T), "--etas", ",".join(repr(x) for x in ETAS),
                         "--json", "--out", outdir] + tol
                 runs[label] = json.loads(subprocess.run(args, capture_output=True, text=True,
                                                         check=True).stdout)
-            got = runs["tight"]
+            got = runs["default"]
             ref = {k: [] for k in KEYS}
             for i, eta in enumerate(ETAS):
                 r = ref_errors(p, T, eta)
@@ -223,12 +222,11 @@ def main():
                         else:
                             e = abs(gk - v) / v
                         rel[label] = max(rel[label], e)
-                worst = max(worst, rel["tight"])
-                worst_default = max(worst_default, rel["default"])
-                report(rel["tight"] < 1e-6 and rel["default"] < 1e-4 and got["etas"][i] == eta,
+                worst = max(worst, rel["default"])
+                report(rel["default"] < 1e-6 and got["etas"][i] == eta,
                        f"{name:12s} T={T:g} eta={eta:<5g} errors " +
                        " ".join(f"{k}={v:.3e}" if v is not None else f"{k}=null" for k, v in zip(KEYS, r)) +
-                       f"  worst rel.err {rel['tight']:.1e} (default tol {rel['default']:.1e})")
+                       f"  worst rel.err {rel['default']:.1e}")
             # slopes: bwflow's own errors -> its slope_*; ours near 1, 2, 1, 2
             ds = [abs(got["slope_" + k] - ls_slope(ETAS, got["err_" + k])) for k in KEYS]
             report(max(ds) <= 1e-12, f"{name:12s} slope_* vs least squares of bwflow's errors: max diff {max(ds):.1e}")
@@ -252,8 +250,7 @@ def main():
             same &= all(np.array_equal(np.array(side["problem"][k], dtype=float), np.asarray(p[k], dtype=float))
                         for k in ("A", "h", "K", "tau", "mean", "cov"))
             report(same, f"{name:12s} order-{name}.csv and .json sidecar match the JSON output")
-    print(f"worst relative error of the four errors: {worst:.2e} at rtol 1e-12 atol 1e-14, "
-          f"{worst_default:.2e} at the default tolerances")
+    print(f"worst relative error of the four errors: {worst:.2e} (default tolerances)")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
