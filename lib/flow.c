@@ -12,10 +12,14 @@
 #include "internal.h"
 #include "lapack.h"
 
-/* phi(a, t) = integral_0^t e^{-a s} ds, accurate for a = 0, tiny |a t| and a < 0. */
+/* phi(a, t) = integral_0^t e^{-a s} ds, accurate for a = 0, tiny |a t| and a < 0. For
+ * |a t| >= 1 the form -expm1(-a t) / a is as accurate and stays right when a t overflows
+ * (a > 0: phi -> 1/a, where t * (1/x) would give 0; a < 0: +Inf, reported as overflow). */
 static double phi(double a, double t) {
   double x = a * t;
-  return x == 0.0 ? t : t * (-expm1(-x) / x);
+  if (x == 0.0) return t;
+  if (!(fabs(x) < 1.0)) return -expm1(-x) / a;
+  return t * (-expm1(-x) / x);
 }
 
 bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, double t,

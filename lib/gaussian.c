@@ -22,7 +22,7 @@ void bw_gaussian_free(bw_gaussian *g) { free(g); }
 
 bw_status bw_gaussian_copy(bw_gaussian *dst, const bw_gaussian *src) {
   if (!dst || !src || !dst->mean || !dst->cov || !src->mean || !src->cov) return BW_ERR_NULL;
-  if (src->d < 1 || src->ld < src->d || dst->ld < dst->d) return BW_ERR_DIM;
+  if (src->d < 1 || dst->d < 1 || src->ld < src->d || dst->ld < dst->d) return BW_ERR_DIM;
   if (dst->d != src->d) return BW_ERR_DIM_MISMATCH;
   if (dst == src) return BW_OK;
   memmove(dst->mean, src->mean, (size_t)src->d * sizeof(double));

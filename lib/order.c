@@ -3,19 +3,35 @@
 #include <stdlib.h>
 #include "internal.h"
 
+/* Two passes about the means (the one-pass m sxx - sx^2 is made of rounding errors when the
+ * x are equal or close, and then gave an arbitrary slope with BW_OK). No slope unless at
+ * least two of the valid x differ. */
+static bool valid_point(double x, double y) { return x > 0 && y > 0 && isfinite(x) && isfinite(y); }
+
 bw_status bw_loglog_slope(int n, const double *x, const double *y, double *slope) {
   if (!x || !y || !slope) return BW_ERR_NULL;
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  double sx = 0, sy = 0, x0 = NAN;
   int m = 0;
+  bool distinct = false;
   for (int i = 0; i < n; i++) {
-    if (!(x[i] > 0 && y[i] > 0 && isfinite(x[i]) && isfinite(y[i]))) continue;
-    double lx = log(x[i]), ly = log(y[i]);
-    sx += lx, sy += ly, sxx += lx * lx, sxy += lx * ly;
+    if (!valid_point(x[i], y[i])) continue;
+    if (m == 0) x0 = x[i];
+    else if (x[i] != x0) distinct = true;
+    sx += log(x[i]), sy += log(y[i]);
     m++;
   }
-  double den = m * sxx - sx * sx;
-  if (m < 2 || !(den > 0)) return BW_ERR_BAD_ARG;
-  *slope = (m * sxy - sx * sy) / den;
+  if (m < 2 || !distinct) return BW_ERR_BAD_ARG;
+  const double mx = sx / m, my = sy / m;
+  double sxx = 0, sxy = 0;
+  for (int i = 0; i < n; i++) {
+    if (!valid_point(x[i], y[i])) continue;
+    const double dx = log(x[i]) - mx;
+    sxx += dx * dx, sxy += dx * (log(y[i]) - my);
+  }
+  if (!(sxx > 0)) return BW_ERR_BAD_ARG;
+  const double s = sxy / sxx;
+  if (!isfinite(s)) return BW_ERR_OVERFLOW;
+  *slope = s;
   return BW_OK;
 }
 

@@ -127,7 +127,7 @@ static void kms_cov(int d, double *S0) {
 
 bw_status bw_preset(const char *name, int d, uint64_t seed, bw_problem **pbp, bw_gaussian **g0p) {
   if (!name || !pbp || !g0p) return BW_ERR_NULL;
-  if (d < 0) return BW_ERR_DIM;
+  if (d < 0 || d > 46340) return BW_ERR_DIM; /* d^2 must fit an int (LAPACK) */
   enum { OU2D, HEAT, POTENTIAL, RANDOM } kind;
   if (!strcmp(name, "ou2d")) {
     kind = OU2D;

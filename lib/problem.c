@@ -114,25 +114,36 @@ bw_status bw_problem_minimiser(const bw_problem *pb, bw_gaussian *g) {
   if (st) return st;
   const int d = pb->d;
   if (!(pb->a[0] > 0.0) || !(pb->p[0] > 0.0) || !(pb->tau > 0.0)) return BW_ERR_NOT_SPD;
-  /* Check finiteness before writing anything (1/a may overflow for subnormal a). */
+  /* 1/a and tau/p may overflow for tiny a, p (subnormal, or a huge tau). */
   for (int k = 0; k < d; k++)
     if (!isfinite(1.0 / pb->a[k]) || !isfinite(pb->tau / pb->p[k])) return BW_ERR_OVERFLOW;
-  /* m* = Q diag(1/a) Q' h, S* = tau R diag(1/p) R' (no scratch needed). */
-  for (int i = 0; i < d; i++) g->mean[i] = 0.0;
+  /* m* = Q diag(1/a) Q' h, S* = tau R diag(1/p) R', into scratch; g is written only once
+   * every entry is known to be finite (h / a can still overflow). */
+  bw_workspace *ws = NULL, *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+  double *m = ws->vec[0], *S = ws->mat[0];
+  for (int i = 0; i < d; i++) m[i] = 0.0;
   for (int k = 0; k < d; k++) {
     const double *q = pb->Q + (size_t)k * d;
     double c = 0.0;
     for (int i = 0; i < d; i++) c += q[i] * pb->h[i];
     c /= pb->a[k];
-    for (int i = 0; i < d; i++) g->mean[i] += c * q[i];
+    for (int i = 0; i < d; i++) m[i] += c * q[i];
   }
   for (int j = 0; j < d; j++)
     for (int i = 0; i <= j; i++) {
       double acc = 0.0;
       for (int k = 0; k < d; k++) acc += pb->R[i + (size_t)k * d] * pb->R[j + (size_t)k * d] / pb->p[k];
-      g->cov[i + (size_t)j * g->ld] = g->cov[j + (size_t)i * g->ld] = pb->tau * acc;
+      S[i + (size_t)j * d] = S[j + (size_t)i * d] = pb->tau * acc;
     }
-  return BW_OK;
+  if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) {
+    st = BW_ERR_OVERFLOW;
+  } else {
+    memcpy(g->mean, m, (size_t)d * sizeof(double));
+    bw__copy(d, S, d, g->cov, g->ld);
+  }
+  bw_workspace_free(own);
+  return st;
 }
 
 /* ---- internal kernels (explicit scratch from ws; callers hold no other slots) ---- */
