@@ -111,5 +111,6 @@ int cmd_distance(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);
 int cmd_order(int argc, char **argv);
 int cmd_trajectory(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const struct {
     {"evolve", cmd_evolve, "evolve a problem's Gaussian to time T (JKO, forward Euler, exact flow, JKO-Flow)"},
     {"order", cmd_order, "convergence-order study: JKO vs the exact flow and vs JKO-Flow"},
     {"trajectory", cmd_trajectory, "CSV over time of the JKO iterates, the exact flow and JKO-Flow"},
+    {"bench", cmd_bench, "timings of the JKO step, distance, exact flow and JKO-Flow against dsyevd"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
