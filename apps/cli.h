@@ -99,7 +99,7 @@ void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n);
 /* The full problem as a JSON object (energy and initial Gaussian), for sidecars. */
 void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem *pb,
                             const bw_gaussian *g0);
-/* Opens a sidecar object: {"program", "version", "command", "created", "data" (no closing). */
+/* Opens a sidecar object: {"program", "version", "command", "data" (no closing). */
 void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
 /* Number of steps n = round(t/eta), requiring |n eta - t| <= 1e-9 t and n <= 1e9. */
 bool cli_step_count(double eta, double t, long *n, cli_err *e);

@@ -1,7 +1,6 @@
 /* bwflow command-line tool: the JSON sidecar written next to every data file, and the
  * problem's name used in file names. SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
-#include <time.h>
 #include "cli.h"
 
 void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n) {
@@ -48,11 +47,9 @@ void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem
   fputs("}", f);
 }
 
+/* No time stamp: the same run writes the same bytes, so committed data can be checked by
+ * re-running the command that made it. */
 void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name) {
-  char when[64] = "";
-  time_t now = time(NULL);
-  struct tm tmv;
-  if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-  fprintf(f, "{\"program\": \"bwflow\", \"version\": \"%s\", \"command\": \"%s\", \"created\": \"%s\", \"data\": \"%s\"",
-          bw_version(), command, when, csv_name);
+  fprintf(f, "{\"program\": \"bwflow\", \"version\": \"%s\", \"command\": \"%s\", \"data\": \"%s\"",
+          bw_version(), command, csv_name);
 }
