@@ -1,5 +1,8 @@
 /* bwflow: exact Wasserstein gradient flows, JKO steps and JKO-Flow on Gaussian measures.
  * Umbrella header. SPDX-License-Identifier: BSD-3-Clause */
+/** @file bwflow.h
+ * @brief Umbrella header: includes every public header of libbwflow. Programs include
+ * this one (`#include <bwflow.h>`) and build with `pkg-config --cflags --libs bwflow`. */
 #ifndef BWFLOW_H
 #define BWFLOW_H
 #include "bwflow/common.h"

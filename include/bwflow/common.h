@@ -1,5 +1,14 @@
 /* bwflow: common definitions (export macro, status codes).
  * SPDX-License-Identifier: BSD-3-Clause */
+/** @file bwflow/common.h
+ * @brief Status codes, their names and messages, the export macro and the symmetry
+ * tolerance shared by every other header.
+ *
+ * Error model: every library function that can fail returns a ::bw_status. ::BW_OK means
+ * success; any other status means the function failed and has left all of its outputs
+ * untouched (a caller may retry with other arguments). The library never prints, exits or
+ * aborts. Functions that allocate an object and return a pointer (bw_workspace_alloc(),
+ * bw_gaussian_alloc(), bw_problem_alloc()) return NULL instead. */
 #ifndef BWFLOW_COMMON_H
 #define BWFLOW_COMMON_H
 
@@ -9,6 +18,10 @@
 extern "C" {
 #endif
 
+/** @def BW_API
+ * Marks a public function: default symbol visibility while the library itself is compiled
+ * (BWFLOW_COMPILATION defined, GCC or Clang; the rest of the library is built with hidden
+ * visibility), empty for users of the headers. */
 #if defined(BWFLOW_COMPILATION) && defined(__GNUC__)
 #define BW_API __attribute__((visibility("default")))
 #else
@@ -16,9 +29,10 @@ extern "C" {
 #endif
 
 /** Status codes: every library function that can fail returns one of these.
- *  On any status other than BW_OK the function has left its outputs untouched. */
+ *  On any status other than BW_OK the function has left its outputs untouched.
+ *  bw_status_name() gives the identifier as a string, bw_strerror() a message. */
 typedef enum bw_status {
-  BW_OK = 0,
+  BW_OK = 0,               /**< success */
   BW_ERR_NULL,             /**< a required pointer argument is NULL */
   BW_ERR_DIM,              /**< dimension d < 1, or a leading dimension < d */
   BW_ERR_DIM_MISMATCH,     /**< arguments have different dimensions, or exceed the workspace */
@@ -42,9 +56,18 @@ typedef enum bw_status {
   BW_STATUS_COUNT          /**< number of status codes (not a status) */
 } bw_status;
 
-/** One-sentence English description of a status (static string, never NULL). */
+/** One-sentence English description of a status, e.g. "a matrix that must be positive
+ * definite is not" for BW_ERR_NOT_SPD.
+ * @param s any value; values outside [0, BW_STATUS_COUNT) give "unknown status"
+ * @return a static string, never NULL (do not free it)
+ * @par Allocation and thread safety
+ * No allocation; safe to call from any thread. */
 BW_API const char *bw_strerror(bw_status s);
-/** The status' name as a C identifier, e.g. "BW_ERR_NOT_SPD" (static string, never NULL). */
+/** The status' name as a C identifier, e.g. "BW_ERR_NOT_SPD".
+ * @param s any value; values outside [0, BW_STATUS_COUNT) give "BW_UNKNOWN_STATUS"
+ * @return a static string, never NULL (do not free it)
+ * @par Allocation and thread safety
+ * No allocation; safe to call from any thread. */
 BW_API const char *bw_status_name(bw_status s);
 
 /** Default relative tolerance for symmetry: |a_ij - a_ji| <= BW_SYM_RTOL * max_kl |a_kl|. */

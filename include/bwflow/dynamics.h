@@ -1,5 +1,16 @@
 /* bwflow: exact Wasserstein gradient flow, JKO step, explicit step (MATH.md sections 3-4).
  * SPDX-License-Identifier: BSD-3-Clause */
+/** @file bwflow/dynamics.h
+ * @brief The exact Wasserstein gradient flow (closed form), JKO plans and steps (closed
+ * form), and the explicit (forward Euler) step (docs/math.md).
+ *
+ * Common statuses of the functions taking Gaussians: ::BW_ERR_NULL; ::BW_ERR_DIM (a
+ * Gaussian with d < 1 or ld < d); ::BW_ERR_DIM_MISMATCH (a Gaussian of another dimension
+ * than the problem or plan, or a workspace smaller than d); ::BW_ERR_NONFINITE and
+ * ::BW_ERR_NOT_SYMMETRIC (input entries); ::BW_ERR_NOT_SPD (input covariance);
+ * ::BW_ERR_LAPACK; ::BW_ERR_NOMEM (ws == NULL and no memory). Outputs are untouched on
+ * error. Times t and steps eta are in the time unit of the gradient flow
+ * d/dt rho = div(rho grad dJ/drho). */
 #ifndef BWFLOW_DYNAMICS_H
 #define BWFLOW_DYNAMICS_H
 #include "common.h"
@@ -15,7 +26,16 @@ extern "C" {
  * covariance is not positive definite; BW_ERR_OVERFLOW when the result is not finite
  * (non-convex energies over long times); BW_ERR_LOST_SPD when the covariance is no longer
  * positive definite in floating point (tau = 0 and e^{-p t} underflows: the flow tends to a
- * Dirac mass). No allocation with a workspace of dimension >= d. */
+ * Dirac mass). No allocation with a workspace of dimension >= d.
+ * @param pb the problem
+ * @param ws workspace of dimension >= d, or NULL
+ * @param g0 the initial Gaussian (time 0)
+ * @param t the time, 0 <= t < inf
+ * @param[out] gt the Gaussian at time t (may be g0; any leading dimension >= d)
+ * @return ::BW_OK, a status listed above or in the file description
+ * @par Allocation and thread safety
+ * None with a workspace of dimension >= d (ws == NULL: one temporary workspace). Reentrant:
+ * pb and g0 are only read; concurrent calls need distinct workspaces and outputs. */
 BW_API bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, double t,
                         bw_gaussian *gt);
 
@@ -28,16 +48,47 @@ typedef struct bw_jko_plan bw_jko_plan;
  * BW_ERR_ETA_TOO_LARGE when I + eta P or I + eta A is not positive definite (the covariance
  * and the mean subproblems must be strictly convex); BW_ERR_OVERFLOW when eta times an
  * eigenvalue or tau overflows. The plan copies what it needs (O(d^2)): pb may be freed
- * afterwards. On error *plan is untouched. */
+ * afterwards. On error *plan is untouched.
+ * @param pb the problem
+ * @param eta the step size, 0 < eta < inf
+ * @param[out] plan receives the new plan (free with bw_jko_plan_free())
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ETA; ::BW_ERR_ETA_TOO_LARGE;
+ *         ::BW_ERR_OVERFLOW; ::BW_ERR_NOMEM
+ * @par Allocation and thread safety
+ * Allocates the plan (one block, O(d^2)). Reentrant; pb is only read. */
 BW_API bw_status bw_jko_plan_create(const bw_problem *pb, double eta, bw_jko_plan **plan);
+/** Free a plan.
+ * @param plan the plan, or NULL (nothing happens)
+ * @par Thread safety
+ * No other thread may be using the plan. */
 BW_API void bw_jko_plan_free(bw_jko_plan *plan);
+/** The plan's step size.
+ * @param plan the plan, or NULL
+ * @return eta, or NaN for NULL
+ * @par Allocation and thread safety
+ * No allocation; only reads the plan. */
 BW_API double bw_jko_plan_eta(const bw_jko_plan *plan);
+/** The plan's dimension.
+ * @param plan the plan, or NULL
+ * @return d, or 0 for NULL
+ * @par Allocation and thread safety
+ * No allocation; only reads the plan. */
 BW_API int bw_jko_plan_dim(const bw_jko_plan *plan);
 
 /** One JKO step rho_{k+1} = argmin J(rho) + W2^2(rho, rho_k)/(2 eta) (closed form, MATH.md
  * section 4): one symmetric eigendecomposition and four d x d products; no allocation with
  * a workspace of dimension >= d. out may be in. BW_ERR_NOT_SPD when in's covariance is not
- * positive definite; dimensions must match the plan (BW_ERR_DIM_MISMATCH). */
+ * positive definite; dimensions must match the plan (BW_ERR_DIM_MISMATCH).
+ * @param plan the plan (fixes the problem and eta)
+ * @param ws workspace of dimension >= d, or NULL
+ * @param in rho_k
+ * @param[out] out rho_{k+1} (may be in; any leading dimension >= d)
+ * @return ::BW_OK, ::BW_ERR_OVERFLOW (result not finite), or a status listed in the file
+ *         description
+ * @par Allocation and thread safety
+ * None with a workspace of dimension >= d (ws == NULL: one temporary workspace). Reentrant:
+ * the plan is only read and may be shared; concurrent calls need distinct workspaces and
+ * outputs. */
 BW_API bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw_gaussian *in,
                              bw_gaussian *out);
 
@@ -46,7 +97,17 @@ BW_API bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw
  * BW_ERR_BAD_ETA unless 0 < eta < inf. BW_ERR_LOST_SPD when I - eta M is singular to working
  * precision (min |eigenvalue| <= 16 d eps max |eigenvalue|). When I - eta M is indefinite but
  * non-singular the push-forward is returned (a valid Gaussian, though the map is then not an
- * optimal transport map). out may be in. */
+ * optimal transport map). out may be in.
+ * @param pb the problem
+ * @param eta the step size, 0 < eta < inf
+ * @param ws workspace of dimension >= d, or NULL
+ * @param in rho_k
+ * @param[out] out rho_{k+1} (may be in; any leading dimension >= d)
+ * @return ::BW_OK, ::BW_ERR_BAD_ETA, ::BW_ERR_LOST_SPD, ::BW_ERR_OVERFLOW, or a status
+ *         listed in the file description
+ * @par Allocation and thread safety
+ * None with a workspace of dimension >= d (ws == NULL: one temporary workspace). Reentrant:
+ * pb and in are only read; concurrent calls need distinct workspaces and outputs. */
 BW_API bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
                                  const bw_gaussian *in, bw_gaussian *out);
 

@@ -1,4 +1,6 @@
 /* bwflow: workspaces. SPDX-License-Identifier: BSD-3-Clause */
+/** @file bwflow/workspace.h
+ * @brief Workspaces: the scratch memory that makes the numerical routines allocation-free. */
 #ifndef BWFLOW_WORKSPACE_H
 #define BWFLOW_WORKSPACE_H
 #include "common.h"
@@ -14,13 +16,32 @@ extern "C" {
  * give each thread its own. Size: O(dmax^2) doubles (see bw_workspace_bytes). */
 typedef struct bw_workspace bw_workspace;
 
-/** Allocate a workspace for dimensions up to dmax (>= 1). Returns NULL on failure. */
+/** Allocate a workspace for dimensions up to dmax.
+ * @param dmax the largest dimension served, 1 <= dmax <= 46340 (so that dmax^2 fits a
+ *        LAPACK integer)
+ * @return the workspace (8 d x d matrices, 8 vectors and LAPACK dsyevd's work arrays,
+ *         about 10 dmax^2 doubles), or NULL when dmax is out of range or memory is short
+ * @par Allocation
+ * Allocates; free with bw_workspace_free().
+ * @par Thread safety
+ * Safe to call concurrently; the result belongs to the caller's thread until handed on. */
 BW_API bw_workspace *bw_workspace_alloc(int dmax);
-/** Free a workspace (NULL is fine). */
+/** Free a workspace.
+ * @param ws a workspace from bw_workspace_alloc(), or NULL (nothing happens)
+ * @par Thread safety
+ * ws must not be in use by another thread. */
 BW_API void bw_workspace_free(bw_workspace *ws);
-/** The largest dimension the workspace serves. */
+/** The largest dimension the workspace serves.
+ * @param ws a workspace, or NULL
+ * @return dmax, or 0 for NULL
+ * @par Allocation and thread safety
+ * No allocation; only reads ws. */
 BW_API int bw_workspace_dim(const bw_workspace *ws);
-/** Bytes held by the workspace. */
+/** Bytes held by the workspace (all its heap blocks).
+ * @param ws a workspace, or NULL
+ * @return the size in bytes, or 0 for NULL
+ * @par Allocation and thread safety
+ * No allocation; only reads ws. */
 BW_API size_t bw_workspace_bytes(const bw_workspace *ws);
 
 #ifdef __cplusplus
