@@ -8,11 +8,15 @@
  * min |n| <= 16 d eps max |n| (eigenvalues of a symmetric matrix are computed with an
  * absolute error of a small multiple of eps ||N||, so a smaller |n| is indistinguishable
  * from 0). When N is indefinite but non-singular the result is still the push-forward, a
- * valid Gaussian, although the map is then no longer an optimal transport map.
+ * valid Gaussian, although the map is then no longer an optimal transport map. S' itself
+ * must then be positive definite in floating point (Cholesky): with cond(N)^2 cond(S) beyond
+ * ~1e16 the computed N S N can be indefinite although N passes the singularity test, and
+ * that is BW_ERR_LOST_SPD too (never an indefinite covariance with BW_OK).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <float.h>
 #include <string.h>
 #include "internal.h"
+#include "lapack.h"
 
 bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
                           const bw_gaussian *in, bw_gaussian *out) {
@@ -56,6 +60,12 @@ bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
       m[i] = in->mean[i] - eta * r;
     }
     if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) st = BW_ERR_OVERFLOW;
+  }
+  if (!st) { /* S' positive definite in floating point? (U is free scratch by now) */
+    int info = 0;
+    bw__copy(d, S, d, U, d);
+    dpotrf_("L", &d, U, &d, &info, 1);
+    if (info != 0) st = BW_ERR_LOST_SPD;
   }
   if (!st) {
     memcpy(out->mean, m, (size_t)d * sizeof(double));
