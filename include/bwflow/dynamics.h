@@ -1,4 +1,4 @@
-/* bwflow: exact Wasserstein gradient flow, JKO step, explicit step (MATH.md sections 3-4).
+/* bwflow: exact Wasserstein gradient flow, JKO step, explicit step (docs/math.md sections 3-4).
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/dynamics.h
  * @brief The exact Wasserstein gradient flow (closed form), JKO plans and steps (closed
@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The exact Wasserstein gradient flow of J from g0, evaluated at time t >= 0 (closed form,
- * MATH.md section 3; uses expm1, accurate for zero, tiny and negative eigenvalues of A, P).
+ * docs/math.md section 3; uses expm1, accurate for zero, tiny and negative eigenvalues of A, P).
  * gt may be g0. Errors: BW_ERR_BAD_ARG unless 0 <= t < inf; BW_ERR_NOT_SPD when g0's
  * covariance is not positive definite; BW_ERR_OVERFLOW when the result is not finite
  * (non-convex energies over long times); BW_ERR_LOST_SPD when the covariance is no longer
@@ -75,8 +75,8 @@ BW_API double bw_jko_plan_eta(const bw_jko_plan *plan);
  * No allocation; only reads the plan. */
 BW_API int bw_jko_plan_dim(const bw_jko_plan *plan);
 
-/** One JKO step rho_{k+1} = argmin J(rho) + W2^2(rho, rho_k)/(2 eta) (closed form, MATH.md
- * section 4): one symmetric eigendecomposition and four d x d products; no allocation with
+/** One JKO step rho_{k+1} = argmin J(rho) + W2^2(rho, rho_k)/(2 eta) (closed form,
+ * docs/math.md section 4): one symmetric eigendecomposition and four d x d products; no allocation with
  * a workspace of dimension >= d. out may be in. BW_ERR_NOT_SPD when in's covariance is not
  * positive definite; dimensions must match the plan (BW_ERR_DIM_MISMATCH).
  * @param plan the plan (fixes the problem and eta)

@@ -1,4 +1,4 @@
-/* bwflow: Bures-Wasserstein geometry of Gaussians (MATH.md section 2).
+/* bwflow: Bures-Wasserstein geometry of Gaussians (docs/math.md section 1).
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/geometry.h
  * @brief Bures-Wasserstein geometry of Gaussians: the 2-Wasserstein distance, optimal

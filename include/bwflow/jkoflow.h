@@ -1,5 +1,5 @@
 /* bwflow: JKO-Flow, the Wasserstein gradient flow of the modified energy
- * J^eta = J - eta/4 |grad J|^2 (MATH.md section 5), integrated by SUNDIALS CVODE.
+ * J^eta = J - eta/4 |grad J|^2 (docs/math.md section 5), integrated by SUNDIALS CVODE.
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/jkoflow.h
  * @brief JKO-Flow (the gradient flow of J - eta/4 |grad J|^2), the forward Euler modified

@@ -1,4 +1,4 @@
-/* bwflow: convergence-order studies of the JKO scheme (MATH.md section 5).
+/* bwflow: convergence-order studies of the JKO scheme (docs/math.md section 5).
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/order.h
  * @brief Convergence-order studies: the global errors of the JKO and forward Euler

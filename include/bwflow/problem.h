@@ -1,4 +1,4 @@
-/* bwflow: the energy J and its derived quantities on Gaussians (MATH.md sections 1, 3, 5).
+/* bwflow: the energy J and its derived quantities on Gaussians (docs/math.md sections 2, 3, 5).
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/problem.h
  * @brief The energy J (potential, entropy, interaction): the problem object, its
