@@ -21,8 +21,16 @@ bool cli_parse_positive(const char *opt, const char *text, double *out, cli_err 
 /* Parse an integer in [lo, hi]. */
 bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *out, cli_err *e);
 
-/* Load a JSON object from path; messages name the file, line and column. */
+/* Largest input file read (bytes): bounds memory (jansson holds ~40 bytes per number). */
+#define CLI_MAX_INPUT_BYTES (256u << 20)
+/* Largest --dim of a preset (d = 2000: ~1 minute to set up the random preset). */
+#define CLI_PRESET_DIM_MAX 2000
+
+/* Load a JSON object from path (a regular file, FIFO or device; no NUL byte, at most
+ * CLI_MAX_INPUT_BYTES); messages name the file, line and column. */
 json_t *cli_load_json(const char *path, cli_err *e);
+/* The same from a buffer of len bytes; name is used in messages. */
+json_t *cli_parse_json(const char *name, const char *buf, size_t len, cli_err *e);
 /* Reject keys of obj not in the NULL-terminated list allowed. */
 bool cli_check_keys(const char *path, json_t *obj, const char *const *allowed, cli_err *e);
 /* Read obj[key] as a vector of length n (n < 0: any length >= 1, stored in *n_out). The
@@ -36,8 +44,10 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
 /* Read a number obj[key] (finite). */
 bool cli_read_number(const char *path, json_t *obj, const char *key, double *out, cli_err *e);
 
-/* Read a Gaussian file {"mean": [...], "cov": [[...]]}. */
+/* Read a Gaussian file {"mean": [...], "cov": [[...]]}; the _buffer variant parses len bytes
+ * (name is used in messages; the fuzz target and the corpus replay call it). */
 bw_gaussian *cli_read_gaussian(const char *path, cli_err *e);
+bw_gaussian *cli_read_gaussian_buffer(const char *name, const char *buf, size_t len, cli_err *e);
 
 /* A problem given as a file or a preset (--preset NAME [--dim d] [--seed s]). */
 typedef struct {
@@ -71,6 +81,8 @@ void cli_bad_option(const char *cmd, int code, char **argv);
 
 /* Read a problem file {"dim", "A", "h", "K" (default 0), "tau" (default 1), "mean", "cov"}. */
 bool cli_read_problem(const char *path, bw_problem **pb, bw_gaussian **g0, cli_err *e);
+bool cli_read_problem_buffer(const char *name, const char *buf, size_t len, bw_problem **pb,
+                             bw_gaussian **g0, cli_err *e);
 /* Load the problem from a file or a preset. */
 bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e);
 

@@ -1,27 +1,98 @@
 /* bwflow command-line tool: reading JSON input files. SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 
-json_t *cli_load_json(const char *path, cli_err *e) {
-  struct stat sb;
-  if (stat(path, &sb) != 0) {
+/* The whole content of path (regular file, FIFO such as a shell's <(...), or device), at
+ * most CLI_MAX_INPUT_BYTES. A NUL byte means a binary file (JSON text has none): reading
+ * stops there, so /dev/zero is rejected at once. The caller frees the result. */
+static char *read_input(const char *path, size_t *len, cli_err *e) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) != 0) {
+    cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    close(fd);
     return NULL;
   }
   if (S_ISDIR(sb.st_mode)) {
     cli_fail(e, "%s: is a directory, not a JSON file", path);
+    close(fd);
     return NULL;
   }
-  if (sb.st_size == 0) {
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    close(fd);
+    cli_fail(e, "%s: out of memory", path);
+    return NULL;
+  }
+  for (;;) {
+    if (n == cap) {
+      char *nb = realloc(buf, 2 * cap);
+      if (!nb) {
+        cli_fail(e, "%s: out of memory", path);
+        break;
+      }
+      buf = nb, cap *= 2;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      cli_fail(e, "%s: read error: %s", path, strerror(errno));
+      break;
+    }
+    if (r == 0) { /* end of file */
+      close(fd);
+      if (n == 0) {
+        cli_fail(e, "%s: empty file", path);
+        free(buf);
+        return NULL;
+      }
+      *len = n;
+      return buf;
+    }
+    const char *nul = memchr(buf + n, '\0', (size_t)r);
+    if (nul) {
+      cli_fail(e, "%s: byte %zu is a NUL byte: a binary file, not JSON text", path, (size_t)(nul - buf) + 1);
+      break;
+    }
+    n += (size_t)r;
+    if (n > CLI_MAX_INPUT_BYTES) {
+      cli_fail(e, "%s: larger than %u MiB: not an input file bwflow reads", path,
+               (unsigned)(CLI_MAX_INPUT_BYTES >> 20));
+      break;
+    }
+  }
+  close(fd);
+  free(buf);
+  return NULL;
+}
+
+json_t *cli_load_json(const char *path, cli_err *e) {
+  size_t len = 0;
+  char *buf = read_input(path, &len, e);
+  if (!buf) return NULL;
+  json_t *root = cli_parse_json(path, buf, len, e);
+  free(buf);
+  return root;
+}
+
+json_t *cli_parse_json(const char *path, const char *buf, size_t len, cli_err *e) {
+  if (len == 0) {
     cli_fail(e, "%s: empty file", path);
     return NULL;
   }
   json_error_t je;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
     if (je.line > 0)
       cli_fail(e, "%s: line %d, column %d: malformed JSON: %s", path, je.line, je.column, je.text);
@@ -148,10 +219,21 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
   return true;
 }
 
+static bw_gaussian *gaussian_from_json(const char *path, json_t *root, cli_err *e);
+
 bw_gaussian *cli_read_gaussian(const char *path, cli_err *e) {
-  static const char *const keys[] = {"mean", "cov", NULL};
   json_t *root = cli_load_json(path, e);
-  if (!root) return NULL;
+  return root ? gaussian_from_json(path, root, e) : NULL;
+}
+
+bw_gaussian *cli_read_gaussian_buffer(const char *name, const char *buf, size_t len, cli_err *e) {
+  json_t *root = cli_parse_json(name, buf, len, e);
+  return root ? gaussian_from_json(name, root, e) : NULL;
+}
+
+/* Takes the reference to root. */
+static bw_gaussian *gaussian_from_json(const char *path, json_t *root, cli_err *e) {
+  static const char *const keys[] = {"mean", "cov", NULL};
   double *m = NULL, *S = NULL;
   bw_gaussian *g = NULL;
   int d = 0;

@@ -5,10 +5,24 @@
 #include <string.h>
 #include "cli.h"
 
+static bool problem_from_json(const char *path, json_t *root, bw_problem **pb_out,
+                              bw_gaussian **g0_out, cli_err *e);
+
 bool cli_read_problem(const char *path, bw_problem **pb_out, bw_gaussian **g0_out, cli_err *e) {
-  static const char *const keys[] = {"dim", "A", "h", "K", "tau", "mean", "cov", NULL};
   json_t *root = cli_load_json(path, e);
-  if (!root) return false;
+  return root && problem_from_json(path, root, pb_out, g0_out, e);
+}
+
+bool cli_read_problem_buffer(const char *name, const char *buf, size_t len, bw_problem **pb_out,
+                             bw_gaussian **g0_out, cli_err *e) {
+  json_t *root = cli_parse_json(name, buf, len, e);
+  return root && problem_from_json(name, root, pb_out, g0_out, e);
+}
+
+/* Takes the reference to root. */
+static bool problem_from_json(const char *path, json_t *root, bw_problem **pb_out,
+                              bw_gaussian **g0_out, cli_err *e) {
+  static const char *const keys[] = {"dim", "A", "h", "K", "tau", "mean", "cov", NULL};
   double *h = NULL, *A = NULL, *K = NULL, *m = NULL, *S = NULL, tau = 1.0;
   int d = 0;
   bw_problem *pb = NULL;
@@ -65,6 +79,9 @@ bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **
       return cli_fail(e, "--dim and --seed go with --preset, not with a problem file");
     return cli_read_problem(a->path, pb, g0, e);
   }
+  if (a->dim > CLI_PRESET_DIM_MAX)
+    return cli_fail(e, "--dim %ld is too large for a preset (at most %d: memory grows as d^2 and time as d^3)",
+                    a->dim, CLI_PRESET_DIM_MAX);
   bw_status st = bw_preset(a->preset, a->dim < 0 ? 0 : (int)a->dim, a->seed, pb, g0);
   if (st == BW_ERR_BAD_ARG)
     return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random)", a->preset);
