@@ -6,11 +6,27 @@
 #include <string.h>
 #include "cli.h"
 
+/* The message is one line: control characters (a newline in a file name, bytes quoted from a
+ * binary file by the JSON parser) become '?'. A message longer than the buffer (a very long
+ * path) keeps its head and its tail, where the reason is. */
 bool cli_fail(cli_err *e, const char *fmt, ...) {
-  va_list ap;
+  va_list ap, ap2;
   va_start(ap, fmt);
-  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_copy(ap2, ap);
+  int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof e->msg) {
+    char *full = malloc((size_t)n + 1);
+    if (full) {
+      enum { HEAD = 300, TAIL = (int)sizeof e->msg - HEAD - 6 };
+      vsnprintf(full, (size_t)n + 1, fmt, ap2);
+      snprintf(e->msg, sizeof e->msg, "%.*s ... %s", HEAD, full, full + n - TAIL);
+      free(full);
+    }
+  }
+  va_end(ap2);
+  for (char *c = e->msg; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   return false;
 }
 
