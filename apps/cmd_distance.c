@@ -12,7 +12,11 @@ static const char usage[] =
     "A Gaussian file is JSON: {\"mean\": [d numbers], \"cov\": [[d numbers], ... d rows]}.\n"
     "\n"
     "  --json   print {\"w2\": ..., \"w2_squared\": ...} with 17 significant digits\n"
-    "  -h, --help  this help\n";
+    "  -h, --help  this help\n"
+    "\n"
+    "exit status: 0 success, 1 numerical failure, 2 bad input (one line on stderr names the\n"
+    "file and the problem: missing file, malformed JSON, wrong sizes, not symmetric, not\n"
+    "positive definite, NaN or Inf)\n";
 
 int cmd_distance(int argc, char **argv) {
   static const struct option opts[] = {{"json", no_argument, NULL, 'j'},

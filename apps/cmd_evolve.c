@@ -8,7 +8,8 @@
 
 static const char usage[] =
     "usage: bwflow evolve PROBLEM.json --method M --eta H --t T [--json]\n"
-    "       bwflow evolve --preset NAME [--dim d] [--seed s] --method M --eta H --t T [--json]\n"
+    "       bwflow evolve --preset NAME [--dim d] [--seed s] --method M --eta H --t T\n"
+    "                     [--json]\n"
     "\n"
     "Evolve the initial Gaussian of a problem to time T with one method:\n"
     "  jko          n = T/H JKO steps (closed form, MATH.md section 4)\n"
@@ -32,7 +33,8 @@ static const char usage[] =
     "  --seed s       seed of the random preset (default 1)\n"
     "  --rtol R       CVODE relative tolerance for the flows (default 1e-12)\n"
     "  --atol A       CVODE absolute tolerance for the flows (default 1e-14)\n"
-    "  --linsol L     auto, dense or krylov: CVODE's linear solver (default auto)\n"
+    "  --linsol L     auto, dense or krylov: CVODE's linear solver (default auto: dense for\n"
+    "                 d <= 7, krylov above)\n"
     "  --json         print {\"method\", \"t\", \"steps\", \"mean\", \"cov\", \"energy\"} with 17\n"
     "                 digits (\"steps\" counts discrete steps, 0 for wgf and the flows, which\n"
     "                 add \"cvode\": {\"steps\", \"rhs_evals\", \"jac_evals\", \"lin_iters\",\n"

@@ -26,8 +26,9 @@ static void print_help(FILE *f) {
   for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
   fprintf(f,
           "\n"
-          "'bwflow COMMAND --help' describes a command. Exit status: 0 success, 1 numerical\n"
-          "failure, 2 bad input or usage, 3 JKO-Flow collapse.\n");
+          "'bwflow COMMAND --help' describes a command; 'bwflow --version' prints the version.\n"
+          "Exit status: 0 success, 1 numerical failure, 2 bad input or usage, 3 JKO-Flow\n"
+          "collapse. See also man bwflow.\n");
 }
 
 int main(int argc, char **argv) {
