@@ -400,7 +400,7 @@ START_TEST(gaussian_validate_args) {
     bw_gaussian gs = *g;
     EXPECT(&f.ar, gcases[k].want, gcases[k].what, bw_gaussian_validate(g, BW_SYM_RTOL, f.ws));
     CHECK_INPUT(b, k); /* untouched on error */
-    ck_assert(!memcmp(&gs, g, sizeof gs));
+    ck_assert(gs.d == g->d && gs.ld == g->ld && gs.mean == g->mean && gs.cov == g->cov);
   }
   gbuf b;
   bw_gaussian *g = (bw_gaussian *)bad_input(8, &b);
@@ -727,6 +727,7 @@ START_TEST(geometry_pair_args) {
     EXPECT(&f.ar, BW_ERR_DIM_MISMATCH, nm[q], CALL(f.ws2, g0, g1));
     for (int slot = 0; slot < 2; slot++)
       for (int k = 0; k < NGCASES; k++) {
+        if (slot == 1 && k == 19) continue; /* singular S1: known_bugs geometry_singular_g1 */
         gbuf b;
         const bw_gaussian *gb = bad_input(k, &b);
         SNAP_INPUT(b);
@@ -1194,6 +1195,29 @@ START_TEST(known_bug_exp_map_mean_overflow) {
 }
 END_TEST
 
+START_TEST(known_bug_geometry_singular_g1) {
+  /* lib/geometry.c: S1 is checked for positive definiteness through the eigenvalues of the
+   * congruence diag(r) U'S1U diag(r) (U, r from S0), whose zero eigenvalue comes out as a
+   * rounding-dependent +-1e-16: with S0 = [1.1 0.34; 0.34 1.2] and the exactly singular
+   * S1 = [1 1; 1 1] (Cholesky fails: bw_gaussian_set says BW_ERR_NOT_SPD), bw_w2sq,
+   * bw_ot_map, bw_log_map and bw_geodesic return BW_OK, and bw_geodesic(t = 1) returns the
+   * singular covariance with BW_OK. (Under valgrind, where OpenBLAS picks other kernels, the
+   * case diag(2, 0, 1) of test_args slips through too.) A Cholesky test of S0 and S1 would
+   * decide it exactly. */
+  arena ar;
+  arena_init(&ar);
+  double m[2] = {0, 0}, S0[4] = {1.1, 0.34, 0.34, 1.2}, S1[4] = {1, 1, 1, 1};
+  bw_gaussian g0 = {2, m, S0, 2}, g1 = {2, m, S1, 2}, gt = arena_gaussian(&ar, 2, 2);
+  double *w = arena_take(&ar, sizeof(double)), *T = arena_take(&ar, 4 * sizeof(double));
+  double *v = arena_take(&ar, 2 * sizeof(double));
+  EXPECT(&ar, BW_ERR_NOT_SPD, "w2sq", bw_w2sq(NULL, &g0, &g1, w));
+  EXPECT(&ar, BW_ERR_NOT_SPD, "ot_map", bw_ot_map(NULL, &g0, &g1, T, 2));
+  EXPECT(&ar, BW_ERR_NOT_SPD, "log_map", bw_log_map(NULL, &g0, &g1, v, T, 2));
+  EXPECT(&ar, BW_ERR_NOT_SPD, "geodesic", bw_geodesic(NULL, &g0, &g1, 1.0, &gt));
+  arena_free(&ar);
+}
+END_TEST
+
 START_TEST(known_bug_output_d0) {
   /* lib/geometry.c bw_geodesic and bw_exp_map return BW_ERR_DIM_MISMATCH, not BW_ERR_DIM,
    * for an output Gaussian with d < 1 (every other function returns BW_ERR_DIM). */
@@ -1244,6 +1268,7 @@ static Suite *known_bug_suite(const char *name) {
   if (!strcmp(name, "exp_map_not_spd")) tcase_add_test(tc, known_bug_exp_map_not_spd);
   else if (!strcmp(name, "exp_map_mean_overflow")) tcase_add_test(tc, known_bug_exp_map_mean_overflow);
   else if (!strcmp(name, "output_d0")) tcase_add_test(tc, known_bug_output_d0);
+  else if (!strcmp(name, "geometry_singular_g1")) tcase_add_test(tc, known_bug_geometry_singular_g1);
   else return NULL;
   suite_add_tcase(s, tc);
   return s;
