@@ -10,13 +10,21 @@
  *   W2^2 = |m0 - m1|^2 + tr(D S0^-1 D) = |m0 - m1|^2 + sum_ij D~_ij^2 / s_i,
  *   T - I = S0^-1/2 D S0^-1/2 = U diag(1/r) D~ diag(1/r) U'.
  * W2^2 is a sum of squares (never negative) and exactly 0 when S1 == S0 and m1 == m0.
+ *
+ * Cost. M~ is formed as E~ + diag(s)^2 (= diag(r) U'(S1 - S0 + S0)U diag(r), since
+ * U'S0U = diag(s)): the same matrix to working accuracy and exactly the one whose square root
+ * N~ = diag(s) + D~ the refined quadratic equation describes, without two more products.
+ * D~^2 is a symmetric rank-d update (dsyrk). A distance is then two eigendecompositions,
+ * one Cholesky factorisation (S1's definiteness check) and 8.5 d x d products (was 11).
+ * d = 2 runs the same algorithm in straight-line 2 x 2 arithmetic (pair_solve2), without
+ * BLAS/LAPACK calls and without workspace.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
 #include "internal.h"
 
 /* Workspace slots used by pair_solve and its callers. */
 enum { U_ = 0, T1_ = 1, T2_ = 2, V_ = 3, F_ = 4, X_ = 5, T3_ = 6 };
-enum { S_ = 0, N_ = 1 };
+enum { S_ = 0, N_ = 1, R_ = 2 };
 
 static bw_status check_pair(const bw_gaussian *g0, const bw_gaussian *g1) {
   bw_status st = bw__check_gaussian(g0);
@@ -27,27 +35,20 @@ static bw_status check_pair(const bw_gaussian *g0, const bw_gaussian *g1) {
 
 /* Computes the covariance part of W2^2 into *cov_part and, when want_x, X~ = U'(T - I)U into
  * mat[X_]. Leaves U in mat[U_] and s in vec[S_]. */
-static bw_status pair_solve(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
-                            double *cov_part, bool want_x) {
+static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                            const bw_gaussian *g1, double *cov_part, bool want_x) {
   const int d = g0->d;
   double *U = ws->mat[U_], *A = ws->mat[T1_], *B = ws->mat[T2_], *V = ws->mat[V_];
-  double *F = ws->mat[F_], *s = ws->vec[S_], *n = ws->vec[N_];
+  double *F = ws->mat[F_], *C = ws->mat[T3_], *s = ws->vec[S_], *n = ws->vec[N_], *r = ws->vec[R_];
   const double *S0 = g0->cov, *S1 = g1->cov;
   const int l0 = g0->ld, l1 = g1->ld;
 
-  bw_status st = bw__eigh(ws, d, S0, l0, s, U, d);
+  /* S1 positive definite (Cholesky, as bw_gaussian_set); S0 by its eigenvalues. */
+  if (!bw__chol(d, S1, l1, C)) return BW_ERR_NOT_SPD;
+  bw_status st = bw__eigh_path(path, ws, d, S0, l0, s, U, d);
   if (st) return st;
   if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
-
-  /* M~ = diag(r) U'S1U diag(r) into B. */
-  bw__gemm('N', 'N', d, 1.0, S1, l1, U, d, 0.0, A, d);
-  bw__gemm('T', 'N', d, 1.0, U, d, A, d, 0.0, B, d);
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) B[i + j * d] *= sqrt(s[i]) * sqrt(s[j]);
-  bw__symmetrize(d, B, d);
-  if ((st = bw__eigh(ws, d, B, d, n, V, d))) return st;
-  if (!(n[0] > 0.0)) return BW_ERR_NOT_SPD;
-  for (int j = 0; j < d; j++) n[j] = sqrt(n[j]);
+  for (int i = 0; i < d; i++) r[i] = sqrt(s[i]);
 
   /* E~ = diag(r) U'(S1 - S0)U diag(r) into B. */
   for (int j = 0; j < d; j++)
@@ -55,8 +56,15 @@ static bw_status pair_solve(bw_workspace *ws, const bw_gaussian *g0, const bw_ga
   bw__gemm('N', 'N', d, 1.0, F, d, U, d, 0.0, A, d);
   bw__gemm('T', 'N', d, 1.0, U, d, A, d, 0.0, B, d);
   for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) B[i + j * d] *= sqrt(s[i]) * sqrt(s[j]);
+    for (int i = 0; i < d; i++) B[i + j * d] *= r[i] * r[j];
   bw__symmetrize(d, B, d);
+
+  /* M~ = E~ + diag(s)^2 = V diag(mu) V' (eigensolver reads the lower triangle of C). */
+  for (int j = 0; j < d; j++)
+    for (int i = j; i < d; i++) C[i + j * d] = B[i + j * d] + (i == j ? s[i] * s[i] : 0.0);
+  if ((st = bw__eigh_path(path, ws, d, C, d, n, V, d))) return st;
+  if (!(n[0] > 0.0)) return BW_ERR_NOT_SPD;
+  for (int j = 0; j < d; j++) n[j] = sqrt(n[j]);
 
   /* F = (E~ V) ./ (s_i + n_j), D~ = F V'. */
   bw__gemm('N', 'N', d, 1.0, B, d, V, d, 0.0, A, d);
@@ -70,10 +78,13 @@ static bw_status pair_solve(bw_workspace *ws, const bw_gaussian *g0, const bw_ga
    * nearby Gaussians with a wide spectrum costs up to ~1e-9 relative accuracy. The
    * residual R = E~ - diag(s) D~ - D~ diag(s) - D~^2 is computed entrywise-accurately and
    * the correction solves N~ X + X N~ = R with the same (approximate) eigenbasis. */
-  double *C = ws->mat[T3_];
-  bw__gemm('N', 'N', d, -1.0, F, d, F, d, 0.0, C, d); /* C = -D~^2 */
+  bw__syrk(d, F, C); /* lower triangle of D~^2 = D~ D~' */
   for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) C[i + j * d] += B[i + j * d] - (s[i] + s[j]) * F[i + j * d];
+    for (int i = j; i < d; i++) {
+      double c = B[i + j * d] - (s[i] + s[j]) * F[i + j * d] - C[i + j * d];
+      C[i + j * d] = c;
+      C[j + i * d] = c;
+    }
   bw__gemm('N', 'N', d, 1.0, C, d, V, d, 0.0, A, d);
   bw__gemm('T', 'N', d, 1.0, V, d, A, d, 0.0, C, d);
   for (int j = 0; j < d; j++)
@@ -95,9 +106,106 @@ static bw_status pair_solve(bw_workspace *ws, const bw_gaussian *g0, const bw_ga
   if (want_x) { /* X~ = diag(1/r) D~ diag(1/r) */
     double *X = ws->mat[X_];
     for (int j = 0; j < d; j++)
-      for (int i = 0; i < d; i++) X[i + j * d] = F[i + j * d] / (sqrt(s[i]) * sqrt(s[j]));
+      for (int i = 0; i < d; i++) X[i + j * d] = F[i + j * d] / (r[i] * r[j]);
   }
   return BW_OK;
+}
+
+/* ---- d = 2: the same algorithm in straight-line arithmetic ----
+ * Symmetric 2 x 2 matrices are (a, b, c) = [a b; b c]; general ones are column-major m[4]. */
+typedef struct {
+  double U[4], s[2], X[4]; /* S0 = U diag(s) U', X~ = U'(T - I)U (symmetric, X[1] == X[2]) */
+} pair2;
+
+/* M' P M for symmetric P = (a, b, c) and general M, symmetrised: out (a, b, c). */
+static inline void congr2(const double *M, double a, double b, double c, double *o) {
+  const double t00 = a * M[0] + b * M[1], t10 = b * M[0] + c * M[1];
+  const double t01 = a * M[2] + b * M[3], t11 = b * M[2] + c * M[3];
+  o[0] = M[0] * t00 + M[1] * t10;
+  o[2] = M[2] * t01 + M[3] * t11;
+  o[1] = 0.5 * ((M[2] * t00 + M[3] * t10) + (M[0] * t01 + M[1] * t11));
+}
+
+/* M P M' for symmetric P = (a, b, c), symmetrised: out (a, b, c). */
+static inline void congr2t(const double *M, double a, double b, double c, double *o) {
+  const double Mt[4] = {M[0], M[2], M[1], M[3]};
+  congr2(Mt, a, b, c, o);
+}
+
+static bw_status pair_solve2(const bw_gaussian *g0, const bw_gaussian *g1, double *cov_part,
+                             pair2 *px) {
+  const double *S0 = g0->cov, *S1 = g1->cov;
+  const int l0 = g0->ld, l1 = g1->ld;
+  /* S1 positive definite: Cholesky pivots of (S1 + S1')/2, as bw__chol. */
+  const double b1 = 0.5 * (S1[1] + S1[l1]);
+  if (!(S1[0] > 0.0) || !(S1[1 + l1] - b1 * (b1 / S1[0]) > 0.0)) return BW_ERR_NOT_SPD;
+  double s[2], U[4];
+  bw__eigh2(S0[0], S0[1], S0[1 + l0], s, U, 2);
+  if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
+  const double r0 = sqrt(s[0]), r1 = sqrt(s[1]);
+
+  /* E~ = diag(r) U'(S1 - S0)U diag(r). */
+  double E[3];
+  congr2(U, S1[0] - S0[0], 0.5 * ((S1[1] - S0[1]) + (S1[l1] - S0[l0])), S1[1 + l1] - S0[1 + l0], E);
+  E[0] *= r0 * r0;
+  E[1] *= r0 * r1;
+  E[2] *= r1 * r1;
+
+  /* M~ = E~ + diag(s)^2 = V diag(mu) V'. */
+  double mu[2], V[4];
+  bw__eigh2(E[0] + s[0] * s[0], E[1], E[2] + s[1] * s[1], mu, V, 2);
+  if (!(mu[0] > 0.0)) return BW_ERR_NOT_SPD;
+  const double n0 = sqrt(mu[0]), n1 = sqrt(mu[1]);
+
+  /* A = (E~ V) ./ (s_i + n_j), D~ = A V' (symmetrised). */
+  const double a00 = (E[0] * V[0] + E[1] * V[1]) / (s[0] + n0);
+  const double a10 = (E[1] * V[0] + E[2] * V[1]) / (s[1] + n0);
+  const double a01 = (E[0] * V[2] + E[1] * V[3]) / (s[0] + n1);
+  const double a11 = (E[1] * V[2] + E[2] * V[3]) / (s[1] + n1);
+  double d00 = a00 * V[0] + a01 * V[2], d11 = a10 * V[1] + a11 * V[3];
+  double d10 = 0.5 * ((a10 * V[0] + a11 * V[2]) + (a00 * V[1] + a01 * V[3]));
+
+  /* Refinement: R = E~ - diag(s) D~ - D~ diag(s) - D~^2, Q = (V'RV) ./ (n_i + n_j),
+   * D~ += V Q V'. */
+  const double R0 = E[0] - 2.0 * s[0] * d00 - (d00 * d00 + d10 * d10);
+  const double R2 = E[2] - 2.0 * s[1] * d11 - (d10 * d10 + d11 * d11);
+  const double R1 = E[1] - (s[0] + s[1]) * d10 - d10 * (d00 + d11);
+  double Q[3], Z[3];
+  congr2(V, R0, R1, R2, Q);
+  Q[0] /= n0 + n0;
+  Q[1] /= n0 + n1;
+  Q[2] /= n1 + n1;
+  congr2t(V, Q[0], Q[1], Q[2], Z);
+  d00 += Z[0];
+  d10 += Z[1];
+  d11 += Z[2];
+
+  const double acc = (d00 * d00 + d10 * d10) / s[0] + (d10 * d10 + d11 * d11) / s[1];
+  if (!isfinite(acc)) return BW_ERR_OVERFLOW;
+  *cov_part = acc;
+  if (px) {
+    memcpy(px->U, U, sizeof U);
+    px->s[0] = s[0];
+    px->s[1] = s[1];
+    px->X[0] = d00 / (r0 * r0);
+    px->X[1] = px->X[2] = d10 / (r0 * r1);
+    px->X[3] = d11 / (r1 * r1);
+  }
+  return BW_OK;
+}
+
+/* Y = U X~ U' (+ I), 2 x 2, written with leading dimension ldy. */
+static void from_eigenbasis2(const pair2 *p, bool plus_identity, double *Y, int ldy) {
+  double o[3];
+  congr2t(p->U, p->X[0], p->X[1], p->X[3], o);
+  Y[0] = o[0] + plus_identity;
+  Y[1] = Y[ldy] = o[1];
+  Y[1 + ldy] = o[2] + plus_identity;
+}
+
+/* The 2 x 2 workspace rule of the general path: a workspace, when given, must serve d. */
+static bw_status ws_check2(const bw_workspace *ws) {
+  return ws && ws->dmax < 2 ? BW_ERR_DIM_MISMATCH : BW_OK;
 }
 
 static double mean_sq(const bw_gaussian *g0, const bw_gaussian *g1) {
@@ -109,20 +217,33 @@ static double mean_sq(const bw_gaussian *g0, const bw_gaussian *g1) {
   return acc;
 }
 
-bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2sq) {
+bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                        const bw_gaussian *g1, double *w2sq) {
   if (!w2sq) return BW_ERR_NULL;
   bw_status st = check_pair(g0, g1);
   if (st) return st;
+  double c = 0.0;
+  if (g0->d == 2 && path == BW__AUTO) {
+    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, NULL))) {
+      double r = mean_sq(g0, g1) + c;
+      if (isfinite(r)) *w2sq = r;
+      else st = BW_ERR_OVERFLOW;
+    }
+    return st;
+  }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
-  double c = 0.0;
-  if (!(st = pair_solve(ws, g0, g1, &c, false))) {
+  if (!(st = pair_solve(path, ws, g0, g1, &c, false))) {
     double r = mean_sq(g0, g1) + c;
     if (isfinite(r)) *w2sq = r;
     else st = BW_ERR_OVERFLOW;
   }
   bw_workspace_free(own);
   return st;
+}
+
+bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2sq) {
+  return bw__w2sq_path(BW__AUTO, ws, g0, g1, w2sq);
 }
 
 bw_status bw_w2(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2) {
@@ -143,18 +264,28 @@ static void from_eigenbasis(bw_workspace *ws, int d, bool plus_identity, double 
     for (int i = 0; i < d; i++) Y[i + i * ldy] += 1.0;
 }
 
-bw_status bw_ot_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *T,
-                    int ldt) {
+bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                          const bw_gaussian *g1, double *T, int ldt) {
   if (!T) return BW_ERR_NULL;
   bw_status st = check_pair(g0, g1);
   if (st) return st;
   if (ldt < g0->d) return BW_ERR_DIM;
+  double c;
+  if (g0->d == 2 && path == BW__AUTO) {
+    pair2 p;
+    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) from_eigenbasis2(&p, true, T, ldt);
+    return st;
+  }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
-  double c;
-  if (!(st = pair_solve(ws, g0, g1, &c, true))) from_eigenbasis(ws, g0->d, true, T, ldt);
+  if (!(st = pair_solve(path, ws, g0, g1, &c, true))) from_eigenbasis(ws, g0->d, true, T, ldt);
   bw_workspace_free(own);
   return st;
+}
+
+bw_status bw_ot_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *T,
+                    int ldt) {
+  return bw__ot_map_path(BW__AUTO, ws, g0, g1, T, ldt);
 }
 
 bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *v,
@@ -163,10 +294,18 @@ bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian 
   bw_status st = check_pair(g0, g1);
   if (st) return st;
   if (ldx < g0->d) return BW_ERR_DIM;
+  double c;
+  if (g0->d == 2) {
+    pair2 p;
+    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) {
+      for (int i = 0; i < 2; i++) v[i] = g1->mean[i] - g0->mean[i];
+      from_eigenbasis2(&p, false, X, ldx);
+    }
+    return st;
+  }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
-  double c;
-  if (!(st = pair_solve(ws, g0, g1, &c, true))) {
+  if (!(st = pair_solve(BW__AUTO, ws, g0, g1, &c, true))) {
     for (int i = 0; i < g0->d; i++) v[i] = g1->mean[i] - g0->mean[i];
     from_eigenbasis(ws, g0->d, false, X, ldx);
   }
@@ -188,8 +327,8 @@ static void geodesic_cov(bw_workspace *ws, int d, double t) {
   bw__symmetrize(d, St, d);
 }
 
-bw_status bw_geodesic(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double t,
-                      bw_gaussian *gt) {
+bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                            const bw_gaussian *g1, double t, bw_gaussian *gt) {
   bw_status st = check_pair(g0, g1);
   if (st) return st;
   if (!gt || !gt->mean || !gt->cov) return BW_ERR_NULL;
@@ -197,16 +336,37 @@ bw_status bw_geodesic(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian
   if (gt->d != g0->d) return BW_ERR_DIM_MISMATCH;
   if (!(t >= 0.0 && t <= 1.0)) return BW_ERR_BAD_ARG;
   const int d = g0->d;
+  double c;
+  if (d == 2 && path == BW__AUTO) {
+    pair2 p;
+    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) {
+      /* S_t~ = (I + t X~) diag(s) (I + t X~), S_t = U S_t~ U'. */
+      const double y00 = 1.0 + t * p.X[0], y10 = t * p.X[1], y11 = 1.0 + t * p.X[3];
+      const double Y[4] = {y00, y10, y10, y11};
+      double o[3], q[3];
+      congr2(Y, p.s[0], 0.0, p.s[1], o);
+      congr2t(p.U, o[0], o[1], o[2], q);
+      for (int i = 0; i < 2; i++) gt->mean[i] = (1.0 - t) * g0->mean[i] + t * g1->mean[i];
+      gt->cov[0] = q[0];
+      gt->cov[1] = gt->cov[gt->ld] = q[1];
+      gt->cov[1 + gt->ld] = q[2];
+    }
+    return st;
+  }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, d, &own))) return st;
-  double c;
-  if (!(st = pair_solve(ws, g0, g1, &c, true))) {
+  if (!(st = pair_solve(path, ws, g0, g1, &c, true))) {
     geodesic_cov(ws, d, t);
     for (int i = 0; i < d; i++) gt->mean[i] = (1.0 - t) * g0->mean[i] + t * g1->mean[i];
     bw__copy(d, ws->mat[T3_], d, gt->cov, gt->ld);
   }
   bw_workspace_free(own);
   return st;
+}
+
+bw_status bw_geodesic(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double t,
+                      bw_gaussian *gt) {
+  return bw__geodesic_path(BW__AUTO, ws, g0, g1, t, gt);
 }
 
 bw_status bw_exp_map(bw_workspace *ws, const bw_gaussian *g0, const double *v, const double *X,

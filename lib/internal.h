@@ -35,9 +35,40 @@ bw_status bw__check_sym(int d, const double *A, int lda, double rtol);
  * check definiteness (eigendecompositions and Cholesky do that where they run). */
 bw_status bw__check_gaussian(const bw_gaussian *g);
 
-/* Symmetric eigendecomposition: w ascending, V eigenvectors (V may alias A when
- * ldv == lda). Uses the lower triangle of A and the workspace's dsyevd arrays only. */
+/* Symmetric eigendecomposition: w ascending, V orthonormal eigenvectors (V may alias A when
+ * ldv == lda). Uses the lower triangle of A and the workspace's dsyevd arrays only.
+ * Dispatch by d (lib/eig_small.c): d = 2 one closed-form Jacobi rotation, d <=
+ * BW_EIGH_SMALL_MAX Householder tridiagonalisation + implicit QL, larger d LAPACK dsyevd. */
 bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V, int ldv);
+
+/* Kernel selection, for tests that compare the small-d kernels with the general path:
+ * BW__AUTO dispatches by d (2 x 2 closed forms, small eigensolver, LAPACK); BW__GENERAL
+ * always takes the general path (dsyevd and dense d x d products). */
+typedef enum { BW__AUTO = 0, BW__GENERAL = 1 } bw__path;
+#define BW_EIGH_SMALL_MAX 48 /* largest d for the small eigensolver (crossover vs dsyevd) */
+bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A, int lda, double *w,
+                        double *V, int ldv);
+/* Always LAPACK dsyevd. */
+bw_status bw__eigh_lapack(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V,
+                         int ldv);
+/* 2 x 2 [a b; b c]: one Jacobi rotation (w ascending, V 2 x 2 with leading dimension ldv). */
+void bw__eigh2(double a, double b, double c, double *w, double *V, int ldv);
+/* Tridiagonalisation + QL for n >= 3 (work: n^2 + 6n doubles). */
+bw_status bw__eigh_tql(int n, const double *A, int lda, double *w, double *V, int ldv, double *work);
+/* Eigenvalues w (ascending) of the symmetric A (lower triangle, n >= 3) and Y <- Y V for its
+ * eigenvectors V (Y n x n, ldy), without forming V: the Householder reflectors and the QL
+ * rotations are applied to Y directly. work: n^2 + 6n doubles. */
+bw_status bw__eigh_tql_apply(int n, const double *A, int lda, double *w, double *Y, int ldy,
+                             double *work);
+/* The same with the public entry points' checks (internal entry points for tests). */
+bw_status bw__jko_step_path(bw__path path, const bw_jko_plan *plan, bw_workspace *ws,
+                            const bw_gaussian *in, bw_gaussian *out);
+bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                        const bw_gaussian *g1, double *w2sq);
+bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                          const bw_gaussian *g1, double *T, int ldt);
+bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                            const bw_gaussian *g1, double t, bw_gaussian *gt);
 
 /* Dense helpers (column-major). */
 void bw__copy(int d, const double *A, int lda, double *B, int ldb);          /* B = A */
@@ -46,6 +77,18 @@ void bw__eye(int d, double *A, int lda);
 /* C = alpha op(A) op(B) + beta C with op = 'N' or 'T' (square d x d). */
 void bw__gemm(char ta, char tb, int d, double alpha, const double *A, int lda, const double *B,
               int ldb, double beta, double *C, int ldc);
+/* Cholesky (S + S')/2 = L L' (L d x d with ld d, lower triangle written). false when S is
+ * not positive definite to working precision (a pivot <= 0). */
+bool bw__chol(int d, const double *S, int lds, double *L);
+/* c = sum_{k0 <= k < k1} b_k A(0:m-1, k) (A with leading dimension lda). */
+void bw__colcomb(int m, const double *restrict A, int lda, const double *restrict b, int k0, int k1,
+                 double *restrict c);
+/* Z = Wt L, L lower triangular; all d x d with ld d. */
+void bw__trmm_wl(int d, const double *Wt, const double *L, double *Z);
+/* Lower triangle of C = A A' (A and C d x d with ld d; small d fill all of C). */
+void bw__syrk(int d, const double *A, double *C);
+/* F = the symmetric matrix whose lower triangle is L's (F may be L when ldf == ldl). */
+void bw__lower_to_full(int d, const double *L, int ldl, double *F, int ldf);
 /* F = V diag(f) V' (symmetric result; scratch d x d). */
 void bw__vdvt(int d, const double *V, int ldv, const double *f, double *F, int ldf, double *scratch);
 

@@ -6,8 +6,12 @@
  *   x = e + c/2 + sqrt(c (c/4 + e)),  e = eta tau    (sum of non-negative terms: no cancellation)
  *   S_{k+1} = W V diag(x) V' W'     (= B^-1/2 X B^-1/2)
  *
- * The plan stores G, g and W; a step is 4 gemms, one gemv and one symmetric
- * eigendecomposition. Both I + eta A and I + eta P must be positive definite
+ * The plan stores G, g and W. A step costs one symmetric eigendecomposition plus
+ *   C:      through the Cholesky factor S = L L': Z = W'L, C = Z Z' (7/3 d^3 flops, against
+ *           4 d^3 for the two products W'(SW));
+ *   S_new:  Y = W V (one product), S_new = (Y diag(sqrt x)) (Y diag(sqrt x))' (dsyrk, x > 0),
+ *   and one gemv for the mean. d = 2 has its own straight-line kernel (step2).
+ * Both I + eta A and I + eta P must be positive definite
  * (BW_ERR_ETA_TOO_LARGE otherwise): the second is the condition for the JKO objective to be
  * strictly convex along generalised geodesics, the first makes the mean map the minimiser
  * (not merely a critical point) of the mean part.
@@ -23,6 +27,7 @@ struct bw_jko_plan {
   double *G;     /* (I + eta A)^-1, d x d */
   double *g;     /* eta (I + eta A)^-1 h */
   double *W;     /* R diag((1 + eta p)^-1/2), d x d */
+  double *Wt;    /* W' */
 };
 
 bw_status bw_jko_plan_create(const bw_problem *pb, double eta, bw_jko_plan **plan) {
@@ -38,14 +43,15 @@ bw_status bw_jko_plan_create(const bw_problem *pb, double eta, bw_jko_plan **pla
     return BW_ERR_OVERFLOW;
 
   size_t nn = (size_t)d * d, n = (size_t)d;
-  bw_jko_plan *pl = malloc(sizeof *pl + (2 * nn + 2 * n) * sizeof(double));
+  bw_jko_plan *pl = malloc(sizeof *pl + (3 * nn + 2 * n) * sizeof(double));
   if (!pl) return BW_ERR_NOMEM;
   pl->d = d;
   pl->eta = eta;
   pl->e = eta * tau;
   pl->G = (double *)(pl + 1);
   pl->W = pl->G + nn;
-  pl->g = pl->W + nn;
+  pl->Wt = pl->W + nn;
+  pl->g = pl->Wt + nn;
   double *f = pl->g + n; /* 1 / (1 + eta a), scratch only */
 
   for (int i = 0; i < d; i++) f[i] = 1.0 / (1.0 + eta * a[i]);
@@ -60,9 +66,9 @@ bw_status bw_jko_plan_create(const bw_problem *pb, double eta, bw_jko_plan **pla
   dgemv_("N", &d, &d, &eta, pl->G, &d, h, &one, &d0, pl->g, &one, 1);
   for (int j = 0; j < d; j++) {
     double s = 1.0 / sqrt(1.0 + eta * p[j]);
-    for (int i = 0; i < d; i++) pl->W[i + (size_t)j * d] = R[i + (size_t)j * d] * s;
+    for (int i = 0; i < d; i++) pl->W[i + (size_t)j * d] = pl->Wt[j + (size_t)i * d] = R[i + (size_t)j * d] * s;
   }
-  if (bw__check_finite((int)(2 * nn + n), pl->G)) {
+  if (bw__check_finite((int)(3 * nn + n), pl->G)) {
     free(pl);
     return BW_ERR_OVERFLOW;
   }
@@ -74,39 +80,107 @@ void bw_jko_plan_free(bw_jko_plan *plan) { free(plan); }
 double bw_jko_plan_eta(const bw_jko_plan *plan) { return plan ? plan->eta : NAN; }
 int bw_jko_plan_dim(const bw_jko_plan *plan) { return plan ? plan->d : 0; }
 
-bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw_gaussian *in,
-                      bw_gaussian *out) {
+/* The 2 x 2 step in straight-line arithmetic: the same algorithm (C = W'SW, one Jacobi
+ * rotation, S_new = Y diag(x) Y'), no call into BLAS/LAPACK. */
+static bw_status step2(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussian *out) {
+  const double *W = plan->W, *S = in->cov, *G = plan->G, *g = plan->g, e = plan->e;
+  const int ld = in->ld;
+  /* S symmetric to within BW_SYM_RTOL: the general path's products W'SW followed by
+   * symmetrisation equal W' ((S + S')/2) W. */
+  const double sa = S[0], sb = 0.5 * (S[1] + S[ld]), sc = S[1 + ld];
+  /* Definiteness: the pivots of the Cholesky factorisation, as in the general path. */
+  if (!(sa > 0.0) || !(sc - sb * (sb / sa) > 0.0)) return BW_ERR_NOT_SPD;
+  const double w00 = W[0], w10 = W[1], w01 = W[2], w11 = W[3];
+  /* T = S W, C = W'T. */
+  const double t00 = sa * w00 + sb * w10, t10 = sb * w00 + sc * w10;
+  const double t01 = sa * w01 + sb * w11, t11 = sb * w01 + sc * w11;
+  const double c00 = w00 * t00 + w10 * t10, c11 = w01 * t01 + w11 * t11;
+  const double c10 = 0.5 * ((w01 * t00 + w11 * t10) + (w00 * t01 + w10 * t11));
+  double c[2], V[4];
+  bw__eigh2(c00, c10, c11, c, V, 2);
+  if (!(c[0] > 0.0)) return BW_ERR_NOT_SPD;
+  const double x0 = e + 0.5 * c[0] + sqrt(c[0] * (0.25 * c[0] + e));
+  const double x1 = e + 0.5 * c[1] + sqrt(c[1] * (0.25 * c[1] + e));
+  /* Y = W V, S_new = Y diag(x) Y'. */
+  const double y00 = w00 * V[0] + w01 * V[1], y10 = w10 * V[0] + w11 * V[1];
+  const double y01 = w00 * V[2] + w01 * V[3], y11 = w10 * V[2] + w11 * V[3];
+  const double n00 = x0 * y00 * y00 + x1 * y01 * y01, n11 = x0 * y10 * y10 + x1 * y11 * y11;
+  const double n10 = x0 * y00 * y10 + x1 * y01 * y11;
+  const double m0 = G[0] * in->mean[0] + G[2] * in->mean[1] + g[0];
+  const double m1 = G[1] * in->mean[0] + G[3] * in->mean[1] + g[1];
+  if (!isfinite(n00 + n10 + n11 + m0 + m1)) return BW_ERR_OVERFLOW;
+  out->mean[0] = m0;
+  out->mean[1] = m1;
+  out->cov[0] = n00;
+  out->cov[1] = out->cov[out->ld] = n10;
+  out->cov[1 + out->ld] = n11;
+  return BW_OK;
+}
+
+/* C = W' S W (symmetric, ld d) into C through the Cholesky factor S = L L' (in T):
+ * Z = W'L, C = Z Z'. 7/3 d^3 flops against 4 d^3 for two products, C is positive
+ * semidefinite by construction, and a failing factorisation is the definiteness check
+ * (the one bw_gaussian_set uses). Wt = W'. */
+static bw_status congruence(int d, const double *S, int lds, const double *Wt, double *C, double *T) {
+  if (!bw__chol(d, S, lds, T)) return BW_ERR_NOT_SPD;
+  bw__trmm_wl(d, Wt, T, C);
+  bw__syrk(d, C, T);
+  bw__lower_to_full(d, T, d, C, d);
+  return BW_OK;
+}
+
+bw_status bw__jko_step_path(bw__path path, const bw_jko_plan *plan, bw_workspace *ws,
+                            const bw_gaussian *in, bw_gaussian *out) {
   if (!plan || !out || !out->mean || !out->cov) return BW_ERR_NULL;
   bw_status st = bw__check_gaussian(in);
   if (st) return st;
   const int d = plan->d;
   if (out->d < 1 || out->ld < out->d) return BW_ERR_DIM;
   if (in->d != d || out->d != d) return BW_ERR_DIM_MISMATCH;
+  if (d == 2 && path == BW__AUTO) {
+    if (ws && ws->dmax < d) return BW_ERR_DIM_MISMATCH;
+    return step2(plan, in, out);
+  }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, d, &own))) return st;
-  double *T = ws->mat[0], *C = ws->mat[1], *V = ws->mat[2], *Y = ws->mat[3], *S = ws->mat[4];
+  double *T = ws->mat[0], *C = ws->mat[1], *V = ws->mat[2], *Y = ws->mat[3];
   double *c = ws->vec[0], *m = ws->vec[1];
   const double *W = plan->W, e = plan->e;
 
-  /* C = W' S W, eigendecomposed. */
-  bw__gemm('N', 'N', d, 1.0, in->cov, in->ld, W, d, 0.0, T, d);
-  bw__gemm('T', 'N', d, 1.0, W, d, T, d, 0.0, C, d);
-  bw__symmetrize(d, C, d);
-  if (!(st = bw__eigh(ws, d, C, d, c, V, d)) && !(c[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  /* C = W' S W = V diag(c) V', Y = W V. For small d the eigensolver applies its
+   * transformations to a copy of W directly (no V, no product W V). */
+  const bool fused = path == BW__AUTO && d >= 3 && d <= BW_EIGH_SMALL_MAX;
+  st = congruence(d, in->cov, in->ld, plan->Wt, C, T);
+  if (!st && fused) {
+    bw__copy(d, W, d, Y, d);
+    st = bw__eigh_tql_apply(d, C, d, c, Y, d, ws->work);
+  } else if (!st && !(st = bw__eigh_path(path, ws, d, C, d, c, V, d))) {
+    bw__gemm('N', 'N', d, 1.0, W, d, V, d, 0.0, Y, d);
+  }
+  if (!st && !(c[0] > 0.0)) st = BW_ERR_NOT_SPD;
   if (!st) {
-    for (int i = 0; i < d; i++) c[i] = e + 0.5 * c[i] + sqrt(c[i] * (0.25 * c[i] + e));
-    bw__gemm('N', 'N', d, 1.0, W, d, V, d, 0.0, Y, d); /* Y = W V */
-    bw__vdvt(d, Y, d, c, S, d, T);                      /* S = Y diag(x) Y' */
-    const int one = 1;
-    const double d1 = 1.0;
+    /* x = e + c/2 + sqrt(c (c/4 + e)) > 0; Y <- Y diag(sqrt x), S_new = Y Y'. */
+    for (int i = 0; i < d; i++) c[i] = sqrt(e + 0.5 * c[i] + sqrt(c[i] * (0.25 * c[i] + e)));
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i < d; i++) Y[i + (size_t)j * d] *= c[j];
+    bw__syrk(d, Y, T); /* lower triangle of S_new */
+    const int ione = 1;
+    const double one = 1.0;
     memcpy(m, plan->g, (size_t)d * sizeof(double));
-    dgemv_("N", &d, &d, &d1, plan->G, &d, in->mean, &one, &d1, m, &one, 1);
-    if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) st = BW_ERR_OVERFLOW;
+    dgemv_("N", &d, &d, &one, plan->G, &d, in->mean, &ione, &one, m, &ione, 1);
+    if (bw__check_finite(d, m)) st = BW_ERR_OVERFLOW;
+    for (int j = 0; !st && j < d; j++)
+      if (bw__check_finite(d - j, T + j + (size_t)j * d)) st = BW_ERR_OVERFLOW;
   }
   if (!st) {
     memcpy(out->mean, m, (size_t)d * sizeof(double));
-    bw__copy(d, S, d, out->cov, out->ld);
+    bw__lower_to_full(d, T, d, out->cov, out->ld);
   }
   bw_workspace_free(own);
   return st;
+}
+
+bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw_gaussian *in,
+                      bw_gaussian *out) {
+  return bw__jko_step_path(BW__AUTO, plan, ws, in, out);
 }

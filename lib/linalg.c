@@ -55,6 +55,83 @@ void bw__gemm(char ta, char tb, int d, double alpha, const double *A, int lda, c
   dgemm_(&ta, &tb, &d, &d, &d, &alpha, A, &lda, B, &ldb, &beta, C, &ldc, 1, 1);
 }
 
+/* Not in lapack.h (declared here, where it is used). */
+void dtrmm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m,
+            const int *n, const double *alpha, const double *a, const int *lda, double *b,
+            const int *ldb, size_t lside, size_t luplo, size_t ltransa, size_t ldiag);
+
+/* Hand-written loops below this size: the BLAS/LAPACK calls cost more in call overhead
+ * than in arithmetic (measured: OpenBLAS dpotrf/dtrmm/dsyrk ~0.2 us each at d = 10). */
+#define SMALL_MAX 16
+
+void bw__colcomb(int m, const double *restrict A, int lda, const double *restrict b, int k0, int k1,
+                 double *restrict c) {
+  for (int i = 0; i < m; i++) c[i] = 0.0;
+  int k = k0;
+  for (; k + 3 < k1; k += 4) { /* four columns per pass: a quarter of the loads and stores of c */
+    const double *a0 = A + (size_t)k * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    const double b0 = b[k], b1 = b[k + 1], b2 = b[k + 2], b3 = b[k + 3];
+    for (int i = 0; i < m; i++) c[i] += (a0[i] * b0 + a1[i] * b1) + (a2[i] * b2 + a3[i] * b3);
+  }
+  for (; k < k1; k++) {
+    const double *a0 = A + (size_t)k * lda, b0 = b[k];
+    for (int i = 0; i < m; i++) c[i] += a0[i] * b0;
+  }
+}
+
+bool bw__chol(int d, const double *S, int lds, double *L) {
+  if (d > SMALL_MAX) {
+    int info = 0;
+    for (int j = 0; j < d; j++)
+      for (int i = j; i < d; i++)
+        L[i + (size_t)j * d] = 0.5 * (S[i + (size_t)j * lds] + S[j + (size_t)i * lds]);
+    dpotrf_("L", &d, L, &d, &info, 1);
+    return info == 0;
+  }
+  /* Left-looking, column by column: L(j:, j) = (S(j:, j) - sum_k L(j:, k) L(j, k)) / L(j, j). */
+  double b[SMALL_MAX], t[SMALL_MAX];
+  for (int j = 0; j < d; j++) {
+    double *lj = L + (size_t)j * d;
+    for (int k = 0; k < j; k++) b[k] = L[j + (size_t)k * d];
+    bw__colcomb(d - j, L + j, d, b, 0, j, t);
+    for (int i = j; i < d; i++) lj[i] = 0.5 * (S[i + (size_t)j * lds] + S[j + (size_t)i * lds]) - t[i - j];
+    if (!(lj[j] > 0.0)) return false;
+    double p = sqrt(lj[j]), rp = 1.0 / p;
+    lj[j] = p;
+    for (int i = j + 1; i < d; i++) lj[i] *= rp;
+  }
+  return true;
+}
+
+void bw__trmm_wl(int d, const double *Wt, const double *L, double *Z) {
+  if (d > SMALL_MAX) {
+    const double one = 1.0;
+    bw__copy(d, Wt, d, Z, d);
+    dtrmm_("R", "L", "N", "N", &d, &d, &one, L, &d, Z, &d, 1, 1, 1, 1);
+    return;
+  }
+  for (int j = 0; j < d; j++) /* Z(:, j) = sum_{k >= j} Wt(:, k) L(k, j) */
+    bw__colcomb(d, Wt, d, L + (size_t)j * d, j, d, Z + (size_t)j * d);
+}
+
+void bw__syrk(int d, const double *A, double *C) {
+  if (d > SMALL_MAX) {
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "N", &d, &d, &one, A, &d, &zero, C, &d, 1, 1);
+    return;
+  }
+  double b[SMALL_MAX];
+  for (int j = 0; j < d; j++) { /* C(:, j) = sum_k A(:, k) A(j, k) (the full column) */
+    for (int k = 0; k < d; k++) b[k] = A[j + (size_t)k * d];
+    bw__colcomb(d, A, d, b, 0, d, C + (size_t)j * d);
+  }
+}
+
+void bw__lower_to_full(int d, const double *L, int ldl, double *F, int ldf) {
+  for (int j = 0; j < d; j++)
+    for (int i = j; i < d; i++) F[i + (size_t)j * ldf] = F[j + (size_t)i * ldf] = L[i + (size_t)j * ldl];
+}
+
 void bw__vdvt(int d, const double *V, int ldv, const double *f, double *F, int ldf, double *scratch) {
   /* scratch = V diag(f); F = scratch V' */
   for (int j = 0; j < d; j++)
@@ -63,7 +140,8 @@ void bw__vdvt(int d, const double *V, int ldv, const double *f, double *F, int l
   bw__symmetrize(d, F, ldf);
 }
 
-bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V, int ldv) {
+bw_status bw__eigh_lapack(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V,
+                         int ldv) {
   if (d == 1) {
     w[0] = A[0];
     V[0] = 1.0;
@@ -74,4 +152,23 @@ bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w,
   int info = 0;
   dsyevd_("V", "L", &d, V, &ldv, w, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
   return info == 0 ? BW_OK : BW_ERR_LAPACK;
+}
+
+bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A, int lda, double *w,
+                        double *V, int ldv) {
+  if (path == BW__GENERAL || d > BW_EIGH_SMALL_MAX) return bw__eigh_lapack(ws, d, A, lda, w, V, ldv);
+  if (d == 1) {
+    w[0] = A[0];
+    V[0] = 1.0;
+    return BW_OK;
+  }
+  if (d == 2) {
+    bw__eigh2(A[0], A[1], A[1 + lda], w, V, ldv);
+    return BW_OK;
+  }
+  return bw__eigh_tql(d, A, lda, w, V, ldv, ws->work);
+}
+
+bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V, int ldv) {
+  return bw__eigh_path(BW__AUTO, ws, d, A, lda, w, V, ldv);
 }
