@@ -16,28 +16,6 @@
 #include <string.h>
 #include "internal.h"
 
-void bw__eigh2(double a, double b, double c, double *w, double *V, int ldv) {
-  /* Rotation J = [cs sn; -sn cs] with J' [a b; b c] J diagonal, |angle| <= pi/4:
-   * t = tan(angle) = sign(theta) / (|theta| + sqrt(theta^2 + 1)), theta = (c - a) / (2b).
-   * Then the eigenvalues are a - t b and c + t b (|t| <= 1: no cancellation beyond eps max(|a|, |b|, |c|)). */
-  double t = 0.0;
-  if (b != 0.0) {
-    double theta = (0.5 * c - 0.5 * a) / b; /* halves first: c - a cannot overflow */
-    double at = fabs(theta);
-    t = at > 1e150 ? 0.5 / at : 1.0 / (at + sqrt(at * at + 1.0));
-    if (theta < 0.0) t = -t;
-  }
-  double cs = 1.0 / sqrt(1.0 + t * t), sn = t * cs;
-  double w0 = a - t * b, w1 = c + t * b;
-  if (w0 <= w1) {
-    w[0] = w0, w[1] = w1;
-    V[0] = cs, V[1] = -sn, V[ldv] = sn, V[1 + ldv] = cs;
-  } else {
-    w[0] = w1, w[1] = w0;
-    V[0] = sn, V[1] = cs, V[ldv] = cs, V[1 + ldv] = -sn;
-  }
-}
-
 /* hypot without libm's cost in the common range, exact-range fallback otherwise. */
 static inline double fast_hypot(double x, double y) {
   double s = x * x + y * y;

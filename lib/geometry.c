@@ -26,7 +26,25 @@
 enum { U_ = 0, T1_ = 1, T2_ = 2, V_ = 3, F_ = 4, X_ = 5, T3_ = 6 };
 enum { S_ = 0, N_ = 1, R_ = 2 };
 
+/* bw__check_gaussian for d = 2 in straight-line code (same checks, same order). */
+static bw_status check_gaussian2(const bw_gaussian *g) {
+  const double *m = g->mean, *S = g->cov;
+  const int ld = g->ld;
+  if (ld < 2) return BW_ERR_DIM;
+  const double a = S[0], b = S[1], c = S[ld], e = S[1 + ld];
+  if (!isfinite(m[0]) || !isfinite(m[1]) || !isfinite(a) || !isfinite(b) || !isfinite(c) ||
+      !isfinite(e))
+    return BW_ERR_NONFINITE;
+  const double x = fabs(a) > fabs(b) ? fabs(a) : fabs(b), y = fabs(c) > fabs(e) ? fabs(c) : fabs(e);
+  const double amax = x > y ? x : y;
+  return fabs(b - c) > BW_SYM_RTOL * amax ? BW_ERR_NOT_SYMMETRIC : BW_OK;
+}
+
 static bw_status check_pair(const bw_gaussian *g0, const bw_gaussian *g1) {
+  if (g0 && g1 && g0->mean && g0->cov && g1->mean && g1->cov && g0->d == 2 && g1->d == 2) {
+    bw_status st = check_gaussian2(g0);
+    return st ? st : check_gaussian2(g1);
+  }
   bw_status st = bw__check_gaussian(g0);
   if (!st) st = bw__check_gaussian(g1);
   if (!st && g0->d != g1->d) st = BW_ERR_DIM_MISMATCH;
@@ -142,7 +160,9 @@ static bw_status pair_solve2(const bw_gaussian *g0, const bw_gaussian *g1, doubl
   double s[2], U[4];
   bw__eigh2(S0[0], S0[1], S0[1 + l0], s, U, 2);
   if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
-  const double r0 = sqrt(s[0]), r1 = sqrt(s[1]);
+  /* Reciprocals are formed as soon as their arguments exist, off the critical path (the
+   * chain of roots and divisions through the two eigendecompositions). */
+  const double r0 = sqrt(s[0]), r1 = sqrt(s[1]), is0 = 1.0 / s[0], is1 = 1.0 / s[1];
 
   /* E~ = diag(r) U'(S1 - S0)U diag(r). */
   double E[3];
@@ -156,6 +176,7 @@ static bw_status pair_solve2(const bw_gaussian *g0, const bw_gaussian *g1, doubl
   bw__eigh2(E[0] + s[0] * s[0], E[1], E[2] + s[1] * s[1], mu, V, 2);
   if (!(mu[0] > 0.0)) return BW_ERR_NOT_SPD;
   const double n0 = sqrt(mu[0]), n1 = sqrt(mu[1]);
+  const double in00 = 0.5 / n0, in01 = 1.0 / (n0 + n1), in11 = 0.5 / n1;
 
   /* A = (E~ V) ./ (s_i + n_j), D~ = A V' (symmetrised). */
   const double a00 = (E[0] * V[0] + E[1] * V[1]) / (s[0] + n0);
@@ -172,15 +193,15 @@ static bw_status pair_solve2(const bw_gaussian *g0, const bw_gaussian *g1, doubl
   const double R1 = E[1] - (s[0] + s[1]) * d10 - d10 * (d00 + d11);
   double Q[3], Z[3];
   congr2(V, R0, R1, R2, Q);
-  Q[0] /= n0 + n0;
-  Q[1] /= n0 + n1;
-  Q[2] /= n1 + n1;
+  Q[0] *= in00;
+  Q[1] *= in01;
+  Q[2] *= in11;
   congr2t(V, Q[0], Q[1], Q[2], Z);
   d00 += Z[0];
   d10 += Z[1];
   d11 += Z[2];
 
-  const double acc = (d00 * d00 + d10 * d10) / s[0] + (d10 * d10 + d11 * d11) / s[1];
+  const double acc = (d00 * d00 + d10 * d10) * is0 + (d10 * d10 + d11 * d11) * is1;
   if (!isfinite(acc)) return BW_ERR_OVERFLOW;
   *cov_part = acc;
   if (px) {
@@ -249,7 +270,7 @@ bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1
 bw_status bw_w2(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2) {
   if (!w2) return BW_ERR_NULL;
   double sq;
-  bw_status st = bw_w2sq(ws, g0, g1, &sq);
+  bw_status st = bw__w2sq_path(BW__AUTO, ws, g0, g1, &sq);
   if (!st) *w2 = sqrt(sq);
   return st;
 }

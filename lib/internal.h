@@ -51,8 +51,44 @@ bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A,
 /* Always LAPACK dsyevd. */
 bw_status bw__eigh_lapack(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V,
                          int ldv);
-/* 2 x 2 [a b; b c]: one Jacobi rotation (w ascending, V 2 x 2 with leading dimension ldv). */
-void bw__eigh2(double a, double b, double c, double *w, double *V, int ldv);
+/* 2 x 2 [a b; b c]: one Jacobi rotation (w ascending, V 2 x 2 with leading dimension ldv).
+ * Inline: the 2 x 2 kernels are chains of roots and divisions, which the compiler can only
+ * interleave with the surrounding work when it sees them. */
+static inline void bw__eigh2(double a, double b, double c, double *w, double *V, int ldv) {
+  /* Rotation J = [cs sn; -sn cs] with J' [a b; b c] J diagonal, |angle| <= pi/4:
+   * t = tan(angle) = sign(theta) / (|theta| + sqrt(theta^2 + 1)), theta = x / b, x = (c - a)/2,
+   * i.e. t = sign(x) b / u with h = hypot(x, b), u = |x| + h, and
+   * cs = 1 / sqrt(1 + t^2) = u / sqrt(2 h u), sn = t cs = sign(x) b / sqrt(2 h u).
+   * The eigenvalues are a - t b and c + t b (|t| <= 1: no cancellation beyond
+   * eps max(|a|, |b|, |c|)). This form has three roots/divisions on its critical path (one
+   * root, then a root and a division in parallel, then a division) instead of five. */
+  double t = 0.0, cs = 1.0, sn = 0.0;
+  if (b != 0.0) {
+    const double x = 0.5 * c - 0.5 * a; /* halves first: c - a cannot overflow */
+    const double h2 = x * x + b * b;
+    if (h2 > 1e-290 && h2 < 1e290) {
+      const double h = sqrt(h2), u = fabs(x) + h, sb = x < 0.0 ? -b : b;
+      const double rq = 1.0 / sqrt(2.0 * h * u);
+      t = sb / u;
+      cs = u * rq;
+      sn = sb * rq;
+    } else { /* extreme scales: theta form */
+      const double theta = x / b, at = fabs(theta);
+      t = at > 1e150 ? 0.5 / at : 1.0 / (at + sqrt(at * at + 1.0));
+      if (theta < 0.0) t = -t;
+      cs = 1.0 / sqrt(1.0 + t * t);
+      sn = t * cs;
+    }
+  }
+  const double w0 = a - t * b, w1 = c + t * b;
+  if (w0 <= w1) {
+    w[0] = w0, w[1] = w1;
+    V[0] = cs, V[1] = -sn, V[ldv] = sn, V[1 + ldv] = cs;
+  } else {
+    w[0] = w1, w[1] = w0;
+    V[0] = sn, V[1] = cs, V[ldv] = cs, V[1 + ldv] = -sn;
+  }
+}
 /* Tridiagonalisation + QL for n >= 3 (work: n^2 + 6n doubles). */
 bw_status bw__eigh_tql(int n, const double *A, int lda, double *w, double *V, int ldv, double *work);
 /* Eigenvalues w (ascending) of the symmetric A (lower triangle, n >= 3) and Y <- Y V for its
