@@ -3,6 +3,9 @@
 #include "internal.h"
 #include "lapack.h"
 
+/* Tile size of the loops that read or write both triangles (cache-friendly transposes). */
+#define TB 32
+
 bw_status bw__check_finite(int n, const double *x) {
   for (int i = 0; i < n; i++)
     if (!isfinite(x[i])) return BW_ERR_NONFINITE;
@@ -18,9 +21,11 @@ bw_status bw__check_sym(int d, const double *A, int lda, double rtol) {
       if (fabs(a) > amax) amax = fabs(a);
     }
   double tol = rtol * amax;
-  for (int j = 0; j < d; j++)
-    for (int i = j + 1; i < d; i++)
-      if (fabs(A[i + (size_t)j * lda] - A[j + (size_t)i * lda]) > tol) return BW_ERR_NOT_SYMMETRIC;
+  for (int jb = 0; jb < d; jb += TB)
+    for (int ib = jb; ib < d; ib += TB)
+      for (int j = jb; j < jb + TB && j < d; j++)
+        for (int i = ib > j + 1 ? ib : j + 1; i < ib + TB && i < d; i++)
+          if (fabs(A[i + (size_t)j * lda] - A[j + (size_t)i * lda]) > tol) return BW_ERR_NOT_SYMMETRIC;
   return BW_OK;
 }
 
@@ -38,11 +43,13 @@ void bw__copy(int d, const double *A, int lda, double *B, int ldb) {
 }
 
 void bw__symmetrize(int d, double *A, int lda) {
-  for (int j = 0; j < d; j++)
-    for (int i = j + 1; i < d; i++) {
-      double s = 0.5 * (A[i + (size_t)j * lda] + A[j + (size_t)i * lda]);
-      A[i + (size_t)j * lda] = A[j + (size_t)i * lda] = s;
-    }
+  for (int jb = 0; jb < d; jb += TB)
+    for (int ib = jb; ib < d; ib += TB)
+      for (int j = jb; j < jb + TB && j < d; j++)
+        for (int i = ib > j + 1 ? ib : j + 1; i < ib + TB && i < d; i++) {
+          double s = 0.5 * (A[i + (size_t)j * lda] + A[j + (size_t)i * lda]);
+          A[i + (size_t)j * lda] = A[j + (size_t)i * lda] = s;
+        }
 }
 
 void bw__eye(int d, double *A, int lda) {
@@ -82,9 +89,11 @@ void bw__colcomb(int m, const double *restrict A, int lda, const double *restric
 bool bw__chol(int d, const double *S, int lds, double *L) {
   if (d > SMALL_MAX) {
     int info = 0;
-    for (int j = 0; j < d; j++)
-      for (int i = j; i < d; i++)
-        L[i + (size_t)j * d] = 0.5 * (S[i + (size_t)j * lds] + S[j + (size_t)i * lds]);
+    for (int jb = 0; jb < d; jb += TB)
+      for (int ib = jb; ib < d; ib += TB)
+        for (int j = jb; j < jb + TB && j < d; j++)
+          for (int i = ib > j ? ib : j; i < ib + TB && i < d; i++)
+            L[i + (size_t)j * d] = 0.5 * (S[i + (size_t)j * lds] + S[j + (size_t)i * lds]);
     dpotrf_("L", &d, L, &d, &info, 1);
     return info == 0;
   }
@@ -128,8 +137,11 @@ void bw__syrk(int d, const double *A, double *C) {
 }
 
 void bw__lower_to_full(int d, const double *L, int ldl, double *F, int ldf) {
-  for (int j = 0; j < d; j++)
-    for (int i = j; i < d; i++) F[i + (size_t)j * ldf] = F[j + (size_t)i * ldf] = L[i + (size_t)j * ldl];
+  for (int jb = 0; jb < d; jb += TB)
+    for (int ib = jb; ib < d; ib += TB)
+      for (int j = jb; j < jb + TB && j < d; j++)
+        for (int i = ib > j ? ib : j; i < ib + TB && i < d; i++)
+          F[i + (size_t)j * ldf] = F[j + (size_t)i * ldf] = L[i + (size_t)j * ldl];
 }
 
 void bw__vdvt(int d, const double *V, int ldv, const double *f, double *F, int ldf, double *scratch) {
