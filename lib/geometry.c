@@ -68,14 +68,13 @@ static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *
   if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
   for (int i = 0; i < d; i++) r[i] = sqrt(s[i]);
 
-  /* E~ = diag(r) U'(S1 - S0)U diag(r) into B. */
+  /* E~ = diag(r) U'(S1 - S0)U diag(r) into B (the difference symmetrised first). */
   for (int j = 0; j < d; j++)
     for (int i = 0; i < d; i++) F[i + j * d] = S1[i + j * l1] - S0[i + j * l0];
-  bw__gemm('N', 'N', d, 1.0, F, d, U, d, 0.0, A, d);
-  bw__gemm('T', 'N', d, 1.0, U, d, A, d, 0.0, B, d);
+  bw__symmetrize(d, F, d);
+  bw__sym_congruence('T', d, F, U, B, A);
   for (int j = 0; j < d; j++)
     for (int i = 0; i < d; i++) B[i + j * d] *= r[i] * r[j];
-  bw__symmetrize(d, B, d);
 
   /* M~ = E~ + diag(s)^2 = V diag(mu) V' (eigensolver reads the lower triangle of C). */
   for (int j = 0; j < d; j++)
@@ -103,19 +102,17 @@ static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *
       C[i + j * d] = c;
       C[j + i * d] = c;
     }
-  bw__gemm('N', 'N', d, 1.0, C, d, V, d, 0.0, A, d);
-  bw__gemm('T', 'N', d, 1.0, V, d, A, d, 0.0, C, d);
+  bw__sym_congruence('T', d, C, V, C, A); /* V'RV */
   for (int j = 0; j < d; j++)
     for (int i = 0; i < d; i++) C[i + j * d] /= n[i] + n[j];
-  bw__gemm('N', 'N', d, 1.0, V, d, C, d, 0.0, A, d);
-  bw__gemm('N', 'T', d, 1.0, A, d, V, d, 1.0, F, d);
-  bw__symmetrize(d, F, d);
+  bw__sym_congruence('N', d, C, V, A, B); /* the correction V X V' (E~ no longer needed) */
+  for (size_t k = 0; k < (size_t)d * d; k++) F[k] += A[k];
 
-  /* cov_part = tr(D~ diag(1/s) D~) = sum_ij D~_ij^2 / s_i. */
+  /* cov_part = tr(D~ diag(1/s) D~) = sum_ij D~_ij^2 / s_i (row i = column i: symmetric). */
   double acc = 0.0;
   for (int i = 0; i < d; i++) {
     double row = 0.0;
-    for (int j = 0; j < d; j++) row += F[i + j * d] * F[i + j * d];
+    for (int j = 0; j < d; j++) row += F[j + i * d] * F[j + i * d];
     acc += row / s[i];
   }
   *cov_part = acc;
@@ -277,10 +274,9 @@ bw_status bw_w2(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, 
 
 /* Y = U X~ U' (+ I when plus_identity), written to Y with leading dimension ldy. */
 static void from_eigenbasis(bw_workspace *ws, int d, bool plus_identity, double *Y, int ldy) {
-  double *U = ws->mat[U_], *X = ws->mat[X_], *A = ws->mat[T1_];
-  bw__gemm('N', 'N', d, 1.0, U, d, X, d, 0.0, A, d);
-  bw__gemm('N', 'T', d, 1.0, A, d, U, d, 0.0, Y, ldy);
-  bw__symmetrize(d, Y, ldy);
+  double *U = ws->mat[U_], *X = ws->mat[X_], *A = ws->mat[T1_], *B = ws->mat[T2_];
+  bw__sym_congruence('N', d, X, U, B, A);
+  bw__copy(d, B, d, Y, ldy);
   if (plus_identity)
     for (int i = 0; i < d; i++) Y[i + i * ldy] += 1.0;
 }
@@ -338,14 +334,11 @@ bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian 
 static void geodesic_cov(bw_workspace *ws, int d, double t) {
   double *U = ws->mat[U_], *X = ws->mat[X_], *A = ws->mat[T1_], *B = ws->mat[T2_];
   double *s = ws->vec[S_], *St = ws->mat[T3_];
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) X[i + j * d] = (i == j) + t * X[i + j * d];
-  for (int j = 0; j < d; j++) /* A = Y diag(s) */
-    for (int i = 0; i < d; i++) A[i + j * d] = X[i + j * d] * s[j];
-  bw__gemm('N', 'N', d, 1.0, A, d, X, d, 0.0, B, d);
-  bw__gemm('N', 'N', d, 1.0, U, d, B, d, 0.0, A, d);
-  bw__gemm('N', 'T', d, 1.0, A, d, U, d, 0.0, St, d);
-  bw__symmetrize(d, St, d);
+  for (int j = 0; j < d; j++) /* A = Y diag(sqrt s), Y = I + t X~ (symmetric) */
+    for (int i = 0; i < d; i++) A[i + j * d] = ((i == j) + t * X[i + j * d]) * sqrt(s[j]);
+  bw__syrk(d, A, B); /* Y diag(s) Y' */
+  bw__lower_to_full(d, B, d, B, d);
+  bw__sym_congruence('N', d, B, U, St, A);
 }
 
 bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,

@@ -123,6 +123,10 @@ void bw__colcomb(int m, const double *restrict A, int lda, const double *restric
 void bw__trmm_wl(int d, const double *Wt, const double *L, double *Z);
 /* Lower triangle of C = A A' (A and C d x d with ld d; small d fill all of C). */
 void bw__syrk(int d, const double *A, double *C);
+/* Out = X' M X (trans 'T') or X M X' (trans 'N') for symmetric M, full symmetric result;
+ * all d x d with ld d, T d x d scratch, Out may be M. Large d: one triangular product and a
+ * rank-2d update (dtrmm + dsyr2k, 3 d^3 flops) instead of two products (4 d^3). */
+void bw__sym_congruence(char trans, int d, const double *M, const double *X, double *Out, double *T);
 /* F = the symmetric matrix whose lower triangle is L's (F may be L when ldf == ldl). */
 void bw__lower_to_full(int d, const double *L, int ldl, double *F, int ldf);
 /* F = V diag(f) V' (symmetric result; scratch d x d). */

@@ -136,6 +136,42 @@ void bw__syrk(int d, const double *A, double *C) {
   }
 }
 
+void dsyr2k_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
+             const double *a, const int *lda, const double *b, const int *ldb, const double *beta,
+             double *c, const int *ldc, size_t luplo, size_t ltrans);
+
+void bw__sym_congruence(char trans, int d, const double *M, const double *X, double *Out, double *T) {
+  if (d <= SMALL_MAX) {
+    if (trans == 'T') {
+      bw__gemm('N', 'N', d, 1.0, M, d, X, d, 0.0, T, d);
+      bw__gemm('T', 'N', d, 1.0, X, d, T, d, 0.0, Out, d);
+    } else {
+      bw__gemm('N', 'N', d, 1.0, X, d, M, d, 0.0, T, d);
+      bw__gemm('N', 'T', d, 1.0, T, d, X, d, 0.0, Out, d);
+    }
+    bw__symmetrize(d, Out, d);
+    return;
+  }
+  /* M = Ml + Ml' with Ml the lower triangle of M and half its diagonal (stored in Out):
+   * X'MX = X'T + T'X with T = Ml X, X M X' = T X' + X T' with T = X Ml. */
+  for (int j = 0; j < d; j++) {
+    const double *mj = M + (size_t)j * d;
+    double *oj = Out + (size_t)j * d;
+    if (oj != mj) memcpy(oj + j, mj + j, (size_t)(d - j) * sizeof(double));
+    oj[j] *= 0.5;
+  }
+  const double one = 1.0, zero = 0.0;
+  memcpy(T, X, (size_t)d * d * sizeof(double));
+  if (trans == 'T') {
+    dtrmm_("L", "L", "N", "N", &d, &d, &one, Out, &d, T, &d, 1, 1, 1, 1);
+    dsyr2k_("L", "T", &d, &d, &one, X, &d, T, &d, &zero, Out, &d, 1, 1);
+  } else {
+    dtrmm_("R", "L", "N", "N", &d, &d, &one, Out, &d, T, &d, 1, 1, 1, 1);
+    dsyr2k_("L", "N", &d, &d, &one, T, &d, X, &d, &zero, Out, &d, 1, 1);
+  }
+  bw__lower_to_full(d, Out, d, Out, d);
+}
+
 void bw__lower_to_full(int d, const double *L, int ldl, double *F, int ldf) {
   for (int jb = 0; jb < d; jb += TB)
     for (int ib = jb; ib < d; ib += TB)

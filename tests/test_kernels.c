@@ -214,6 +214,55 @@ START_TEST(eigh_apply_vs_dsyevd) {
 }
 END_TEST
 
+/* The symmetric congruences X'MX and XMX' (dtrmm + dsyr2k beyond d = 16) and the small
+ * Cholesky/triangular/rank-k helpers against plain products in long double. */
+START_TEST(dense_helpers) {
+  tu_rng r;
+  tu_seed(&r, 77);
+  const int hd[] = {1, 3, 5, 16, 17, 40};
+  double worst = 0;
+  for (int k = 0; k < 6; k++) {
+    const int d = hd[k];
+    double *M = malloc(sizeof(double) * d * d), *X = malloc(sizeof(double) * d * d);
+    double *O = malloc(sizeof(double) * d * d), *T = malloc(sizeof(double) * d * d);
+    double *R = malloc(sizeof(double) * d * d), *L = malloc(sizeof(double) * d * d);
+    tu_sym(&r, d, 1.0, M);
+    for (int i = 0; i < d * d; i++) X[i] = tu_normal(&r);
+    for (int tr = 0; tr < 2; tr++) {
+      const char trans = tr ? 'N' : 'T';
+      for (int j = 0; j < d; j++) /* reference in long double */
+        for (int i = 0; i < d; i++) {
+          long double acc = 0.0L;
+          for (int p = 0; p < d; p++)
+            for (int q = 0; q < d; q++)
+              acc += tr ? (long double)X[i + p * d] * M[p + q * d] * X[j + q * d]
+                        : (long double)X[p + i * d] * M[p + q * d] * X[q + j * d];
+          R[i + j * d] = (double)acc;
+        }
+      memcpy(O, M, sizeof(double) * d * d);
+      bw__sym_congruence(trans, d, O, X, O, T); /* in place */
+      worst = fmax(worst, reldiff(d, O, d, R, d));
+      for (int j = 0; j < d; j++)
+        for (int i = 0; i < d; i++) ck_assert(O[i + j * d] == O[j + i * d]);
+    }
+    /* Cholesky of an SPD matrix: L L' = S; and of an indefinite one: false. */
+    tu_spd(&r, d, 0.1, 10.0, M);
+    ck_assert(bw__chol(d, M, d, L));
+    for (int j = 0; j < d; j++)
+      for (int i = j; i < d; i++) {
+        long double acc = 0.0L;
+        for (int p = 0; p <= j; p++) acc += (long double)L[i + p * d] * L[j + p * d];
+        worst = fmax(worst, fabs((double)acc - M[i + j * d]) / 10.0);
+      }
+    M[d * d - 1] = -1.0;
+    ck_assert(!bw__chol(d, M, d, L));
+    free(M), free(X), free(O), free(T), free(R), free(L);
+  }
+  printf("dense helpers vs long double products: %.1e\n", worst);
+  ck_assert_double_le(worst, TOL);
+}
+END_TEST
+
 /* ---------- JKO step ---------- */
 
 START_TEST(jko_step_vs_general) {
@@ -450,6 +499,7 @@ int main(void) {
   tcase_add_test(tc, eigh2_cases);
   tcase_add_test(tc, eigh_scaling_and_zero);
   tcase_add_test(tc, eigh_apply_vs_dsyevd);
+  tcase_add_test(tc, dense_helpers);
   tcase_add_test(tc, jko_step_vs_general);
   tcase_add_test(tc, jko_step2_details);
   tcase_add_test(tc, geometry_vs_general);
