@@ -16,8 +16,8 @@
  * N~ = diag(s) + D~ the refined quadratic equation describes, without two more products.
  * D~^2 is a symmetric rank-d update (dsyrk). A distance is then two eigendecompositions,
  * one Cholesky factorisation (S1's definiteness check) and 8.5 d x d products (was 11).
- * d = 2 runs the same algorithm in straight-line 2 x 2 arithmetic (pair_solve2), without
- * BLAS/LAPACK calls and without workspace.
+ * d = 2 runs the same algorithm in straight-line 2 x 2 arithmetic (pair_solve2), d = 1 in
+ * closed form (pair_solve1), without BLAS/LAPACK calls and without workspace.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
 #include "internal.h"
@@ -212,8 +212,34 @@ static bw_status pair_solve2(const bw_gaussian *g0, const bw_gaussian *g1, doubl
   return BW_OK;
 }
 
-/* Y = U X~ U' (+ I), 2 x 2, written with leading dimension ldy. */
-static void from_eigenbasis2(const pair2 *p, bool plus_identity, double *Y, int ldy) {
+/* d = 1: D = sqrt(S1) - sqrt(S0) = (S1 - S0) / (sqrt(S1) + sqrt(S0)) (the general algorithm
+ * at d = 1 in closed form), W2^2 = |dm|^2 + D^2, T - I = D / sqrt(S0). */
+static bw_status pair_solve1(const bw_gaussian *g0, const bw_gaussian *g1, double *cov_part,
+                             pair2 *px) {
+  const double s0 = g0->cov[0], s1 = g1->cov[0];
+  if (!(s1 > 0.0) || !(s0 > 0.0)) return BW_ERR_NOT_SPD;
+  const double r0 = sqrt(s0), D = (s1 - s0) / (r0 + sqrt(s1)), acc = D * D;
+  if (!isfinite(acc)) return BW_ERR_OVERFLOW;
+  *cov_part = acc;
+  if (px) {
+    px->U[0] = 1.0;
+    px->s[0] = s0;
+    px->X[0] = D / r0;
+  }
+  return BW_OK;
+}
+
+static bw_status pair_solve_small(const bw_gaussian *g0, const bw_gaussian *g1, double *cov_part,
+                                  pair2 *px) {
+  return g0->d == 1 ? pair_solve1(g0, g1, cov_part, px) : pair_solve2(g0, g1, cov_part, px);
+}
+
+/* Y = U X~ U' (+ I), 2 x 2 (or 1 x 1), written with leading dimension ldy. */
+static void from_eigenbasis2(int d, const pair2 *p, bool plus_identity, double *Y, int ldy) {
+  if (d == 1) {
+    Y[0] = p->X[0] + plus_identity;
+    return;
+  }
   double o[3];
   congr2t(p->U, p->X[0], p->X[1], p->X[3], o);
   Y[0] = o[0] + plus_identity;
@@ -221,9 +247,9 @@ static void from_eigenbasis2(const pair2 *p, bool plus_identity, double *Y, int 
   Y[1 + ldy] = o[2] + plus_identity;
 }
 
-/* The 2 x 2 workspace rule of the general path: a workspace, when given, must serve d. */
-static bw_status ws_check2(const bw_workspace *ws) {
-  return ws && ws->dmax < 2 ? BW_ERR_DIM_MISMATCH : BW_OK;
+/* The workspace rule of the general path: a workspace, when given, must serve d. */
+static bw_status ws_check2(const bw_workspace *ws, int d) {
+  return ws && ws->dmax < d ? BW_ERR_DIM_MISMATCH : BW_OK;
 }
 
 static double mean_sq(const bw_gaussian *g0, const bw_gaussian *g1) {
@@ -241,8 +267,8 @@ bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
   bw_status st = check_pair(g0, g1);
   if (st) return st;
   double c = 0.0;
-  if (g0->d == 2 && path == BW__AUTO) {
-    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, NULL))) {
+  if (g0->d <= 2 && path == BW__AUTO) {
+    if (!(st = ws_check2(ws, g0->d)) && !(st = pair_solve_small(g0, g1, &c, NULL))) {
       double r = mean_sq(g0, g1) + c;
       if (isfinite(r)) *w2sq = r;
       else st = BW_ERR_OVERFLOW;
@@ -288,9 +314,10 @@ bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0
   if (st) return st;
   if (ldt < g0->d) return BW_ERR_DIM;
   double c;
-  if (g0->d == 2 && path == BW__AUTO) {
+  if (g0->d <= 2 && path == BW__AUTO) {
     pair2 p;
-    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) from_eigenbasis2(&p, true, T, ldt);
+    if (!(st = ws_check2(ws, g0->d)) && !(st = pair_solve_small(g0, g1, &c, &p)))
+      from_eigenbasis2(g0->d, &p, true, T, ldt);
     return st;
   }
   bw_workspace *own;
@@ -312,11 +339,11 @@ bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian 
   if (st) return st;
   if (ldx < g0->d) return BW_ERR_DIM;
   double c;
-  if (g0->d == 2) {
+  if (g0->d <= 2) {
     pair2 p;
-    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) {
-      for (int i = 0; i < 2; i++) v[i] = g1->mean[i] - g0->mean[i];
-      from_eigenbasis2(&p, false, X, ldx);
+    if (!(st = ws_check2(ws, g0->d)) && !(st = pair_solve_small(g0, g1, &c, &p))) {
+      for (int i = 0; i < g0->d; i++) v[i] = g1->mean[i] - g0->mean[i];
+      from_eigenbasis2(g0->d, &p, false, X, ldx);
     }
     return st;
   }
@@ -351,9 +378,18 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
   if (!(t >= 0.0 && t <= 1.0)) return BW_ERR_BAD_ARG;
   const int d = g0->d;
   double c;
+  if (d == 1 && path == BW__AUTO) {
+    pair2 p;
+    if (!(st = ws_check2(ws, 1)) && !(st = pair_solve1(g0, g1, &c, &p))) {
+      const double y = 1.0 + t * p.X[0];
+      gt->mean[0] = (1.0 - t) * g0->mean[0] + t * g1->mean[0];
+      gt->cov[0] = y * p.s[0] * y;
+    }
+    return st;
+  }
   if (d == 2 && path == BW__AUTO) {
     pair2 p;
-    if (!(st = ws_check2(ws)) && !(st = pair_solve2(g0, g1, &c, &p))) {
+    if (!(st = ws_check2(ws, 2)) && !(st = pair_solve2(g0, g1, &c, &p))) {
       /* S_t~ = (I + t X~) diag(s) (I + t X~), S_t = U S_t~ U'. */
       const double y00 = 1.0 + t * p.X[0], y10 = t * p.X[1], y11 = 1.0 + t * p.X[3];
       const double Y[4] = {y00, y10, y10, y11};

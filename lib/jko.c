@@ -10,7 +10,8 @@
  *   C:      through the Cholesky factor S = L L': Z = W'L, C = Z Z' (7/3 d^3 flops, against
  *           4 d^3 for the two products W'(SW));
  *   S_new:  Y = W V (one product), S_new = (Y diag(sqrt x)) (Y diag(sqrt x))' (dsyrk, x > 0),
- *   and one gemv for the mean. d = 2 has its own straight-line kernel (step2).
+ *   and one gemv for the mean. d = 2 has its own straight-line kernel (step2), d = 1 a
+ *   scalar one (step1).
  * Both I + eta A and I + eta P must be positive definite
  * (BW_ERR_ETA_TOO_LARGE otherwise): the second is the condition for the JKO objective to be
  * strictly convex along generalised geodesics, the first makes the mean map the minimiser
@@ -117,6 +118,19 @@ static bw_status step2(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussi
   return BW_OK;
 }
 
+/* d = 1: c = w^2 s, S_new = w^2 x(c), scalar arithmetic. */
+static bw_status step1(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussian *out) {
+  const double s = in->cov[0], w2 = plan->W[0] * plan->W[0], e = plan->e;
+  if (!(s > 0.0)) return BW_ERR_NOT_SPD;
+  const double c = w2 * s, x = e + 0.5 * c + sqrt(c * (0.25 * c + e));
+  const double m = plan->G[0] * in->mean[0] + plan->g[0], S = w2 * x;
+  if (!isfinite(m + S)) return BW_ERR_OVERFLOW;
+  if (!(c > 0.0)) return BW_ERR_NOT_SPD;
+  out->mean[0] = m;
+  out->cov[0] = S;
+  return BW_OK;
+}
+
 /* C = W' S W (symmetric, ld d) into C through the Cholesky factor S = L L' (in T):
  * Z = W'L, C = Z Z'. 7/3 d^3 flops against 4 d^3 for two products, C is positive
  * semidefinite by construction, and a failing factorisation is the definiteness check
@@ -137,9 +151,9 @@ bw_status bw__jko_step_path(bw__path path, const bw_jko_plan *plan, bw_workspace
   const int d = plan->d;
   if (out->d < 1 || out->ld < out->d) return BW_ERR_DIM;
   if (in->d != d || out->d != d) return BW_ERR_DIM_MISMATCH;
-  if (d == 2 && path == BW__AUTO) {
+  if (d <= 2 && path == BW__AUTO) {
     if (ws && ws->dmax < d) return BW_ERR_DIM_MISMATCH;
-    return step2(plan, in, out);
+    return d == 1 ? step1(plan, in, out) : step2(plan, in, out);
   }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, d, &own))) return st;
