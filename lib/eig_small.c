@@ -158,7 +158,7 @@ static bool tql2(int n, double *V, int ld, double *d, double *e, double *w) {
         double c = 1.0, c2 = 1.0, c3 = 1.0, el1 = e[l + 1], s = 0.0, s2 = 0.0;
         double k = 1.0, ik = 1.0; /* K of the rotation: the previous R unless rescaled */
         for (int i = m - 1; i >= l; i--) {
-          if (i < m - 1 && K2a[i] != R2a[i + 1]) {
+          if (i < m - 1 && K2a[i] != R2a[i + 1]) { /* K2a[i + 1] already holds s: not read */
             k = sqrt(K2a[i]);
             ik = 1.0 / k;
           }
@@ -180,14 +180,33 @@ static bool tql2(int n, double *V, int ld, double *d, double *e, double *w) {
           s = sn;
           c = cn;
           d[i + 1] = hi + s * (c * gi + s * di);
-          double *vi = V + (size_t)i * ld, *vj = vi + ld;
-          for (int q = 0; q < n; q++) {
-            double hk = vj[q];
-            vj[q] = s * vi[q] + c * hk;
-            vi[q] = c * vi[q] - s * hk;
-          }
+          Pa[i] = c; /* keep the rotation for V */
+          K2a[i] = s;
           k = R;
           ik = iR;
+        }
+        /* Rotations i = m-1, ..., l on columns (i, i+1) of V, two at a time: columns
+         * i-1, i, i+1 are read and written once for rotations i and i-1. */
+        int i = m - 1;
+        for (; i - 1 >= l; i -= 2) {
+          const double c1 = Pa[i], s1 = K2a[i], c0 = Pa[i - 1], s0 = K2a[i - 1];
+          double *va = V + (size_t)(i - 1) * ld, *vb = va + ld, *vc = vb + ld;
+          for (int q = 0; q < n; q++) {
+            const double a = va[q], b = vb[q], cc = vc[q];
+            const double b1 = c1 * b - s1 * cc;
+            vc[q] = s1 * b + c1 * cc;
+            vb[q] = s0 * a + c0 * b1;
+            va[q] = c0 * a - s0 * b1;
+          }
+        }
+        if (i == l) {
+          const double c1 = Pa[i], s1 = K2a[i];
+          double *vb = V + (size_t)i * ld, *vc = vb + ld;
+          for (int q = 0; q < n; q++) {
+            const double b = vb[q], cc = vc[q];
+            vc[q] = s1 * b + c1 * cc;
+            vb[q] = c1 * b - s1 * cc;
+          }
         }
         p = -s * s2 * c3 * el1 * e[l] / dl1;
         e[l] = s * p;
