@@ -45,7 +45,8 @@ bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w,
  * BW__AUTO dispatches by d (2 x 2 closed forms, small eigensolver, LAPACK); BW__GENERAL
  * always takes the general path (dsyevd and dense d x d products). */
 typedef enum { BW__AUTO = 0, BW__GENERAL = 1 } bw__path;
-#define BW_EIGH_SMALL_MAX 48 /* largest d for the small eigensolver (crossover vs dsyevd) */
+#define BW_EIGH_SMALL_MAX 56 /* largest d for the small eigensolver (crossover vs dsyevd: ~60 with
+                              * OpenBLAS AVX-512 kernels, ~90-120 with its SSE3 fallback) */
 bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A, int lda, double *w,
                         double *V, int ldv);
 /* Always LAPACK dsyevd. */
