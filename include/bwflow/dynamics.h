@@ -76,7 +76,8 @@ BW_API double bw_jko_plan_eta(const bw_jko_plan *plan);
 BW_API int bw_jko_plan_dim(const bw_jko_plan *plan);
 
 /** One JKO step rho_{k+1} = argmin J(rho) + W2^2(rho, rho_k)/(2 eta) (closed form,
- * docs/math.md section 4): one symmetric eigendecomposition and four d x d products; no allocation with
+ * docs/math.md section 4): one Cholesky factorisation, one symmetric eigendecomposition and
+ * two d x d products (closed form at d <= 2); no allocation with
  * a workspace of dimension >= d. out may be in. BW_ERR_NOT_SPD when in's covariance is not
  * positive definite; dimensions must match the plan (BW_ERR_DIM_MISMATCH).
  * @param plan the plan (fixes the problem and eta)

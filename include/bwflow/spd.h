@@ -1,7 +1,8 @@
 /* bwflow: spectral functions of symmetric matrices. SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/spd.h
  * @brief Spectral functions of symmetric matrices (square root, inverse square root,
- * logarithm, exponential, any f) through LAPACK's dsyevd.
+ * logarithm, exponential, any f) through the library's symmetric eigensolver (closed form at
+ * d = 2, Householder tridiagonalisation + QL for d <= 56, LAPACK's dsyevd above).
  *
  * Common to every function here: S is d x d, column-major with leading dimension lds >= d,
  * finite and symmetric within BW_SYM_RTOL (only its lower triangle enters the
