@@ -429,9 +429,18 @@ bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf) { return jf ? jf->linsol : BW_
 
 /* ---- state <-> Gaussian ---- */
 
-/* y = (Q'm, pack(R'SR)); returns BW_ERR_NOT_SPD if S is not positive definite. */
+/* y = (Q'm, pack(R'SR)); returns BW_ERR_NOT_SPD if S is not positive definite.
+ * Definiteness is decided on S itself (Cholesky of a copy of its lower triangle, as
+ * bw_gaussian_set does), not on R'SR: the products may round a singular S to a positive
+ * definite X (CVODE then fails near the zero variance). X is checked as well (an S barely
+ * PD may lose it in the rotation). */
 static bw_status to_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) {
   const int d = jf->d;
+  for (int j = 0; j < d; j++)
+    for (int i = j; i < d; i++) jf->W[i + (size_t)j * d] = g->cov[i + (size_t)j * g->ld];
+  int info = 0;
+  dpotrf_("L", &d, jf->W, &d, &info, 1);
+  if (info != 0) return BW_ERR_NOT_SPD;
   for (int k = 0; k < d; k++) {
     const double *q = jf->Q + (size_t)k * d;
     double c = 0.0;
