@@ -40,6 +40,7 @@
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
 #include "internal.h"
@@ -69,10 +70,15 @@ struct bw_jkoflow {
   size_t traj_cap;
 
   SUNContext ctx;
-  void *cv;
-  N_Vector y;
+  void *cv;                /* BDF */
+  void *cva;               /* Adams + fixed point (NULL for BW_METHOD_BDF) */
+  void *cur;               /* the one in use in the current solve */
+  N_Vector y, ytmp;
   SUNMatrix J;
   SUNLinearSolver LS;
+  SUNNonlinearSolver NLS;  /* Adams' fixed-point solver */
+  bw_jkoflow_stats adams;  /* Adams' counters of the current solve after a fallback */
+  long adams_steps;        /* steps of Adams in the current solve */
 
   double theta;            /* root threshold of the current solve */
   bool started;            /* bw_jkoflow_start succeeded and no failure since */
@@ -283,20 +289,33 @@ void bw_jkoflow_opts_default(bw_jkoflow_opts *opts) {
   opts->rtol = 1e-12;
   opts->atol = 1e-14;
   opts->linsol = BW_LINSOL_AUTO;
+  opts->method = BW_METHOD_AUTO;
   opts->max_steps = 100000;
 }
 
 void bw_jkoflow_free(bw_jkoflow *jf) {
   if (!jf) return;
   if (jf->cv) CVodeFree(&jf->cv);
+  if (jf->cva) CVodeFree(&jf->cva);
+  if (jf->NLS) SUNNonlinSolFree(jf->NLS);
   if (jf->LS) SUNLinSolFree(jf->LS);
   if (jf->J) SUNMatDestroy(jf->J);
   if (jf->y) N_VDestroy(jf->y);
+  if (jf->ytmp) N_VDestroy(jf->ytmp);
   if (jf->ctx) SUNContext_Free(&jf->ctx);
   bw_workspace_free(jf->ws);
   free(jf->traj);
   free(jf->a); /* one block holds every array */
   free(jf);
+}
+
+static int setup_roots(bw_jkoflow *jf, void *cv) {
+  if (!jf->roots) return 0;
+  int dir = -1; /* lambda_min decreasing through theta */
+  int f = CVodeRootInit(cv, 1, rootfn);
+  if (!f) f = CVodeSetRootDirection(cv, &dir);
+  if (!f) f = CVodeSetNoInactiveRootWarn(cv);
+  return f;
 }
 
 /* CVODE objects and settings. */
@@ -323,12 +342,22 @@ static bw_status setup_cvode(bw_jkoflow *jf) {
     if (!f) f = CVodeSetJacTimes(jf->cv, jtsetup, jtimes);
     if (!f) f = CVodeSetPreconditioner(jf->cv, psetup, psolve);
   }
-  if (!f && jf->roots) {
-    int dir = -1; /* lambda_min decreasing through theta */
-    f = CVodeRootInit(jf->cv, 1, rootfn);
-    if (!f) f = CVodeSetRootDirection(jf->cv, &dir);
-    if (!f) f = CVodeSetNoInactiveRootWarn(jf->cv);
-  }
+  if (!f) f = setup_roots(jf, jf->cv);
+  if (f) return BW_ERR_CVODE;
+  if (jf->opts.method == BW_METHOD_BDF) return BW_OK;
+  /* Adams-Moulton with fixed-point iterations (no Anderson acceleration). */
+  if (!(jf->ytmp = N_VClone(jf->y))) return BW_ERR_NOMEM;
+  if (!(jf->cva = CVodeCreate(CV_ADAMS, jf->ctx))) return BW_ERR_NOMEM;
+  if (!(jf->NLS = SUNNonlinSol_FixedPoint(jf->y, 0, jf->ctx))) return BW_ERR_NOMEM;
+  long mx = jf->opts.max_steps;
+  if (mx > BW_JKOFLOW_ADAMS_MAX_STEPS) mx = BW_JKOFLOW_ADAMS_MAX_STEPS;
+  f = CVodeSetErrHandlerFn(jf->cva, errhandler, jf);
+  if (!f) f = CVodeInit(jf->cva, rhs, 0.0, jf->y);
+  if (!f) f = CVodeSetUserData(jf->cva, jf);
+  if (!f) f = CVodeSStolerances(jf->cva, jf->opts.rtol, jf->opts.atol);
+  if (!f) f = CVodeSetMaxNumSteps(jf->cva, mx);
+  if (!f) f = CVodeSetNonlinearSolver(jf->cva, jf->NLS);
+  if (!f) f = setup_roots(jf, jf->cva);
   return f ? BW_ERR_CVODE : BW_OK;
 }
 
@@ -340,6 +369,8 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   else bw_jkoflow_opts_default(&o);
   if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN) return BW_ERR_BAD_ARG;
   if (o.linsol != BW_LINSOL_AUTO && o.linsol != BW_LINSOL_DENSE && o.linsol != BW_LINSOL_KRYLOV)
+    return BW_ERR_BAD_ARG;
+  if (o.method != BW_METHOD_AUTO && o.method != BW_METHOD_BDF && o.method != BW_METHOD_ADAMS)
     return BW_ERR_BAD_ARG;
   if (!(o.rtol > 0.0) || !isfinite(o.rtol) || !(o.atol > 0.0) || !isfinite(o.atol) || o.max_steps < 1)
     return BW_ERR_BAD_ARG;
@@ -488,12 +519,21 @@ static void record_failure(bw_jkoflow *jf, int flag) {
   free(name);
 }
 
+/* Counters of the memory in use; after a fallback, Adams' counters are added. */
 static void read_stats(bw_jkoflow *jf, bw_jkoflow_stats *s) {
   long v = 0;
   memset(s, 0, sizeof *s);
-  void *cv = jf->cv;
+  void *cv = jf->cur;
+  if (!cv) return;
   if (!CVodeGetNumSteps(cv, &v)) s->steps = v;
   if (!CVodeGetNumRhsEvals(cv, &v)) s->rhs_evals = v;
+  if (cv == jf->cva) {
+    jf->adams_steps = s->steps;
+    if (!CVodeGetNumErrTestFails(cv, &v)) s->err_test_fails = v;
+    if (!CVodeGetNumNonlinSolvConvFails(cv, &v)) s->nonlin_conv_fails = v;
+    if (jf->roots && !CVodeGetNumGEvals(cv, &v)) s->root_evals = v;
+    return;
+  }
   if (!CVodeGetNumLinRhsEvals(cv, &v)) s->rhs_evals += v; /* 0: analytic J and J v */
   if (jf->linsol == BW_LINSOL_DENSE) {
     if (!CVodeGetNumJacEvals(cv, &v)) s->jac_evals = v;
@@ -506,6 +546,12 @@ static void read_stats(bw_jkoflow *jf, bw_jkoflow_stats *s) {
   if (!CVodeGetNumErrTestFails(cv, &v)) s->err_test_fails = v;
   if (!CVodeGetNumNonlinSolvConvFails(cv, &v)) s->nonlin_conv_fails = v;
   if (jf->roots && !CVodeGetNumGEvals(cv, &v)) s->root_evals = v;
+  const bw_jkoflow_stats *a = &jf->adams; /* zeros unless Adams ran first */
+  s->steps += a->steps;
+  s->rhs_evals += a->rhs_evals;
+  s->err_test_fails += a->err_test_fails;
+  s->nonlin_conv_fails += a->nonlin_conv_fails;
+  s->root_evals += a->root_evals;
 }
 
 /* Collapse at the root state y (time tr): eigenvector v of lambda_min, direction R v, and
@@ -575,26 +621,42 @@ static bw_status check_solve_args(const bw_jkoflow *jf, const bw_gaussian *g0, i
 static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
   const int d = jf->d;
   memset(&jf->last, 0, sizeof jf->last);
+  memset(&jf->adams, 0, sizeof jf->adams);
+  jf->adams_steps = 0;
+  jf->cur = NULL;
   jf->started = jf->collapsed = false;
   jf->msg[0] = jf->errmsg[0] = '\0';
   jf->njac_krylov = 0;
   double *y = N_VGetArrayPointer(jf->y);
   bw_status st = to_state(jf, g0, y);
   if (st) return st;
-  if (jf->roots) {
+  double lmin = INFINITY;
+  if (jf->roots || (jf->need_inv && jf->opts.method == BW_METHOD_AUTO)) {
     unpack(d, y + d, jf->X);
     double *w = jf->ws->vec[0];
     if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
-    jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+    lmin = w[0];
+    if (jf->roots) jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
   }
-  int flag = CVodeReInit(jf->cv, 0.0, jf->y);
+  void *cv = jf->cv;
+  if (jf->opts.method == BW_METHOD_ADAMS) {
+    cv = jf->cva;
+  } else if (jf->opts.method == BW_METHOD_AUTO && t_stop > 0.0) {
+    /* rho0 >= the Jacobian's spectral radius at y: |L| + |e| tau^2 |W (.) W| <= ... / lmin^2 */
+    double rho = 0.0;
+    for (int k = 0; k < jf->n; k++) rho = fmax(rho, fabs(jf->lin[k]));
+    if (jf->need_inv) rho += fabs(jf->etau2) / (lmin * lmin);
+    if (rho * t_stop <= BW_JKOFLOW_ADAMS_RHO_T) cv = jf->cva;
+  }
+  int flag = CVodeReInit(cv, 0.0, jf->y);
   /* SUNDIALS 6.4 has no CVodeClearStopTime and CVodeReInit keeps a previous stop time:
    * "no stop time" is a stop time beyond any reachable horizon. */
-  if (!flag) flag = CVodeSetStopTime(jf->cv, t_stop > 0.0 ? t_stop : 1e300);
+  if (!flag) flag = CVodeSetStopTime(cv, t_stop > 0.0 ? t_stop : 1e300);
   if (flag) {
     record_failure(jf, flag);
     return BW_ERR_CVODE;
   }
+  jf->cur = cv;
   jf->tcur = 0.0;
   jf->t_stop = t_stop > 0.0 ? t_stop : 0.0;
   jf->started = true;
@@ -608,7 +670,27 @@ static bw_status step_to(bw_jkoflow *jf, double t) {
   if (t > jf->tcur) {
     double *y = N_VGetArrayPointer(jf->y);
     sunrealtype tret = jf->tcur;
-    int flag = CVode(jf->cv, t, jf->y, &tret, CV_NORMAL);
+    int flag = CVode(jf->cur, t, jf->y, &tret, CV_NORMAL);
+    if (flag < 0 && jf->cur == jf->cva &&
+        (flag == CV_TOO_MUCH_WORK || flag == CV_TOO_MUCH_ACC || flag == CV_ERR_FAILURE ||
+         flag == CV_CONV_FAILURE || flag == CV_RHSFUNC_FAIL || flag == CV_REPTD_RHSFUNC_ERR ||
+         flag == CV_UNREC_RHSFUNC_ERR || flag == CV_NLS_FAIL)) {
+      /* Stiff for Adams: continue with BDF from Adams' last accepted state. */
+      sunrealtype tn = 0.0;
+      int f2 = CVodeGetCurrentTime(jf->cva, &tn);
+      if (!f2) f2 = CVodeGetDky(jf->cva, tn, 0, jf->ytmp);
+      if (!f2 && bw__check_finite(jf->n, N_VGetArrayPointer(jf->ytmp))) f2 = -1;
+      if (!f2) {
+        read_stats(jf, &jf->adams);
+        jf->errmsg[0] = '\0';
+        f2 = CVodeReInit(jf->cv, tn, jf->ytmp);
+        if (!f2) f2 = CVodeSetStopTime(jf->cv, jf->t_stop > 0.0 ? jf->t_stop : 1e300);
+        if (!f2) {
+          jf->cur = jf->cv;
+          flag = CVode(jf->cur, t, jf->y, &tret, CV_NORMAL);
+        }
+      }
+    }
     if (flag == CV_ROOT_RETURN) {
       st = collapse_info(jf, tret, y);
       if (!st) st = BW_ERR_COLLAPSE;
@@ -728,3 +810,12 @@ void bw_jkoflow_last_stats(const bw_jkoflow *jf, bw_jkoflow_stats *stats) {
 }
 
 const char *bw_jkoflow_cvode_message(const bw_jkoflow *jf) { return jf ? jf->msg : ""; }
+
+bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps) {
+  if (!jf) {
+    if (adams_steps) *adams_steps = 0;
+    return BW_METHOD_AUTO;
+  }
+  if (adams_steps) *adams_steps = jf->adams_steps;
+  return !jf->cur ? BW_METHOD_AUTO : jf->cur == jf->cva ? BW_METHOD_ADAMS : BW_METHOD_BDF;
+}

@@ -28,11 +28,26 @@ static bw_problem *rand_problem(tu_rng *r, int d, double alo, double ahi, double
 }
 
 /* rtol = 0 keeps the default tolerances (rtol 1e-12, atol 1e-14). */
+static bw_jkoflow *make_flow_m(const bw_problem *pb, bw_flow_kind kind, double eta, bw_linsol ls,
+                               bw_ode_method m, double rtol, double atol) {
+  bw_jkoflow_opts o;
+  bw_jkoflow_opts_default(&o);
+  o.linsol = ls;
+  o.method = m;
+  if (rtol > 0) o.rtol = rtol, o.atol = atol;
+  bw_jkoflow *jf = NULL;
+  ck_assert_int_eq(bw_jkoflow_create(pb, kind, eta, &o, &jf), BW_OK);
+  ck_assert_ptr_nonnull(jf);
+  return jf;
+}
+
+/* An explicit linear solver tests BDF's Newton path (AUTO may pick Adams, which has none). */
 static bw_jkoflow *make_flow_tol(const bw_problem *pb, bw_flow_kind kind, double eta, bw_linsol ls,
                                  double rtol, double atol) {
   bw_jkoflow_opts o;
   bw_jkoflow_opts_default(&o);
   o.linsol = ls;
+  if (ls != BW_LINSOL_AUTO) o.method = BW_METHOD_BDF;
   if (rtol > 0) o.rtol = rtol, o.atol = atol;
   bw_jkoflow *jf = NULL;
   ck_assert_int_eq(bw_jkoflow_create(pb, kind, eta, &o, &jf), BW_OK);
@@ -458,19 +473,26 @@ START_TEST(collapse_commuting) {
       rdr(d, Rp, s0, g0->cov);
       double tc = collapse_exact(s0[kcol], p[kcol], eta, tau);
       ck_assert(fabs(collapse_simpson(s0[kcol], p[kcol], eta, tau, 20000) - tc) < 1e-11 * tc);
-      for (int run = 0; run < 4; run++) {
-        int ls = run % 2 ? BW_LINSOL_KRYLOV : BW_LINSOL_DENSE, tight = run / 2;
+      /* runs 0-3: BDF (dense, krylov) x (rtol 1e-10, 1e-12); 4-7: (AUTO, ADAMS) x (1e-10, 1e-12) */
+      for (int run = 0; run < 8; run++) {
+        int ls = run % 2 ? BW_LINSOL_KRYLOV : BW_LINSOL_DENSE, tight = run < 4 ? run / 2 : run % 2;
+        bw_ode_method m = run < 4 ? BW_METHOD_BDF : run < 6 ? BW_METHOD_AUTO : BW_METHOD_ADAMS;
         double bound = tight ? 1e-8 : 1e-6;
-        bw_jkoflow *jf = make_flow_tol(pb, BW_FLOW_JKO, eta, (bw_linsol)ls, tight ? 1e-12 : 1e-10, 1e-16);
+        bw_jkoflow *jf = make_flow_m(pb, BW_FLOW_JKO, eta, run < 4 ? (bw_linsol)ls : BW_LINSOL_AUTO, m,
+                                     tight ? 1e-12 : 1e-10, 1e-16);
         double times[2] = {0.5 * tc, 2.0 * tc}, t, dir[3];
         for (int i = 0; i < 9; i++) out[0]->cov[i] = out[1]->cov[i] = 42.0;
         ck_assert_int_eq(bw_jkoflow_collapse(jf, &t, dir), BW_ERR_BAD_ARG);
         ck_assert_int_eq(bw_jkoflow_solve(jf, g0, 2, times, out, NULL), BW_ERR_COLLAPSE);
         for (int i = 0; i < 9; i++) ck_assert(out[0]->cov[i] == 42.0 && out[1]->cov[i] == 42.0);
         ck_assert_int_eq(bw_jkoflow_collapse(jf, &t, dir), BW_OK);
-        fprintf(stderr, "collapse p=%g s0/s_-=%.1f %s %s: t_c %.15g exact %.15g rel %.1e\n", p[kcol],
-                frac ? 0.9 : 0.3, ls == BW_LINSOL_DENSE ? "dense" : "krylov", tight ? "tight" : "default",
-                t, tc, fabs(t - tc) / tc);
+        long nad = 0;
+        bw_ode_method used = bw_jkoflow_last_method(jf, &nad);
+        if (m == BW_METHOD_ADAMS) ck_assert(used == BW_METHOD_ADAMS && nad > 0);
+        if (m == BW_METHOD_BDF) ck_assert(used == BW_METHOD_BDF && nad == 0);
+        fprintf(stderr, "collapse p=%g s0/s_-=%.1f %s %s: t_c %.15g exact %.15g rel %.1e (%s, %ld Adams steps)\n",
+                p[kcol], frac ? 0.9 : 0.3, run < 4 ? (ls == BW_LINSOL_DENSE ? "dense" : "krylov") : run < 6 ? "auto" : "adams",
+                tight ? "tight" : "default", t, tc, fabs(t - tc) / tc, used == BW_METHOD_ADAMS ? "adams" : "bdf", nad);
         ck_assert_msg(fabs(t - tc) < bound * tc, "t_c %.15g vs %.15g", t, tc);
         double dot = 0;
         for (int i = 0; i < d; i++) dot += dir[i] * Rp[i + kcol * d];
@@ -765,6 +787,111 @@ START_TEST(singular_g0) {
 }
 END_TEST
 
+/* ---------- Adams vs BDF, automatic choice and fallback ---------- */
+
+/* Random problems d = 1..12, the three flows, two output times, default tolerances: forced
+ * Adams, forced BDF and AUTO agree to 1e-8 (each is within a few hundred rtol = 1e-12 of the
+ * exact flow, see plain_vs_closed_form; 1e-8 leaves room for the growth of errors over T = 2
+ * on the JKO flow's unstable directions). AUTO picks Adams on these non-stiff starts
+ * (rho0 T <= 200 with A's eigenvalues <= 3: rho0 ~ 2 max p + e tau^2 / lambda_min^2 ~ 10). */
+START_TEST(adams_vs_bdf) {
+  tu_rng r;
+  tu_seed(&r, 32);
+  double worst = 0;
+  for (int d = 1; d <= 12; d++) {
+    bw_problem *pb = rand_problem(&r, d, 0.2, 3.0, 0.7);
+    bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0);
+    double times[2] = {0.5, 2.0};
+    bw_gaussian *o[3][2];
+    for (int m = 0; m < 3; m++) o[m][0] = bw_gaussian_alloc(d), o[m][1] = bw_gaussian_alloc(d);
+    for (int q = 0; q < 3; q++) {
+      bw_flow_kind kind = q == 0 ? BW_FLOW_JKO : q == 1 ? BW_FLOW_FORWARD : BW_FLOW_PLAIN;
+      double eta = q == 2 ? 0.0 : 0.1;
+      const bw_ode_method ms[3] = {BW_METHOD_BDF, BW_METHOD_ADAMS, BW_METHOD_AUTO};
+      bw_jkoflow_stats st[3];
+      for (int m = 0; m < 3; m++) {
+        bw_jkoflow *jf = make_flow_m(pb, kind, eta, BW_LINSOL_AUTO, ms[m], 0, 0);
+        ck_assert_int_eq(bw_jkoflow_last_method(jf, NULL), BW_METHOD_AUTO); /* no solve yet */
+        ck_assert_int_eq(bw_jkoflow_solve(jf, g0, 2, times, o[m], &st[m]), BW_OK);
+        long nad = -1;
+        bw_ode_method used = bw_jkoflow_last_method(jf, &nad);
+        ck_assert_int_eq(used, m == 0 ? BW_METHOD_BDF : BW_METHOD_ADAMS);
+        ck_assert(m == 0 ? nad == 0 : nad == st[m].steps);
+        ck_assert(st[m].steps > 10 && st[m].rhs_evals >= st[m].steps);
+        if (m) ck_assert(st[m].jac_evals == 0 && st[m].lin_iters == 0 && st[m].jtv_evals == 0);
+        ck_assert(q == 0 ? st[m].root_evals > 0 : st[m].root_evals == 0);
+        bw_jkoflow_free(jf);
+      }
+      for (int k = 0; k < 2; k++) {
+        double e1 = rel_diff(o[1][k], o[0][k]), e2 = rel_diff(o[2][k], o[0][k]);
+        ck_assert_msg(e1 < 1e-8, "d %d kind %d t %g: Adams vs BDF %g", d, q, times[k], e1);
+        ck_assert(rel_diff(o[2][k], o[1][k]) == 0.0); /* AUTO = Adams here, bitwise */
+        worst = fmax(worst, fmax(e1, e2));
+      }
+    }
+    for (int m = 0; m < 3; m++) bw_gaussian_free(o[m][0]), bw_gaussian_free(o[m][1]);
+    bw_gaussian_free(g0);
+    bw_problem_free(pb);
+  }
+  fprintf(stderr, "adams_vs_bdf: worst relative difference %.2e\n", worst);
+}
+END_TEST
+
+/* A stiff problem (A's eigenvalues up to 400, eta = 1e-3 so that eta a < 2 keeps the flow
+ * stable: rho0 T ~ 1600 > 50): AUTO chooses BDF from the start (bitwise the forced BDF result,
+ * no Adams step). ADAMS starts with Adams anyway, runs out of its BW_JKOFLOW_ADAMS_MAX_STEPS
+ * budget (Adams alone needs ~17x BDF's steps here: stability, not accuracy, limits its step)
+ * and continues with BDF from Adams' last state: it agrees with BDF, and the counters add
+ * both parts. The stiff flow is checked against the closed form of the mean (u_k' =
+ * -(1 - e a_k/2)(a_k u_k - c_k): exponential relaxation), covariance by the BDF agreement. */
+START_TEST(stiff_auto) {
+  tu_rng r;
+  tu_seed(&r, 33);
+  const int d = 4;
+  const double eta = 1e-3;
+  bw_problem *pb = rand_problem(&r, d, 0.5, 400.0, 0.7);
+  bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0);
+  double T = 2.0;
+  bw_gaussian *o[3];
+  for (int m = 0; m < 3; m++) o[m] = bw_gaussian_alloc(d);
+  const bw_ode_method ms[3] = {BW_METHOD_BDF, BW_METHOD_ADAMS, BW_METHOD_AUTO};
+  bw_jkoflow_stats st[3];
+  long nad[3];
+  bw_ode_method used[3];
+  for (int m = 0; m < 3; m++) {
+    bw_jkoflow *jf = make_flow_m(pb, BW_FLOW_JKO, eta, BW_LINSOL_AUTO, ms[m], 0, 0);
+    ck_assert_int_eq(bw_jkoflow_solve(jf, g0, 1, &T, &o[m], &st[m]), BW_OK);
+    used[m] = bw_jkoflow_last_method(jf, &nad[m]);
+    bw_jkoflow_free(jf);
+  }
+  fprintf(stderr, "stiff_auto: steps BDF %ld, ADAMS %ld (%ld Adams), AUTO %ld (%ld Adams)\n",
+          st[0].steps, st[1].steps, nad[1], st[2].steps, nad[2]);
+  ck_assert(used[0] == BW_METHOD_BDF && nad[0] == 0);
+  ck_assert(used[2] == BW_METHOD_BDF && nad[2] == 0);
+  ck_assert(rel_diff(o[2], o[0]) == 0.0);
+  ck_assert(used[1] == BW_METHOD_BDF && nad[1] == BW_JKOFLOW_ADAMS_MAX_STEPS && st[1].steps > nad[1]);
+  ck_assert_msg(rel_diff(o[1], o[0]) < 1e-8, "%g", rel_diff(o[1], o[0]));
+  /* the mean against its closed form, in A's eigenbasis */
+  const double *a = bw_problem_A_eigvals(pb), *Q = bw_problem_A_eigvecs(pb), *h = bw_problem_h(pb);
+  double err = 0;
+  for (int k = 0; k < d; k++) {
+    double u0 = 0, c = 0, u = 0;
+    for (int i = 0; i < d; i++) u0 += Q[i + k * d] * g0->mean[i], c += Q[i + k * d] * h[i];
+    double ustar = c / a[k], rate = (1 - eta * a[k] / 2) * a[k];
+    double want = ustar + (u0 - ustar) * exp(-rate * T);
+    for (int m = 0; m < 2; m++) {
+      u = 0;
+      for (int i = 0; i < d; i++) u += Q[i + k * d] * o[m]->mean[i];
+      err = fmax(err, fabs(u - want) / fmax(fabs(want), 1.0));
+    }
+  }
+  ck_assert_msg(err < 1e-9, "mean vs closed form %g", err);
+  for (int m = 0; m < 3; m++) bw_gaussian_free(o[m]);
+  bw_gaussian_free(g0);
+  bw_problem_free(pb);
+}
+END_TEST
+
 START_TEST(errors) {
   tu_rng r;
   tu_seed(&r, 20);
@@ -851,7 +978,7 @@ START_TEST(errors) {
   bw_jkoflow_free(jf);
 
   /* too much work: outputs and stats untouched, CVODE's flag name in the message */
-  b = o, b.max_steps = 5;
+  b = o, b.max_steps = 5, b.method = BW_METHOD_BDF; /* (AUTO: 5 Adams, then 5 BDF steps) */
   ck_assert_int_eq(bw_jkoflow_create(pb, BW_FLOW_JKO, 0.1, &b, &jf), BW_OK);
   ck_assert_int_eq(bw_jkoflow_solve(jf, g0, 2, t, out, &st), BW_ERR_CVODE_TOO_MUCH_WORK);
   ck_assert(memcmp(&st, &st0, sizeof st) == 0);
@@ -894,6 +1021,8 @@ int main(void) {
   tcase_add_test(tc, reuse);
   tcase_add_test(tc, errors);
   tcase_add_test(tc, singular_g0);
+  tcase_add_test(tc, adams_vs_bdf);
+  tcase_add_test(tc, stiff_auto);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/jkoflow.h
  * @brief JKO-Flow (the gradient flow of J - eta/4 |grad J|^2), the forward Euler modified
- * flow and the plain flow, integrated by SUNDIALS CVODE (BDF), with collapse detection.
+ * flow and the plain flow, integrated by SUNDIALS CVODE (BDF or Adams), with collapse detection.
  *
  * A ::bw_jkoflow solver is created once per (problem, kind, eta, options) and solved many
  * times. Times and eta are in the time unit of the gradient flow. Solvers are mutable: one
@@ -49,6 +49,34 @@ typedef enum bw_linsol {
 /** Largest state size d + d(d+1)/2 for which BW_LINSOL_AUTO uses the dense solver. */
 #define BW_JKOFLOW_DENSE_MAX 35
 
+/** CVODE's integration method. BDF: variable-order BDF with Newton iterations (the linear
+ * solver of ::bw_linsol), robust on stiff flows. ADAMS: variable-order Adams-Moulton with
+ * fixed-point (functional) iterations, no linear algebra: on non-stiff flows about as many
+ * right-hand sides as BDF's steps and none of the Newton work (measured at rtol 1e-8 on
+ * bw_problem_random, T = 2: 1.6x faster at d = 2, 2x at d = 10, 3x at d = 200), but its
+ * step is bounded by ~1/rho (rho the Jacobian's spectral radius), so it fails or crawls on
+ * stiff flows (near a collapse, an A with large eigenvalues, long horizons).
+ * AUTO (default) uses ADAMS when the horizon T (the last output time, or t_stop for
+ * bw_jkoflow_start; no stop time: BDF) satisfies rho0 T <= BW_JKOFLOW_ADAMS_RHO_T, with
+ * rho0 = max_k |L_kk| + |e| tau^2 / lambda_min(R'S0R)^2 >= the spectral radius of the
+ * Jacobian at the start (L the linear part, e tau^2 W.W the inverse's derivative, W = X^-1),
+ * and BDF otherwise; and if Adams fails (too much work: more than
+ * BW_JKOFLOW_ADAMS_MAX_STEPS steps per output time, convergence or error-test failures) it
+ * continues with BDF from Adams' last accepted state (not from time 0). ADAMS starts with
+ * Adams whatever the estimate (with the same fallback), BDF uses BDF throughout.
+ * max_steps applies to each method (Adams: at most BW_JKOFLOW_ADAMS_MAX_STEPS), and the
+ * counters of a solve that fell back add both methods' work. */
+typedef enum bw_ode_method {
+  BW_METHOD_AUTO,  /**< Adams when the start is not stiff, BDF otherwise and as fallback */
+  BW_METHOD_BDF,   /**< BDF + Newton (linear solver per ::bw_linsol) */
+  BW_METHOD_ADAMS  /**< Adams-Moulton + fixed-point iterations first, BDF as fallback */
+} bw_ode_method;
+
+/** BW_METHOD_AUTO's stiffness bound on rho0 T (see ::bw_ode_method). */
+#define BW_JKOFLOW_ADAMS_RHO_T 50.0
+/** BW_METHOD_AUTO's step budget of Adams per output time before it falls back to BDF. */
+#define BW_JKOFLOW_ADAMS_MAX_STEPS 2000
+
 /** Integration options. */
 typedef struct bw_jkoflow_opts {
   double rtol;     /**< relative tolerance, > 0 (default 1e-12: the global error, a few
@@ -56,12 +84,14 @@ typedef struct bw_jkoflow_opts {
                         down to eta ~ 1e-5; see docs/order-study.md) */
   double atol;     /**< absolute tolerance on the entries of Q'm and R'SR, > 0 (default 1e-14;
                         scale it with the problem when means or covariances are far from 1) */
-  bw_linsol linsol; /**< default BW_LINSOL_AUTO */
+  bw_linsol linsol; /**< default BW_LINSOL_AUTO (used by BDF) */
+  bw_ode_method method; /**< default BW_METHOD_AUTO (placed here, in what was padding, so
+                             that the struct's size and offsets are unchanged on LP64) */
   long max_steps;  /**< CVODE's maximum number of steps per output time, >= 1 (default 100000) */
 } bw_jkoflow_opts;
 
 /** Fill opts with the defaults above (rtol 1e-12, atol 1e-14, BW_LINSOL_AUTO,
- * max_steps 100000).
+ * BW_METHOD_AUTO, max_steps 100000).
  * @param[out] opts the options to fill (NULL: nothing happens)
  * @par Allocation and thread safety
  * No allocation; writes only opts. */
@@ -88,8 +118,8 @@ typedef struct bw_jkoflow_stats {
  * give each thread its own solver. */
 typedef struct bw_jkoflow bw_jkoflow;
 
-/** Create a solver. BW_ERR_NULL when pb or jf is NULL; BW_ERR_BAD_ARG for an unknown kind or
- * linsol, or invalid options (rtol, atol not positive finite, max_steps < 1);
+/** Create a solver. BW_ERR_NULL when pb or jf is NULL; BW_ERR_BAD_ARG for an unknown kind,
+ * linsol or method, or invalid options (rtol, atol not positive finite, max_steps < 1);
  * BW_ERR_BAD_ETA when kind is JKO or FORWARD and eta is not a positive finite number. For
  * BW_FLOW_PLAIN eta must be finite and >= 0 and is ignored. opts NULL means defaults.
  * BW_ERR_CVODE if CVODE cannot be set up.
@@ -124,6 +154,16 @@ BW_API int bw_jkoflow_dim(const bw_jkoflow *jf);
  * @par Allocation and thread safety
  * No allocation; only reads jf. */
 BW_API bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf);
+
+/** The method of the last solve (or start/advance sequence): BW_METHOD_ADAMS when Adams
+ * integrated it throughout, BW_METHOD_BDF when BDF did (from the start, or after a fallback
+ * from Adams); BW_METHOD_AUTO before the first solve or for NULL.
+ * @param jf the solver, or NULL
+ * @param[out] adams_steps receives the number of steps Adams took (NULL: not written)
+ * @return the method
+ * @par Allocation and thread safety
+ * No allocation; only reads jf. */
+BW_API bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps);
 
 /** Integrate from g0 at time 0 and write the solution at times[0..nt-1] to out[0..nt-1].
  * nt >= 1; times finite, times[0] >= 0, non-decreasing (else BW_ERR_BAD_ARG). g0 is
