@@ -102,9 +102,70 @@ static void unpack(int d, const double *xs, double *M) {
     for (int i = 0; i <= j; i++) M[i + (size_t)j * d] = M[j + (size_t)i * d] = xs[pidx(i, j)];
 }
 
+/* Up to this d, Cholesky factorisations and inverses are inline loops: LAPACK's call
+ * overhead (argument checks, blocking logic, xerbla set-up) dominates dpotrf + dpotri there
+ * (callgrind, d = 10: 15k instructions per inverse with LAPACK, ~3k inline). */
+#define SMALL_D 16
+
+/* In place upper Cholesky factor U (U'U = A) of the upper triangle of A (ld d); 1 if A is
+ * not positive definite (a non-positive or non-finite pivot), as dpotrf. */
+static int chol_small(int d, double *A) {
+  for (int j = 0; j < d; j++) {
+    double *aj = A + (size_t)j * d;
+    for (int i = 0; i < j; i++) {
+      const double *ai = A + (size_t)i * d;
+      double s = aj[i];
+      for (int k = 0; k < i; k++) s -= ai[k] * aj[k];
+      aj[i] = s / ai[i];
+    }
+    double s = aj[j];
+    for (int k = 0; k < j; k++) s -= aj[k] * aj[k];
+    if (!(s > 0.0) || !isfinite(s)) return 1;
+    aj[j] = sqrt(s);
+  }
+  return 0;
+}
+
+/* W = X^-1 (both triangles) from the packed xs, small d: U = chol(X) in T, V = U^-1 in place
+ * (upper), W = V V'. 1 if X is not positive definite. */
+static int inverse_small(int d, const double *xs, double *W, double *U) {
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++) U[i + (size_t)j * d] = xs[pidx(i, j)];
+  if (chol_small(d, U)) return 1;
+  /* V = U^-1, column by column: V_jj = 1/U_jj, V_ij = -(sum_{k=i}^{j-1} V_ik U_kj) / U_jj;
+   * column j of U is read before it is overwritten (V's column j needs U's column j and V's
+   * columns < j, already in place). */
+  for (int j = 0; j < d; j++) {
+    double *uj = U + (size_t)j * d;
+    const double rjj = 1.0 / uj[j];
+    for (int i = 0; i < j; i++) {
+      double s = 0.0;
+      for (int k = i; k < j; k++) s += U[i + (size_t)k * d] * uj[k];
+      W[i] = s; /* W's first column as a temporary */
+    }
+    for (int i = 0; i < j; i++) uj[i] = -W[i] * rjj;
+    uj[j] = rjj;
+  }
+  /* W = V V': W_ij = sum_{k >= max(i, j)} V_ik V_jk */
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++) {
+      double s = 0.0;
+      for (int k = j; k < d; k++) s += U[i + (size_t)k * d] * U[j + (size_t)k * d];
+      W[i + (size_t)j * d] = W[j + (size_t)i * d] = s;
+    }
+  for (size_t k = 0; k < (size_t)d * d; k++)
+    if (!isfinite(W[k])) return 1;
+  return 0;
+}
+
 /* W = X^-1 for the packed xs; 1 if X is not positive definite (or not finite). */
 static int inverse(const bw_jkoflow *jf, const double *xs, double *W) {
   const int d = jf->d;
+  if (d <= SMALL_D) {
+    for (size_t k = 0; k < pidx(0, d); k++)
+      if (!isfinite(xs[k])) return 1;
+    return inverse_small(d, xs, W, jf->T);
+  }
   for (int j = 0; j < d; j++)
     for (int i = 0; i <= j; i++) {
       double v = xs[pidx(i, j)];
@@ -263,7 +324,8 @@ static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
   for (int j = 0; j < d; j++)
     for (int i = 0; i <= j; i++) jf->X[i + (size_t)j * d] = xs[pidx(i, j)] - (i == j ? shift : 0.0);
   int info = 0;
-  dpotrf_("U", &d, jf->X, &d, &info, 1);
+  if (d <= SMALL_D) info = chol_small(d, jf->X);
+  else dpotrf_("U", &d, jf->X, &d, &info, 1);
   if (info == 0) {
     g[0] = jf->theta;
     return 0;
