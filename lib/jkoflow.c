@@ -81,6 +81,9 @@ struct bw_jkoflow {
   long adams_steps;        /* steps of Adams in the current solve */
 
   double theta;            /* root threshold of the current solve */
+  double *xref;            /* packed X where lambda_min(X) >= lref was certified */
+  double lref;             /* that bound (-inf: none) */
+  double lguess;           /* an estimate of lambda_min (sets the next certification shift) */
   bool started;            /* bw_jkoflow_start succeeded and no failure since */
   double tcur;             /* time of the state in y (after start / advance) */
   double t_stop;           /* stop time given to start (0: none) */
@@ -311,22 +314,61 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector rv, N_Vector
  * |E|_2 <= (d+1) eps tr(X) (1 + O(eps)) (backward error of Cholesky), hence
  * lambda_min(X) > 2 theta, and g = theta > 0 has the right sign. The eigensolver (exact
  * branch) does not need X to be PD. */
-static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
-  (void)t;
-  bw_jkoflow *jf = ud;
+/* Is lambda_min(X) > c? One Cholesky factorisation of X - s I, s = c + 2 (d+1) eps tr(X)
+ * (see rootfn); 1 when certified. */
+static int certify(bw_jkoflow *jf, const double *xs, double tr, double c) {
   const int d = jf->d;
-  const double *xs = N_VGetArrayPointer(yv) + d;
-  for (size_t k = 0; k < pidx(0, d); k++)
-    if (!isfinite(xs[k])) return -1;
-  double tr = 0.0;
-  for (int i = 0; i < d; i++) tr += fabs(xs[pidx(i, i)]);
-  const double shift = 2.0 * jf->theta + 2.0 * (d + 1) * DBL_EPSILON * tr;
+  const double shift = c + 2.0 * (d + 1) * DBL_EPSILON * tr;
   for (int j = 0; j < d; j++)
     for (int i = 0; i <= j; i++) jf->X[i + (size_t)j * d] = xs[pidx(i, j)] - (i == j ? shift : 0.0);
   int info = 0;
   if (d <= SMALL_D) info = chol_small(d, jf->X);
   else dpotrf_("U", &d, jf->X, &d, &info, 1);
-  if (info == 0) {
+  return info == 0;
+}
+
+/* Cheap path (most steps factor nothing): Weyl's inequality lambda_min(X) >= lambda_min(Xref)
+ * - |X - Xref|_2 >= lref - |X - Xref|_F for a reference state Xref where lambda_min(Xref) >=
+ * lref was certified; when that exceeds 2 theta, g = theta without a factorisation (|.|_F is
+ * computed in floating point: the relative margin 1e-8 covers its rounding). Otherwise X is
+ * certified afresh against c = lguess/2 (halving lguess on failure, down to 2 theta), and
+ * becomes the new reference: a reference is kept until X has moved by about half of its
+ * smallest variance. */
+static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
+  (void)t;
+  bw_jkoflow *jf = ud;
+  const int d = jf->d;
+  const size_t ns = pidx(0, d);
+  const double *xs = N_VGetArrayPointer(yv) + d;
+  for (size_t k = 0; k < ns; k++)
+    if (!isfinite(xs[k])) return -1;
+  const double lim = 2.0 * jf->theta;
+  if (jf->lref > lim) {
+    double f2 = 0.0;
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i <= j; i++) {
+        double v = xs[pidx(i, j)] - jf->xref[pidx(i, j)];
+        f2 += (i == j ? 1.0 : 2.0) * v * v;
+      }
+    if (jf->lref - sqrt(f2) * (1.0 + 1e-8) > lim) {
+      g[0] = jf->theta;
+      return 0;
+    }
+  }
+  double tr = 0.0;
+  for (int i = 0; i < d; i++) tr += fabs(xs[pidx(i, i)]);
+  for (int tries = 0; tries < 3 && 0.5 * jf->lguess > lim; tries++) {
+    const double c = 0.5 * jf->lguess;
+    if (certify(jf, xs, tr, c)) {
+      jf->lref = c;
+      memcpy(jf->xref, xs, ns * sizeof(double));
+      g[0] = jf->theta;
+      return 0;
+    }
+    jf->lguess *= 0.5;
+  }
+  jf->lref = -INFINITY;
+  if (certify(jf, xs, tr, lim)) {
     g[0] = jf->theta;
     return 0;
   }
@@ -334,6 +376,7 @@ static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
   double *w = jf->ws->vec[0];
   if (bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d)) return -1;
   g[0] = w[0] - jf->theta;
+  jf->lguess = w[0];
   return 0;
 }
 
@@ -461,7 +504,7 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   jf->linsol = o.linsol != BW_LINSOL_AUTO ? o.linsol
                : n <= BW_JKOFLOW_DENSE_MAX ? BW_LINSOL_DENSE : BW_LINSOL_KRYLOV;
 
-  double *blk = malloc((4 * dd + 2 * (size_t)d + 3 * n + 4 * dd + (size_t)d) * sizeof(double));
+  double *blk = malloc((4 * dd + 2 * (size_t)d + 4 * n + 4 * dd + (size_t)d) * sizeof(double));
   jf->ws = bw_workspace_alloc(d);
   if (!blk || !jf->ws) {
     free(blk);
@@ -480,6 +523,7 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   jf->Wjt = jf->W + dd;
   jf->T = jf->Wjt + dd;
   jf->dir = jf->T + dd;
+  jf->xref = jf->dir + d;
   memcpy(jf->a, bw_problem_A_eigvals(pb), (size_t)d * sizeof(double));
   memcpy(jf->p, bw_problem_P_eigvals(pb), (size_t)d * sizeof(double));
   memcpy(jf->Q, bw_problem_A_eigvecs(pb), dd * sizeof(double));
@@ -698,7 +742,11 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
     double *w = jf->ws->vec[0];
     if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
     lmin = w[0];
-    if (jf->roots) jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+    if (jf->roots) {
+      jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+      jf->lref = -INFINITY; /* rootfn certifies its first reference itself */
+      jf->lguess = w[0];
+    }
   }
   void *cv = jf->cv;
   if (jf->opts.method == BW_METHOD_ADAMS) {
