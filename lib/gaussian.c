@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-#include "lapack.h"
 
 bw_gaussian *bw_gaussian_alloc(int d) {
   if (d < 1 || d > 46340) return NULL;
@@ -43,11 +42,8 @@ static bw_status set_checked(bw_gaussian *g, const double *mean, const double *c
   double *C = ws->mat[0];
   bw__copy(d, cov, ldc, C, d);
   bw__symmetrize(d, C, d);
-  double *L = ws->mat[1];
-  bw__copy(d, C, d, L, d);
-  int info = 0;
-  dpotrf_("L", &d, L, &d, &info, 1);
-  if (info != 0) {
+  /* The library's one definiteness verdict (bw__chol), used by every kernel. */
+  if (!bw__chol(d, C, d, ws->mat[1])) {
     st = BW_ERR_NOT_SPD;
   } else {
     memmove(g->mean, mean, (size_t)d * sizeof(double));

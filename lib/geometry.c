@@ -252,6 +252,11 @@ static bw_status ws_check2(const bw_workspace *ws, int d) {
   return ws && ws->dmax < d ? BW_ERR_DIM_MISMATCH : BW_OK;
 }
 
+/* Is the symmetric d x d (d <= 2) matrix Y (ld ldy) positive definite? Cholesky pivots. */
+static bool spd_small(int d, const double *Y, int ldy) {
+  return d == 1 ? Y[0] > 0.0 : bw__spd2(Y[0], Y[1], Y[1 + ldy]);
+}
+
 static double mean_sq(const bw_gaussian *g0, const bw_gaussian *g1) {
   double acc = 0.0;
   for (int i = 0; i < g0->d; i++) {
@@ -314,15 +319,27 @@ bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0
   if (st) return st;
   if (ldt < g0->d) return BW_ERR_DIM;
   double c;
+  /* T is SPD in exact arithmetic; in floating point it is not when its condition number
+   * passes ~1/eps (extreme covariances): BW_ERR_LOST_SPD rather than a non-SPD map. */
   if (g0->d <= 2 && path == BW__AUTO) {
     pair2 p;
-    if (!(st = ws_check2(ws, g0->d)) && !(st = pair_solve_small(g0, g1, &c, &p)))
-      from_eigenbasis2(g0->d, &p, true, T, ldt);
+    double Tl[4];
+    if (!(st = ws_check2(ws, g0->d)) && !(st = pair_solve_small(g0, g1, &c, &p))) {
+      from_eigenbasis2(g0->d, &p, true, Tl, 2);
+      if (!spd_small(g0->d, Tl, 2)) st = BW_ERR_LOST_SPD;
+      else bw__copy(g0->d, Tl, 2, T, ldt);
+    }
     return st;
   }
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
-  if (!(st = pair_solve(path, ws, g0, g1, &c, true))) from_eigenbasis(ws, g0->d, true, T, ldt);
+  const int d = g0->d;
+  double *Tw = ws->mat[T3_];
+  if (!(st = pair_solve(path, ws, g0, g1, &c, true))) {
+    from_eigenbasis(ws, d, true, Tw, d);
+    if (!bw__chol(d, Tw, d, ws->mat[T1_])) st = BW_ERR_LOST_SPD;
+    else bw__copy(d, Tw, d, T, ldt);
+  }
   bw_workspace_free(own);
   return st;
 }
@@ -373,7 +390,7 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
   bw_status st = check_pair(g0, g1);
   if (st) return st;
   if (!gt || !gt->mean || !gt->cov) return BW_ERR_NULL;
-  if (gt->ld < gt->d) return BW_ERR_DIM;
+  if (gt->d < 1 || gt->ld < gt->d) return BW_ERR_DIM;
   if (gt->d != g0->d) return BW_ERR_DIM_MISMATCH;
   if (!(t >= 0.0 && t <= 1.0)) return BW_ERR_BAD_ARG;
   const int d = g0->d;
@@ -381,9 +398,10 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
   if (d == 1 && path == BW__AUTO) {
     pair2 p;
     if (!(st = ws_check2(ws, 1)) && !(st = pair_solve1(g0, g1, &c, &p))) {
-      const double y = 1.0 + t * p.X[0];
+      const double y = 1.0 + t * p.X[0], v = y * p.s[0] * y;
+      if (!(v > 0.0)) return BW_ERR_LOST_SPD;
       gt->mean[0] = (1.0 - t) * g0->mean[0] + t * g1->mean[0];
-      gt->cov[0] = y * p.s[0] * y;
+      gt->cov[0] = v;
     }
     return st;
   }
@@ -396,6 +414,7 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
       double o[3], q[3];
       congr2(Y, p.s[0], 0.0, p.s[1], o);
       congr2t(p.U, o[0], o[1], o[2], q);
+      if (!bw__spd2(q[0], q[1], q[2])) return BW_ERR_LOST_SPD;
       for (int i = 0; i < 2; i++) gt->mean[i] = (1.0 - t) * g0->mean[i] + t * g1->mean[i];
       gt->cov[0] = q[0];
       gt->cov[1] = gt->cov[gt->ld] = q[1];
@@ -407,6 +426,9 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
   if ((st = bw__ws_get(&ws, d, &own))) return st;
   if (!(st = pair_solve(path, ws, g0, g1, &c, true))) {
     geodesic_cov(ws, d, t);
+    if (!bw__chol(d, ws->mat[T3_], d, ws->mat[T1_])) st = BW_ERR_LOST_SPD;
+  }
+  if (!st) {
     for (int i = 0; i < d; i++) gt->mean[i] = (1.0 - t) * g0->mean[i] + t * g1->mean[i];
     bw__copy(d, ws->mat[T3_], d, gt->cov, gt->ld);
   }
@@ -425,25 +447,31 @@ bw_status bw_exp_map(bw_workspace *ws, const bw_gaussian *g0, const double *v, c
   if (st) return st;
   if (!v || !X || !g1 || !g1->mean || !g1->cov) return BW_ERR_NULL;
   const int d = g0->d;
-  if (ldx < d || g1->ld < g1->d) return BW_ERR_DIM;
+  if (ldx < d || g1->d < 1 || g1->ld < g1->d) return BW_ERR_DIM;
   if (g1->d != d) return BW_ERR_DIM_MISMATCH;
   if ((st = bw__check_finite(d, v)) || (st = bw__check_sym(d, X, ldx, BW_SYM_RTOL))) return st;
   bw_workspace *own;
   if ((st = bw__ws_get(&ws, d, &own))) return st;
-  double *Y = ws->mat[0], *A = ws->mat[1], *B = ws->mat[2], *w = ws->vec[0];
-  /* I + X must be positive definite: its eigenvalues are those of Y. */
-  bw__copy(d, X, ldx, A, d);
-  bw__symmetrize(d, A, d);
-  for (int i = 0; i < d; i++) A[i + i * d] += 1.0;
-  if (!(st = bw__eigh(ws, d, A, d, w, Y, d)) && !(w[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  double *Y = ws->mat[0], *A = ws->mat[1], *B = ws->mat[2], *m = ws->vec[0];
+  /* S0 positive definite (g0 is a Gaussian) and I + X positive definite (the domain on
+   * which exp inverts log): Cholesky pivots, as everywhere. */
+  if (!bw__chol(d, g0->cov, g0->ld, B)) st = BW_ERR_NOT_SPD;
+  if (!st) {
+    bw__copy(d, X, ldx, A, d);
+    bw__symmetrize(d, A, d);
+    for (int i = 0; i < d; i++) A[i + i * d] += 1.0;
+    if (!bw__chol(d, A, d, B)) st = BW_ERR_NOT_SPD;
+  }
   if (!st) {
     bw__gemm('N', 'N', d, 1.0, g0->cov, g0->ld, A, d, 0.0, B, d); /* S0 (I + X) */
     bw__gemm('N', 'N', d, 1.0, A, d, B, d, 0.0, Y, d);             /* (I + X) S0 (I + X) */
     bw__symmetrize(d, Y, d);
-    if ((st = bw__check_finite(d * d, Y))) st = BW_ERR_OVERFLOW;
+    for (int i = 0; i < d; i++) m[i] = g0->mean[i] + v[i];
+    if (bw__check_finite(d * d, Y) || bw__check_finite(d, m)) st = BW_ERR_OVERFLOW;
+    else if (!bw__chol(d, Y, d, B)) st = BW_ERR_LOST_SPD;
   }
   if (!st) {
-    for (int i = 0; i < d; i++) g1->mean[i] = g0->mean[i] + v[i];
+    for (int i = 0; i < d; i++) g1->mean[i] = m[i];
     bw__copy(d, Y, d, g1->cov, g1->ld);
   }
   bw_workspace_free(own);

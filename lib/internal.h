@@ -117,6 +117,13 @@ void bw__gemm(char ta, char tb, int d, double alpha, const double *A, int lda, c
 /* Cholesky (S + S')/2 = L L' (L d x d with ld d, lower triangle written). false when S is
  * not positive definite to working precision (a pivot <= 0). */
 bool bw__chol(int d, const double *S, int lds, double *L);
+/* bw__chol's verdict for the 2 x 2 symmetric [[a, b], [b, c]], with the same arithmetic
+ * (pivot a, l = b / sqrt(a) as b * (1 / sqrt(a)), pivot c - l^2). */
+static inline bool bw__spd2(double a, double b, double c) {
+  if (!(a > 0.0)) return false;
+  const double l = b * (1.0 / sqrt(a));
+  return c - l * l > 0.0;
+}
 /* c = sum_{k0 <= k < k1} b_k A(0:m-1, k) (A with leading dimension lda). */
 void bw__colcomb(int m, const double *restrict A, int lda, const double *restrict b, int k0, int k1,
                  double *restrict c);

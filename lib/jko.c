@@ -94,7 +94,7 @@ static bw_status step2(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussi
    * symmetrisation equal W' ((S + S')/2) W. */
   const double sa = S[0], sb = 0.5 * (S[1] + S[ld]), sc = S[1 + ld];
   /* Definiteness: the pivots of the Cholesky factorisation, as in the general path. */
-  if (!(sa > 0.0) || !(sc - sb * (sb / sa) > 0.0)) return BW_ERR_NOT_SPD;
+  if (!bw__spd2(sa, sb, sc)) return BW_ERR_NOT_SPD;
   const double w00 = W[0], w10 = W[1], w01 = W[2], w11 = W[3];
   /* T = S W, C = W'T. */
   const double t00 = sa * w00 + sb * w10, t10 = sb * w00 + sc * w10;
@@ -114,6 +114,9 @@ static bw_status step2(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussi
   const double m0 = G[0] * in->mean[0] + G[2] * in->mean[1] + g[0];
   const double m1 = G[1] * in->mean[0] + G[3] * in->mean[1] + g[1];
   if (!isfinite(n00 + n10 + n11 + m0 + m1)) return BW_ERR_OVERFLOW;
+  /* The exact result is SPD; in floating point it is not once its condition number passes
+   * ~1/eps (e.g. tau = 0 and a huge eta): same pivot test as the input. */
+  if (!bw__spd2(n00, n10, n11)) return BW_ERR_LOST_SPD;
   out->mean[0] = m0;
   out->mean[1] = m1;
   out->cov[0] = n00;
@@ -130,6 +133,7 @@ static bw_status step1(const bw_jko_plan *plan, const bw_gaussian *in, bw_gaussi
   const double m = plan->G[0] * in->mean[0] + plan->g[0], S = w2 * x;
   if (!isfinite(m + S)) return BW_ERR_OVERFLOW;
   if (!(c > 0.0)) return BW_ERR_NOT_SPD;
+  if (!(S > 0.0)) return BW_ERR_LOST_SPD;
   out->mean[0] = m;
   out->cov[0] = S;
   return BW_OK;
@@ -191,8 +195,14 @@ bw_status bw__jko_step_path(bw__path path, const bw_jko_plan *plan, bw_workspace
       if (bw__check_finite(d - j, T + j + (size_t)j * d)) st = BW_ERR_OVERFLOW;
   }
   if (!st) {
+    /* The exact result is SPD; in floating point it is not once its condition number passes
+     * ~1/eps (e.g. tau = 0 and a huge eta): the Cholesky test of the input, d^3/3 flops. */
+    bw__lower_to_full(d, T, d, C, d);
+    if (!bw__chol(d, C, d, V)) st = BW_ERR_LOST_SPD;
+  }
+  if (!st) {
     memcpy(out->mean, m, (size_t)d * sizeof(double));
-    bw__lower_to_full(d, T, d, out->cov, out->ld);
+    bw__copy(d, C, d, out->cov, out->ld);
   }
   bw_workspace_free(own);
   return st;

@@ -79,7 +79,9 @@ BW_API int bw_jko_plan_dim(const bw_jko_plan *plan);
  * docs/math.md section 4): one Cholesky factorisation, one symmetric eigendecomposition and
  * two d x d products (closed form at d <= 2); no allocation with
  * a workspace of dimension >= d. out may be in. BW_ERR_NOT_SPD when in's covariance is not
- * positive definite; dimensions must match the plan (BW_ERR_DIM_MISMATCH).
+ * positive definite; BW_ERR_LOST_SPD when the result, SPD in exact arithmetic, fails the
+ * Cholesky test in floating point (condition number beyond ~1/eps, e.g. tau = 0 with a
+ * huge eta); dimensions must match the plan (BW_ERR_DIM_MISMATCH).
  * @param plan the plan (fixes the problem and eta)
  * @param ws workspace of dimension >= d, or NULL
  * @param in rho_k
@@ -96,7 +98,8 @@ BW_API bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw
 /** One explicit (forward Euler) step: push forward by x -> x - eta v(x), v = grad dJ/drho:
  * m' = m - eta (A m - h), S' = (I - eta M) S (I - eta M), M = P - tau S^-1.
  * BW_ERR_BAD_ETA unless 0 < eta < inf. BW_ERR_LOST_SPD when I - eta M is singular to working
- * precision (min |eigenvalue| <= 16 d eps max |eigenvalue|). When I - eta M is indefinite but
+ * precision (min |eigenvalue| <= 16 d eps max |eigenvalue|), or when the result fails the
+ * Cholesky test in floating point. When I - eta M is indefinite but
  * non-singular the push-forward is returned (a valid Gaussian, though the map is then not an
  * optimal transport map). out may be in.
  * @param pb the problem

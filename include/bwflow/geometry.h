@@ -48,7 +48,8 @@ BW_API bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gauss
 BW_API bw_status bw_w2(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2);
 
 /** Optimal transport map x -> m1 + T (x - m0): T = S0^-1/2 (S0^1/2 S1 S0^1/2)^1/2 S0^-1/2, SPD,
- * T S0 T = S1. T is d x d column-major with leading dimension ldt.
+ * T S0 T = S1. T is d x d column-major with leading dimension ldt. BW_ERR_LOST_SPD when T,
+ * SPD in exact arithmetic, fails the Cholesky test in floating point (extreme conditioning).
  * @param ws workspace of dimension >= d, or NULL
  * @param g0 source Gaussian N(m0, S0)
  * @param g1 target Gaussian N(m1, S1)
@@ -62,7 +63,8 @@ BW_API bw_status bw_ot_map(bw_workspace *ws, const bw_gaussian *g0, const bw_gau
                            double *T, int ldt);
 
 /** McCann geodesic at time t in [0, 1]: m_t = (1-t) m0 + t m1,
- * S_t = ((1-t) I + t T) S0 ((1-t) I + t T). gt may be g0 or g1.
+ * S_t = ((1-t) I + t T) S0 ((1-t) I + t T). gt may be g0 or g1. BW_ERR_LOST_SPD when S_t
+ * fails the Cholesky test in floating point (extreme conditioning).
  * Constant speed: W2(g_s, g_t) = |t - s| W2(g0, g1).
  * @param ws workspace of dimension >= d, or NULL
  * @param g0 the geodesic's start (t = 0)
@@ -92,7 +94,9 @@ BW_API bw_status bw_log_map(bw_workspace *ws, const bw_gaussian *g0, const bw_ga
 
 /** BW exponential at g0 of the tangent vector (v, X): N(m0 + v, (I + X) S0 (I + X)).
  * X must be symmetric with I + X positive definite (the domain on which exp inverts log;
- * else BW_ERR_NOT_SPD). g1 may be g0.
+ * else BW_ERR_NOT_SPD, as for an S0 that is not positive definite). BW_ERR_OVERFLOW when
+ * m0 + v or the covariance is not finite, BW_ERR_LOST_SPD when the result fails the
+ * Cholesky test in floating point. g1 may be g0.
  * @param ws workspace of dimension >= d, or NULL
  * @param g0 the base point (finite, covariance symmetric)
  * @param v d entries, the mean displacement (finite)
