@@ -1,5 +1,7 @@
 /* JKO-Flow: the Wasserstein gradient flow of J^e = J - e/4 |grad J|^2 on Gaussians
- * (MATH.md section 5), integrated by CVODE (BDF, Newton).
+ * (MATH.md section 5), integrated by CVODE: BDF + Newton, or Adams + fixed-point iterations
+ * (BW_METHOD_AUTO: Adams when rho0 T is small, BDF otherwise and as fallback from Adams'
+ * last accepted state; see bw_ode_method in the header).
  *
  * With e = eta (JKO), -eta (forward Euler) or 0 (plain WGF):
  *   m' = -(I - e/2 A)(A m - h),
