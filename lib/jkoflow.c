@@ -575,11 +575,7 @@ bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf) { return jf ? jf->linsol : BW_
  * PD may lose it in the rotation). */
 static bw_status to_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) {
   const int d = jf->d;
-  for (int j = 0; j < d; j++)
-    for (int i = j; i < d; i++) jf->W[i + (size_t)j * d] = g->cov[i + (size_t)j * g->ld];
-  int info = 0;
-  dpotrf_("L", &d, jf->W, &d, &info, 1);
-  if (info != 0) return BW_ERR_NOT_SPD;
+  if (!bw__chol(d, g->cov, g->ld, jf->W)) return BW_ERR_NOT_SPD;
   for (int k = 0; k < d; k++) {
     const double *q = jf->Q + (size_t)k * d;
     double c = 0.0;
@@ -595,6 +591,15 @@ static bw_status to_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) {
   return inverse(jf, y + d, jf->W) ? BW_ERR_NOT_SPD : BW_OK;
 }
 
+/* jf->Wjt = R X R' (symmetrised, ld d) for the state y. */
+static void cov_of_state(bw_jkoflow *jf, const double *y) {
+  const int d = jf->d;
+  unpack(d, y + d, jf->X);
+  bw__gemm('N', 'T', d, 1.0, jf->X, d, jf->R, d, 0.0, jf->T, d);
+  bw__gemm('N', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, jf->Wjt, d);
+  bw__symmetrize(d, jf->Wjt, d);
+}
+
 /* out = (Q u, R X R'). */
 static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g) {
   const int d = jf->d;
@@ -603,10 +608,8 @@ static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g) {
     for (int k = 0; k < d; k++) c += jf->Q[i + (size_t)k * d] * y[k];
     g->mean[i] = c;
   }
-  unpack(d, y + d, jf->X);
-  bw__gemm('N', 'T', d, 1.0, jf->X, d, jf->R, d, 0.0, jf->T, d);
-  bw__gemm('N', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, g->cov, g->ld);
-  bw__symmetrize(d, g->cov, g->ld);
+  cov_of_state(jf, y);
+  bw__copy(d, jf->Wjt, d, g->cov, g->ld);
 }
 
 /* ---- solve ---- */
@@ -818,10 +821,15 @@ static bw_status step_to(bw_jkoflow *jf, double t) {
   return st;
 }
 
-/* Is the state yk a finite, positive definite Gaussian? */
+/* Is the state yk a finite, positive definite Gaussian, in the eigenbasis (X) and as the
+ * output covariance R X R' (the verdict of bw_gaussian_set: rounding in the rotation can
+ * make an ill-conditioned X's image indefinite)? */
 static bw_status check_state(bw_jkoflow *jf, const double *yk) {
   if (bw__check_finite(jf->n, yk)) return BW_ERR_OVERFLOW;
-  return inverse(jf, yk + jf->d, jf->W) ? BW_ERR_LOST_SPD : BW_OK;
+  if (inverse(jf, yk + jf->d, jf->W)) return BW_ERR_LOST_SPD;
+  cov_of_state(jf, yk);
+  if (bw__check_finite(jf->d * jf->d, jf->Wjt)) return BW_ERR_OVERFLOW;
+  return bw__chol(jf->d, jf->Wjt, jf->d, jf->W) ? BW_OK : BW_ERR_LOST_SPD;
 }
 
 bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt, const double *times,
