@@ -75,6 +75,9 @@ bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err 
       {"linsol", required_argument, NULL, OPT_LINSOL}
 bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
 const char *cli_linsol_name(bw_linsol l);
+/* What integrated the last JKO-Flow solve: "adams", "bdf-dense", "bdf-krylov", or
+ * "adams, then bdf-..." after a fallback. */
+const char *cli_flow_solver_name(const bw_jkoflow *jf);
 
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);

@@ -233,6 +233,7 @@ typedef struct {
   double flow_ms[NFLOW];
   long flow_steps[NFLOW], flow_rhs[NFLOW], flow_jtv[NFLOW];
   bw_linsol flow_linsol[NFLOW];
+  const char *flow_solver[NFLOW]; /* static strings */
   double exponent; /* NaN when d = 100..1000 were not all measured */
 } results;
 
@@ -258,13 +259,13 @@ static void print_table(FILE *f, const results *r, bool quick) {
   }
   if (isfinite(r->exponent))
     fprintf(f, "\nfitted exponent of the JKO step time over d = 100..1000: %.2f\n", r->exponent);
-  fprintf(f, "\nJKO-Flow to T = 2 (eta = 0.1, rtol 1e-8, atol 1e-14, linsol auto):\n");
-  fprintf(f, "%5s %11s %7s %10s %10s %8s\n", "d", "wall", "steps", "rhs_evals", "jtv_evals", "linsol");
+  fprintf(f, "\nJKO-Flow to T = 2 (eta = 0.1, rtol 1e-8, atol 1e-14, method and linsol auto):\n");
+  fprintf(f, "%5s %11s %7s %10s %10s  %s\n", "d", "wall", "steps", "rhs_evals", "jtv_evals", "solver");
   for (int i = 0; i < r->nf; i++) {
     fprintf(f, "%5d", flow_dims[i]);
     print_time(f, r->flow_ms[i] * 1e6);
-    fprintf(f, " %7ld %10ld %10ld %8s\n", r->flow_steps[i], r->flow_rhs[i], r->flow_jtv[i],
-            cli_linsol_name(r->flow_linsol[i]));
+    fprintf(f, " %7ld %10ld %10ld  %s\n", r->flow_steps[i], r->flow_rhs[i], r->flow_jtv[i],
+            r->flow_solver[i]);
   }
 }
 
@@ -309,6 +310,9 @@ static void print_json(FILE *f, const results *r, bool quick) {
   fputs(", \"jkoflow_linsol\": {", f);
   for (int i = 0; i < r->nf; i++)
     fprintf(f, "%s\"%d\": \"%s\"", i ? ", " : "", flow_dims[i], cli_linsol_name(r->flow_linsol[i]));
+  fputs("}, \"jkoflow_solver\": {", f);
+  for (int i = 0; i < r->nf; i++)
+    fprintf(f, "%s\"%d\": \"%s\"", i ? ", " : "", flow_dims[i], r->flow_solver[i]);
   fputs("}, ", f);
   double ratio[2][NDIM];
   long wsb[NDIM];
@@ -426,6 +430,7 @@ int cmd_bench(int argc, char **argv) {
       r.flow_rhs[i] = ctx.stats.rhs_evals;
       r.flow_jtv[i] = ctx.stats.jtv_evals;
       r.flow_linsol[i] = bw_jkoflow_linsol(ctx.jf);
+      r.flow_solver[i] = cli_flow_solver_name(ctx.jf);
       r.nf = i + 1;
     } else {
       fprintf(stderr, "%sbwflow bench: JKO-Flow d = %d: %s: %s\n", progress ? "\r\033[K" : "", d, what,

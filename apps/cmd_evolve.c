@@ -38,7 +38,8 @@ static const char usage[] =
     "  --json         print {\"method\", \"t\", \"steps\", \"mean\", \"cov\", \"energy\"} with 17\n"
     "                 digits (\"steps\" counts discrete steps, 0 for wgf and the flows, which\n"
     "                 add \"cvode\": {\"steps\", \"rhs_evals\", \"jac_evals\", \"lin_iters\",\n"
-    "                 \"err_test_fails\", \"nonlin_conv_fails\", \"linsol\"})\n"
+    "                 \"err_test_fails\", \"nonlin_conv_fails\", \"linsol\", \"solver\":\n"
+    "                 adams, bdf-dense or bdf-krylov})\n"
     "  -h, --help     this help\n"
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad input, 3 JKO-Flow collapse (a\n"
@@ -83,7 +84,7 @@ static void report_collapse(const bw_jkoflow *jf, int d) {
 /* Run the chosen method on g (in place). Prints its own error line; returns the exit code. */
 static int run_method(method_t method, const bw_problem *pb, double eta, double t, long n,
                       const bw_jkoflow_opts *fo, bw_workspace *ws, bw_gaussian *g,
-                      bw_jkoflow_stats *stats, bw_linsol *linsol) {
+                      bw_jkoflow_stats *stats, bw_linsol *linsol, const char **solver) {
   const char *name = method_names[method];
   bw_status st = BW_OK;
   long k = 0;
@@ -104,8 +105,9 @@ static int run_method(method_t method, const bw_problem *pb, double eta, double 
     bw_jkoflow *jf = NULL;
     st = bw_jkoflow_create(pb, method == M_JKOFLOW ? BW_FLOW_JKO : BW_FLOW_FORWARD, eta, fo, &jf);
     if (!st) {
-      *linsol = bw_jkoflow_linsol(jf);
       st = bw_jkoflow_solve(jf, g, 1, &t, &g, stats);
+      *linsol = bw_jkoflow_linsol(jf);
+      *solver = cli_flow_solver_name(jf);
       if (st == BW_ERR_COLLAPSE) {
         report_collapse(jf, g->d);
         bw_jkoflow_free(jf);
@@ -189,9 +191,10 @@ int cmd_evolve(int argc, char **argv) {
 
   bw_workspace *ws = bw_workspace_alloc(g->d);
   bw_jkoflow_stats stats = {0};
+  const char *solver = "";
   bw_linsol linsol = BW_LINSOL_AUTO;
   double J = NAN;
-  int rc = ws ? run_method(method, pb, eta, t, n, &fo, ws, g, &stats, &linsol) : EXIT_FAIL;
+  int rc = ws ? run_method(method, pb, eta, t, n, &fo, ws, g, &stats, &linsol, &solver) : EXIT_FAIL;
   if (!ws) fprintf(stderr, "bwflow evolve: %s\n", bw_strerror(BW_ERR_NOMEM));
   if (rc == EXIT_OK) {
     bw_status st = bw_energy(pb, ws, g, &J);
@@ -210,16 +213,17 @@ int cmd_evolve(int argc, char **argv) {
     cli_print_double(stdout, J);
     if (method == M_JKOFLOW || method == M_FORWARDFLOW)
       printf(", \"cvode\": {\"steps\": %ld, \"rhs_evals\": %ld, \"jac_evals\": %ld, \"lin_iters\": %ld, "
-             "\"err_test_fails\": %ld, \"nonlin_conv_fails\": %ld, \"linsol\": \"%s\"}",
+             "\"err_test_fails\": %ld, \"nonlin_conv_fails\": %ld, \"linsol\": \"%s\", "
+             "\"solver\": \"%s\"}",
              stats.steps, stats.rhs_evals, stats.jac_evals, stats.lin_iters, stats.err_test_fails,
-             stats.nonlin_conv_fails, cli_linsol_name(linsol));
+             stats.nonlin_conv_fails, cli_linsol_name(linsol), solver);
     fputs("}\n", stdout);
   } else if (rc == EXIT_OK) {
     if (discrete) printf("method  %s (eta = %.15g, %ld steps)\n", name, eta, n);
     else if (method == M_WGF) printf("method  wgf (exact Wasserstein gradient flow)\n");
     else
       printf("method  %s (eta = %.15g; CVODE %s: %ld steps, %ld right-hand sides)\n", name, eta,
-             cli_linsol_name(linsol), stats.steps, stats.rhs_evals);
+             solver, stats.steps, stats.rhs_evals);
     printf("t       %.15g\nenergy  %.17g\nmean    ", t, J);
     cli_print_vector(stdout, g->d, g->mean);
     printf("\ncov     ");
