@@ -79,6 +79,13 @@ const char *cli_linsol_name(bw_linsol l);
  * "adams, then bdf-..." after a fallback. */
 const char *cli_flow_solver_name(const bw_jkoflow *jf);
 
+/* The options of every problem command (--preset/--dim/--seed, --rtol/--atol/--linsol):
+ * true when code is one of them, after handling it (*ok: its value was good). */
+bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
+                       bool *ok, cli_err *e);
+/* After getopt: at most one positional argument, PROBLEM.json. */
+bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e);
+
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);
 

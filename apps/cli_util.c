@@ -150,3 +150,23 @@ bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli
   *n = k;
   return true;
 }
+
+bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
+                       bool *ok, cli_err *e) {
+  switch (code) {
+  case OPT_PRESET:
+  case OPT_DIM:
+  case OPT_SEED: *ok = cli_problem_option(code, arg, pa, e); return true;
+  case OPT_RTOL:
+  case OPT_ATOL:
+  case OPT_LINSOL: *ok = cli_flow_option(code, arg, fo, e); return true;
+  default: return false;
+  }
+}
+
+bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e) {
+  extern int optind;
+  if (argc - optind > 1) return cli_fail(e, "unexpected argument '%s'", argv[optind + 1]);
+  pa->path = optind < argc ? argv[optind] : NULL;
+  return true;
+}

@@ -166,24 +166,20 @@ int cmd_order(int argc, char **argv) {
     case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
     case OPT_ETAS: etas_text = optarg; break;
     case OPT_OUT: out = optarg; break;
-    case OPT_PRESET:
-    case OPT_DIM:
-    case OPT_SEED: ok = cli_problem_option(c, optarg, &pa, &e); break;
-    case OPT_RTOL:
-    case OPT_ATOL:
-    case OPT_LINSOL: ok = cli_flow_option(c, optarg, &fo, &e); break;
-    default: cli_bad_option("order", c, argv); return EXIT_USAGE;
+    default:
+      if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
+      cli_bad_option("order", c, argv);
+      return EXIT_USAGE;
     }
     if (!ok) {
       fprintf(stderr, "bwflow order: %s\n", e.msg);
       return EXIT_USAGE;
     }
   }
-  if (argc - optind > 1) {
-    fprintf(stderr, "bwflow order: unexpected argument '%s'\n", argv[optind + 1]);
+  if (!cli_problem_path(argc, argv, &pa, &e)) {
+    fprintf(stderr, "bwflow order: %s\n", e.msg);
     return EXIT_USAGE;
   }
-  pa.path = optind < argc ? argv[optind] : NULL;
   double *etas = NULL;
   int n = 0;
   bool ok = cli_parse_list("--etas", etas_text, &etas, &n, &e);

@@ -117,24 +117,20 @@ int cmd_trajectory(int argc, char **argv) {
     case OPT_ETA: ok = cli_parse_positive("--eta", optarg, &eta, &e); break;
     case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
     case OPT_OUT: out = optarg; break;
-    case OPT_PRESET:
-    case OPT_DIM:
-    case OPT_SEED: ok = cli_problem_option(c, optarg, &pa, &e); break;
-    case OPT_RTOL:
-    case OPT_ATOL:
-    case OPT_LINSOL: ok = cli_flow_option(c, optarg, &fo, &e); break;
-    default: cli_bad_option("trajectory", c, argv); return EXIT_USAGE;
+    default:
+      if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
+      cli_bad_option("trajectory", c, argv);
+      return EXIT_USAGE;
     }
     if (!ok) {
       fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
       return EXIT_USAGE;
     }
   }
-  if (argc - optind > 1) {
-    fprintf(stderr, "bwflow trajectory: unexpected argument '%s'\n", argv[optind + 1]);
+  if (!cli_problem_path(argc, argv, &pa, &e)) {
+    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     return EXIT_USAGE;
   }
-  pa.path = optind < argc ? argv[optind] : NULL;
   long n = 0;
   bool ok = true;
   if (isnan(eta)) ok = cli_fail(&e, "missing --eta");
