@@ -372,13 +372,13 @@ def main():
                  "--rtol", "1e-8", "--json"], check=True, capture_output=True, text=True).stdout)
             bw_err = rel_err(np.array(ev["mean"]), np.array(ev["cov"]), mr, Sr)
             fd = {"bwflow": {"ms": bwv("jkoflow_ms", d), "steps": ev["cvode"]["steps"],
-                             "rhs_evals": ev["cvode"]["rhs_evals"], "linsol": ev["cvode"]["linsol"],
+                             "rhs_evals": ev["cvode"]["rhs_evals"], "linsol": ev["cvode"]["linsol"], "solver": ev["cvode"].get("solver"),
                              "jtv_evals": bwv("jkoflow_jtv_evals", d), "err": bw_err},
                   "reference": {"method": "DOP853", "rtol": 1e-13, "nfev": nref, "s": tref},
                   "methods": {}}
             print(f"\nJKO-Flow d = {d} to T = 2 (rtol 1e-8, atol 1e-14; reference DOP853 rtol 1e-13, "
                   f"{nref} RHS, {tref:.2f} s)")
-            print(f"  {'bwflow CVODE BDF (' + ev['cvode']['linsol'] + ')':<28} {fmt_t((fd['bwflow']['ms'] or 0) * 1e6):>10}"
+            print(f"  {'bwflow CVODE (' + ev['cvode'].get('solver', ev['cvode']['linsol']) + ')':<28} {fmt_t((fd['bwflow']['ms'] or 0) * 1e6):>10}"
                   f"  steps {ev['cvode']['steps']:>5}  RHS {ev['cvode']['rhs_evals']:>6}"
                   + (f" (+{fd['bwflow']['jtv_evals']} J v)" if fd['bwflow']['jtv_evals'] else "")
                   + f"  error {bw_err:.1e}")
