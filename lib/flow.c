@@ -43,10 +43,7 @@ bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, 
   const double d1 = 1.0, d0 = 0.0;
 
   /* The initial covariance must be positive definite (Cholesky of a scratch copy). */
-  int info = 0;
-  bw__copy(d, g0->cov, g0->ld, L, d);
-  dpotrf_("L", &d, L, &d, &info, 1);
-  if (info != 0) {
+  if (!bw__chol(d, g0->cov, g0->ld, L)) {
     bw_workspace_free(own);
     return BW_ERR_NOT_SPD;
   }
@@ -73,9 +70,7 @@ bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, 
   if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) {
     st = BW_ERR_OVERFLOW;
   } else { /* positive definite to working precision? */
-    bw__copy(d, S, d, L, d);
-    dpotrf_("L", &d, L, &d, &info, 1);
-    if (info != 0) st = BW_ERR_LOST_SPD;
+    if (!bw__chol(d, S, d, L)) st = BW_ERR_LOST_SPD;
   }
   if (!st) {
     for (int i = 0; i < d; i++) gt->mean[i] = m[i];

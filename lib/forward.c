@@ -62,10 +62,7 @@ bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
     if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) st = BW_ERR_OVERFLOW;
   }
   if (!st) { /* S' positive definite in floating point? (U is free scratch by now) */
-    int info = 0;
-    bw__copy(d, S, d, U, d);
-    dpotrf_("L", &d, U, &d, &info, 1);
-    if (info != 0) st = BW_ERR_LOST_SPD;
+    if (!bw__chol(d, S, d, U)) st = BW_ERR_LOST_SPD; /* the library's one verdict */
   }
   if (!st) {
     memcpy(out->mean, m, (size_t)d * sizeof(double));

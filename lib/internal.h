@@ -117,6 +117,8 @@ void bw__gemm(char ta, char tb, int d, double alpha, const double *A, int lda, c
 /* Cholesky (S + S')/2 = L L' (L d x d with ld d, lower triangle written). false when S is
  * not positive definite to working precision (a pivot <= 0). */
 bool bw__chol(int d, const double *S, int lds, double *L);
+/* (a + b) / 2 without overflow near DBL_MAX nor underflow of subnormals (a == b: a). */
+static inline double bw__avg(double a, double b) { return a == b ? a : 0.5 * a + 0.5 * b; }
 /* bw__chol's verdict for the 2 x 2 symmetric [[a, b], [b, c]], with the same arithmetic
  * (pivot a, l = b / sqrt(a) as b * (1 / sqrt(a)), pivot c - l^2). */
 static inline bool bw__spd2(double a, double b, double c) {

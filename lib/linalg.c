@@ -47,8 +47,7 @@ void bw__symmetrize(int d, double *A, int lda) {
     for (int ib = jb; ib < d; ib += TB)
       for (int j = jb; j < jb + TB && j < d; j++)
         for (int i = ib > j + 1 ? ib : j + 1; i < ib + TB && i < d; i++) {
-          /* 0.5 a + 0.5 b: no overflow for entries above DBL_MAX / 2 (equal otherwise) */
-          double s = 0.5 * A[i + (size_t)j * lda] + 0.5 * A[j + (size_t)i * lda];
+          double s = bw__avg(A[i + (size_t)j * lda], A[j + (size_t)i * lda]);
           A[i + (size_t)j * lda] = A[j + (size_t)i * lda] = s;
         }
 }
@@ -94,7 +93,7 @@ bool bw__chol(int d, const double *S, int lds, double *L) {
       for (int ib = jb; ib < d; ib += TB)
         for (int j = jb; j < jb + TB && j < d; j++)
           for (int i = ib > j ? ib : j; i < ib + TB && i < d; i++)
-            L[i + (size_t)j * d] = 0.5 * S[i + (size_t)j * lds] + 0.5 * S[j + (size_t)i * lds];
+            L[i + (size_t)j * d] = bw__avg(S[i + (size_t)j * lds], S[j + (size_t)i * lds]);
     dpotrf_("L", &d, L, &d, &info, 1);
     return info == 0;
   }
@@ -104,7 +103,7 @@ bool bw__chol(int d, const double *S, int lds, double *L) {
     double *lj = L + (size_t)j * d;
     for (int k = 0; k < j; k++) b[k] = L[j + (size_t)k * d];
     bw__colcomb(d - j, L + j, d, b, 0, j, t);
-    for (int i = j; i < d; i++) lj[i] = (0.5 * S[i + (size_t)j * lds] + 0.5 * S[j + (size_t)i * lds]) - t[i - j];
+    for (int i = j; i < d; i++) lj[i] = bw__avg(S[i + (size_t)j * lds], S[j + (size_t)i * lds]) - t[i - j];
     if (!(lj[j] > 0.0)) return false;
     double p = sqrt(lj[j]), rp = 1.0 / p;
     lj[j] = p;

@@ -170,10 +170,7 @@ static bw_status energy_kernel(const bw_problem *pb, bw_workspace *ws, const bw_
   const int d = pb->d;
   const double *S = g->cov, *m = g->mean;
   double *L = ws->mat[0];
-  bw__copy(d, S, g->ld, L, d);
-  int info = 0;
-  dpotrf_("L", &d, L, &d, &info, 1);
-  if (info != 0) return BW_ERR_NOT_SPD;
+  if (!bw__chol(d, S, g->ld, L)) return BW_ERR_NOT_SPD; /* the library's one verdict */
   double logdet = 0.0;
   for (int i = 0; i < d; i++) logdet += log(L[i + (size_t)i * d]);
   logdet *= 2.0;
