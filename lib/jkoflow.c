@@ -107,36 +107,18 @@ static void unpack(int d, const double *xs, double *M) {
     for (int i = 0; i <= j; i++) M[i + (size_t)j * d] = M[j + (size_t)i * d] = xs[pidx(i, j)];
 }
 
-/* Up to this d, Cholesky factorisations and inverses are inline loops: LAPACK's call
+/* Up to this d, inverses are inline loops (and bw__chol factors without LAPACK): LAPACK's call
  * overhead (argument checks, blocking logic, xerbla set-up) dominates dpotrf + dpotri there
  * (callgrind, d = 10: 15k instructions per inverse with LAPACK, ~3k inline). */
 #define SMALL_D 16
 
-/* In place upper Cholesky factor U (U'U = A) of the upper triangle of A (ld d); 1 if A is
- * not positive definite (a non-positive or non-finite pivot), as dpotrf. */
-static int chol_small(int d, double *A) {
-  for (int j = 0; j < d; j++) {
-    double *aj = A + (size_t)j * d;
-    for (int i = 0; i < j; i++) {
-      const double *ai = A + (size_t)i * d;
-      double s = aj[i];
-      for (int k = 0; k < i; k++) s -= ai[k] * aj[k];
-      aj[i] = s / ai[i];
-    }
-    double s = aj[j];
-    for (int k = 0; k < j; k++) s -= aj[k] * aj[k];
-    if (!(s > 0.0) || !isfinite(s)) return 1;
-    aj[j] = sqrt(s);
-  }
-  return 0;
-}
-
-/* W = X^-1 (both triangles) from the packed xs, small d: U = chol(X) in T, V = U^-1 in place
+/* W = X^-1 (both triangles) from the packed xs, small d: U = chol(X)' in T, V = U^-1 in place
  * (upper), W = V V'. 1 if X is not positive definite. */
 static int inverse_small(int d, const double *xs, double *W, double *U) {
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i <= j; i++) U[i + (size_t)j * d] = xs[pidx(i, j)];
-  if (chol_small(d, U)) return 1;
+  unpack(d, xs, W);
+  if (!bw__chol(d, W, d, U)) return 1; /* X = L L', L in U's lower triangle */
+  for (int j = 0; j < d; j++) /* U = L' in the upper triangle */
+    for (int i = 0; i < j; i++) U[i + (size_t)j * d] = U[j + (size_t)i * d];
   /* V = U^-1, column by column: V_jj = 1/U_jj, V_ij = -(sum_{k=i}^{j-1} V_ik U_kj) / U_jj;
    * column j of U is read before it is overwritten (V's column j needs U's column j and V's
    * columns < j, already in place). */
@@ -321,12 +303,9 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector rv, N_Vector
 static int certify(bw_jkoflow *jf, const double *xs, double tr, double c) {
   const int d = jf->d;
   const double shift = c + 2.0 * (d + 1) * DBL_EPSILON * tr;
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i <= j; i++) jf->X[i + (size_t)j * d] = xs[pidx(i, j)] - (i == j ? shift : 0.0);
-  int info = 0;
-  if (d <= SMALL_D) info = chol_small(d, jf->X);
-  else dpotrf_("U", &d, jf->X, &d, &info, 1);
-  return info == 0;
+  unpack(d, xs, jf->X);
+  for (int i = 0; i < d; i++) jf->X[i + (size_t)i * d] -= shift;
+  return bw__chol(d, jf->X, d, jf->T); /* inline loops for small d, dpotrf above */
 }
 
 /* Cheap path (most steps factor nothing): Weyl's inequality lambda_min(X) >= lambda_min(Xref)
