@@ -89,6 +89,11 @@ bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e);
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);
 
+/* The problem-file format in the commands' --help (continues with ")" or "; ..."). */
+#define CLI_PROBLEM_FORMAT_HELP                                                                      \
+  "PROBLEM.json: {\"dim\": d, \"A\": [[...]], \"h\": [...], \"K\": [[...]], \"tau\": x,\n"             \
+  "               \"mean\": [...], \"cov\": [[...]]}  (K defaults to 0, tau to 1"
+
 /* Read a problem file {"dim", "A", "h", "K" (default 0), "tau" (default 1), "mean", "cov"}. */
 bool cli_read_problem(const char *path, bw_problem **pb, bw_gaussian **g0, cli_err *e);
 bool cli_read_problem_buffer(const char *name, const char *buf, size_t len, bw_problem **pb,

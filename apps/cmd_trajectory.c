@@ -33,8 +33,7 @@ static const char usage[] =
     "  --out DIR      output directory (default notebooks-data)\n"
     "  -h, --help     this help\n"
     "\n"
-    "PROBLEM.json: {\"dim\": d, \"A\": [[...]], \"h\": [...], \"K\": [[...]], \"tau\": x,\n"
-    "               \"mean\": [...], \"cov\": [[...]]}  (K defaults to 0, tau to 1; see\n"
+    CLI_PROBLEM_FORMAT_HELP "; see\n"
     "               bwflow evolve --help)\n"
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad input, 3 JKO-Flow collapse\n";
