@@ -49,27 +49,27 @@ bool cli_read_number(const char *path, json_t *obj, const char *key, double *out
 bw_gaussian *cli_read_gaussian(const char *path, cli_err *e);
 bw_gaussian *cli_read_gaussian_buffer(const char *name, const char *buf, size_t len, cli_err *e);
 
-/* A problem given as a file or a preset (--preset NAME [--dim d] [--seed s]). */
+/* A problem given as a file or a preset (--preset NAME [--dim d] [--seed s]
+ * [--particles N]). */
 typedef struct {
   const char *path;   /* PROBLEM.json, or NULL */
   const char *preset; /* preset name, or NULL */
   long dim;           /* -1: the preset's default */
   unsigned long long seed;
   bool seed_given;
+  long particles;     /* -1: the preset's default N */
 } cli_problem_args;
-#define CLI_PROBLEM_ARGS_INIT {NULL, NULL, -1, 1, false}
+#define CLI_PROBLEM_ARGS_INIT {NULL, NULL, -1, 1, false, -1}
 
 /* getopt_long codes and table entries of the problem options, shared by the commands. */
 enum {
-  OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T, OPT_ETAS, OPT_OUT,
-  OPT_RTOL, OPT_ATOL, OPT_LINSOL
+  OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_PARTICLES, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T,
+  OPT_ETAS, OPT_OUT, OPT_RTOL, OPT_ATOL, OPT_LINSOL, OPT_COMMAND_BASE /* commands' own codes */
 };
 #define CLI_PROBLEM_OPTIONS                                                                          \
   {"preset", required_argument, NULL, OPT_PRESET}, {"dim", required_argument, NULL, OPT_DIM},         \
-      {"seed", required_argument, NULL, OPT_SEED}
-/* Handle OPT_PRESET/OPT_DIM/OPT_SEED; returns false with a message on a bad value. */
-bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err *e);
-/* CVODE options of the commands that integrate JKO-Flow. */
+      {"seed", required_argument, NULL, OPT_SEED}, {"particles", required_argument, NULL, OPT_PARTICLES}
+/* CVODE options of the commands that integrate flows. */
 #define CLI_FLOW_OPTIONS                                                                             \
   {"rtol", required_argument, NULL, OPT_RTOL}, {"atol", required_argument, NULL, OPT_ATOL},           \
       {"linsol", required_argument, NULL, OPT_LINSOL}
@@ -79,8 +79,9 @@ const char *cli_linsol_name(bw_linsol l);
  * "adams, then bdf-..." after a fallback. */
 const char *cli_flow_solver_name(const bw_jkoflow *jf);
 
-/* The options of every problem command (--preset/--dim/--seed, --rtol/--atol/--linsol):
- * true when code is one of them, after handling it (*ok: its value was good). */
+/* The options of every problem command (--preset/--dim/--seed/--particles,
+ * --rtol/--atol/--linsol): true when code is one of them, after handling it (*ok: its
+ * value was good). (apps/problem_options.c) */
 bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
                        bool *ok, cli_err *e);
 /* After getopt: at most one positional argument, PROBLEM.json. */
@@ -89,24 +90,41 @@ bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e);
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);
 
-/* The problem-file format in the commands' --help (continues with ")" or "; ..."). */
+/* The problem-file formats in the commands' --help. */
 #define CLI_PROBLEM_FORMAT_HELP                                                                      \
-  "PROBLEM.json: {\"dim\": d, \"A\": [[...]], \"h\": [...], \"K\": [[...]], \"tau\": x,\n"             \
-  "               \"mean\": [...], \"cov\": [[...]]}  (K defaults to 0, tau to 1"
+  "PROBLEM.json, Gaussians: {\"dim\": d, \"A\": [[...]], \"h\": [...], \"K\": [[...]],\n"         \
+  "               \"tau\": x, \"mean\": [...], \"cov\": [[...]]}  (K defaults to 0, tau to 1)\n"    \
+  "             particles (1-D): {\"particles\": N, \"V\": [c_0, ..., c_K], \"tau\": x,\n"         \
+  "               \"init\": {\"mean\": m, \"std\": s}} or \"positions\": [x_1, ..., x_N]\n"
+/* The presets in the commands' --help. */
+#define CLI_PRESET_HELP                                                                              \
+  "  --preset NAME  instead of PROBLEM.json: Gaussians ou2d, heat, potential, random;\n"           \
+  "                 particles quartic, doublewell, gauss1d\n"                                       \
+  "  --dim d        dimension of the Gaussian presets heat, potential and random\n"                 \
+  "  --seed s       seed of the random preset (default 1)\n"                                        \
+  "  --particles N  number of particles of the particle presets (default 20)\n"
 
-/* Read a problem file {"dim", "A", "h", "K" (default 0), "tau" (default 1), "mean", "cov"}. */
+/* Read a Gaussian problem file {"dim", "A", "h", "K" (default 0), "tau" (default 1), "mean",
+ * "cov"} (the _buffer variant parses len bytes; the fuzz target calls it). */
 bool cli_read_problem(const char *path, bw_problem **pb, bw_gaussian **g0, cli_err *e);
 bool cli_read_problem_buffer(const char *name, const char *buf, size_t len, bw_problem **pb,
                              bw_gaussian **g0, cli_err *e);
-/* Load the problem from a file or a preset. */
-bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e);
+/* Load the system from a problem file (its kind told by its keys) or a preset. */
+bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e);
 
-/* Print a double with 17 significant digits (JSON-safe). */
+/* Print a double with 17 significant digits (JSON-safe: null when not finite). */
 void cli_print_double(FILE *f, double x);
 void cli_print_vector(FILE *f, int n, const double *x);
 void cli_print_matrix(FILE *f, int d, const double *A, int lda); /* as a list of rows */
 /* "mean": [...], "cov": [[...]] (no braces). */
 void cli_print_gaussian_json(FILE *f, const bw_gaussian *g);
+/* A trajectory's state as JSON members (no braces): Gaussians "mean", "cov"; particles
+ * "positions", "mean", "variance"; then "energy" (J). (apps/state_output.c) */
+bool cli_print_state_json(FILE *f, bw_traj *tr, const bw_system *sys, cli_err *e);
+/* The same as a few lines of text. */
+bool cli_print_state_text(FILE *f, bw_traj *tr, const bw_system *sys, cli_err *e);
+/* Index of the field named name of sys, or -1. */
+int cli_field_index(const bw_system *sys, const char *name);
 
 /* Output files written atomically: data goes to DIR/.NAME.tmpXXXXXX, renamed to DIR/NAME on
  * commit, removed on abort or failure; a reader never sees half a file. */
@@ -121,17 +139,23 @@ bool cli_atomic_open(cli_outfile *o, const char *dir, const char *name, cli_err 
 bool cli_atomic_commit(cli_outfile *o, cli_err *e);
 void cli_atomic_abort(cli_outfile *o);
 
-/* File-name stem of the problem: the preset (with its dim/seed) or the file's base name. */
-void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n);
-/* The full problem as a JSON object (energy and initial Gaussian), for sidecars. */
-void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem *pb,
-                            const bw_gaussian *g0);
+/* File-name stem of the problem: the preset (with its dim/seed/particles) or the file's
+ * base name. */
+void cli_problem_name(const cli_problem_args *a, const bw_system *sys, char *buf, size_t n);
+/* The full problem as a JSON object (energy and initial state), for sidecars. */
+void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_system *sys);
 /* Opens a sidecar object: {"program", "version", "command", "data" (no closing). */
 void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
 /* Number of steps n = round(t/eta), requiring |n eta - t| <= 1e-9 t and n <= 1e9. */
 bool cli_step_count(double eta, double t, long *n, cli_err *e);
 /* Parse a comma-separated list of positive numbers (--etas). The caller frees *out. */
 bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e);
+/* The trajectory kind named s (jko, forward, wgf, jkoflow, forwardflow, jkoflow2). */
+bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err *e);
+/* The line on stderr for a trajectory that failed numerically (collapse, ill-posed,
+ * divergence, CVODE): "bwflow CMD: <what> at t = ...: <why>"; returns the exit status
+ * (EXIT_COLLAPSE for a collapse or an ill-posed flow, EXIT_FAIL otherwise). */
+int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st);
 
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);
@@ -139,5 +163,6 @@ int cmd_evolve(int argc, char **argv);
 int cmd_order(int argc, char **argv);
 int cmd_trajectory(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

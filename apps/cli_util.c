@@ -151,22 +151,14 @@ bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli
   return true;
 }
 
-bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
-                       bool *ok, cli_err *e) {
-  switch (code) {
-  case OPT_PRESET:
-  case OPT_DIM:
-  case OPT_SEED: *ok = cli_problem_option(code, arg, pa, e); return true;
-  case OPT_RTOL:
-  case OPT_ATOL:
-  case OPT_LINSOL: *ok = cli_flow_option(code, arg, fo, e); return true;
-  default: return false;
-  }
-}
 
-bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e) {
-  extern int optind;
-  if (argc - optind > 1) return cli_fail(e, "unexpected argument '%s'", argv[optind + 1]);
-  pa->path = optind < argc ? argv[optind] : NULL;
+/* Number of steps n = round(T/H), requiring |n H - T| <= 1e-9 T. */
+bool cli_step_count(double eta, double t, long *n, cli_err *e) {
+  double q = t / eta;
+  if (!(q < 1e9)) return cli_fail(e, "--t %.17g / --eta %.17g is more than 1e9 steps", t, eta);
+  long k = lround(q);
+  if (k < 1 || fabs(k * eta - t) > 1e-9 * t)
+    return cli_fail(e, "--t %.17g is not a multiple of --eta %.17g", t, eta);
+  *n = k;
   return true;
 }

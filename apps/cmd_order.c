@@ -1,141 +1,293 @@
-/* bwflow order: convergence-order study of the JKO scheme (and of forward Euler).
- * SPDX-License-Identifier: BSD-3-Clause */
+/* bwflow order: convergence-order study of the JKO scheme (and of forward Euler), for any
+ * system. SPDX-License-Identifier: BSD-3-Clause */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
 static const char usage[] =
     "usage: bwflow order PROBLEM.json [--t T] [--etas e1,e2,...] [--json] [--out DIR]\n"
-    "       bwflow order --preset NAME [--dim d] [--seed s] [...]\n"
+    "       bwflow order --preset NAME [--dim d] [--seed s] [--particles N] [...]\n"
     "\n"
     "Convergence-order study. For each step eta, run n = T/eta JKO steps and n forward Euler\n"
-    "steps from the problem's initial Gaussian and measure the largest W2 distance over the\n"
+    "steps from the problem's initial state and measure the largest W2 distance over the\n"
     "steps k = 1..n between the iterate and a reference at time k eta:\n"
-    "  err_wgf           JKO iterates vs the exact Wasserstein gradient flow        O(eta)\n"
+    "  err_wgf           JKO iterates vs the Wasserstein gradient flow              O(eta)\n"
     "  err_jkoflow       JKO iterates vs JKO-Flow, the flow of J - eta/4 |grad J|^2  O(eta^2)\n"
-    "  err_forward_wgf   forward Euler iterates vs the exact flow                   O(eta)\n"
+    "  err_forward_wgf   forward Euler iterates vs the gradient flow                O(eta)\n"
     "  err_forward_flow  forward Euler iterates vs the flow of J + eta/4 |grad J|^2  O(eta^2)\n"
-    "and print them with the local slopes (between consecutive etas) and the least-squares\n"
-    "slopes of log(error) against log(eta).\n"
+    "and print them with the local slopes (between consecutive etas), the least-squares\n"
+    "slopes of log(error) against log(eta), the asymptotic orders (the local slope at the\n"
+    "two smallest etas) and the leading constants lim err/eta^p (Richardson extrapolation).\n"
+    "A step size whose modified flow collapses or turns ill-posed, or whose forward Euler\n"
+    "iterates diverge, is a row saying so (null in the JSON); it is left out of the fits.\n"
     "\n"
     "options:\n"
-    "  --t T          horizon (default 2); every eta must divide it\n"
-    "  --etas LIST    comma-separated step sizes, at least two (default\n"
-    "                 0.2,0.1,0.05,0.02,0.01,0.005,0.002,0.001)\n"
-    "  --preset NAME  ou2d, heat, potential or random instead of PROBLEM.json\n"
-    "  --dim d        dimension of the preset (heat, potential, random)\n"
-    "  --seed s       seed of the random preset (default 1)\n"
-    "  --rtol R       CVODE relative tolerance of the modified flows (default 1e-12)\n"
+    "  --t T          horizon (default: from the problem's slowest relaxation rate);\n"
+    "                 every eta must divide it\n"
+    "  --etas LIST    comma-separated step sizes, at least two (default: eight values of the\n"
+    "                 1-2-5 series from the largest step safely inside the region where the\n"
+    "                 modified flows are meaningful; the table's header says how they were\n"
+    "                 chosen)\n"
+    CLI_PRESET_HELP
+    "  --rtol R       CVODE relative tolerance of the flows (default 1e-12)\n"
     "  --atol A       CVODE absolute tolerance (default 1e-14)\n"
-    "  --linsol L     auto, dense or krylov: CVODE's linear solver (default auto: dense for\n"
-    "                 d <= 7, krylov above)\n"
+    "  --linsol L     auto, dense or krylov: CVODE's linear solver for Gaussians (default\n"
+    "                 auto: dense for d <= 7, krylov above)\n"
     "  --out DIR      where to write order-NAME.csv and its sidecar order-NAME.json\n"
     "                 (default notebooks-data; NAME is the preset or the file's base name)\n"
-    "  --json         print {\"etas\", \"err_wgf\", \"err_jkoflow\", \"err_forward_wgf\",\n"
-    "                 \"err_forward_flow\", \"slope_wgf\", \"slope_jkoflow\", \"slope_forward_wgf\",\n"
-    "                 \"slope_forward_flow\"} (an error is null where forward Euler failed)\n"
+    "  --json         print {\"t\", \"etas\", \"steps\", \"status\", \"fail_time\", \"err_wgf\",\n"
+    "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"slope_*\",\n"
+    "                 \"order_*\", \"c1_wgf\", \"c2_jkoflow\", \"c1_forward_wgf\",\n"
+    "                 \"c2_forward_flow\", \"eta_max\", \"eta_safe\", \"eta_bound\"} (\"status\" per\n"
+    "                 eta: \"ok\" or what failed, e.g. \"collapse\"; errors null where they failed)\n"
     "  -h, --help     this help\n"
     "\n"
-    CLI_PROBLEM_FORMAT_HELP "; see\n"
-    "               bwflow evolve --help)\n"
+    CLI_PROBLEM_FORMAT_HELP
     "\n"
-    "exit status: 0 success, 1 numerical failure, 2 bad input, 3 JKO-Flow collapse (an eta\n"
-    "too large for the initial variances: JKO-Flow is meaningless there)\n";
+    "exit status: 0 success, 1 numerical failure, 2 bad input, 3 fewer than three usable\n"
+    "step sizes for some error (the modified flows collapse or turn ill-posed, or forward\n"
+    "Euler diverges, at the others: use smaller --etas)\n";
 
-static const char default_etas[] = "0.2,0.1,0.05,0.02,0.01,0.005,0.002,0.001";
-enum { NERR = 4 };
-static const char *const err_names[NERR] = {"wgf", "jkoflow", "forward_wgf", "forward_flow"};
+/* Letters of the constants in the JSON keys: c1_wgf, c2_jkoflow, ..., c3_jkoflow2. */
+static const char *const col_titles[BW_ORDER_NERR] = {"JKO vs WGF", "JKO vs JKO-Flow", "FE vs WGF",
+                                                      "FE vs FE-flow", "JKO vs JKO-Flow2"};
 
-static double err_of(const bw_order_point *p, int k) {
-  return k == 0 ? p->err_wgf : k == 1 ? p->err_jkoflow : k == 2 ? p->err_forward_wgf : p->err_forward_flow;
-}
+typedef struct {
+  int n;
+  double *etas;
+  bw_order_point *pts;
+  bw_order_fit fit;
+  unsigned mask;
+} study;
 
-static void print_json_list(FILE *f, int n, const bw_order_point *pts, int k) {
+static bool in_mask(unsigned mask, int e) { return mask >> e & 1u; }
+
+static void print_json_errors(FILE *f, const study *s, int e) {
   fputc('[', f);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < s->n; i++) {
     if (i) fputs(", ", f);
-    cli_print_double(f, k < 0 ? pts[i].eta : err_of(&pts[i], k));
+    cli_print_double(f, s->pts[i].err[e]); /* null where it failed */
   }
   fputc(']', f);
 }
 
-static void print_table(FILE *f, int n, const bw_order_point *pts, const double *slope) {
-  fprintf(f, "%-9s %7s  %-17s %-17s %-17s %-17s\n", "eta", "steps", "JKO vs WGF", "JKO vs JKO-Flow",
-          "FE vs WGF", "FE vs FE-flow");
-  fprintf(f, "%-9s %7s  %-17s %-17s %-17s %-17s\n", "", "", "error    slope", "error    slope",
-          "error    slope", "error    slope");
-  for (int i = 0; i < n; i++) {
-    fprintf(f, "%-9.4g %7ld ", pts[i].eta, pts[i].steps);
-    for (int k = 0; k < NERR; k++) {
-      double e = err_of(&pts[i], k);
-      if (!isfinite(e)) {
-        fprintf(f, " %-17s", "diverged");
+/* "status": the first failure of each eta ("ok"), "fail_time": its time (null). */
+static void print_json_status(FILE *f, const study *s, bool times) {
+  fputc('[', f);
+  for (int i = 0; i < s->n; i++) {
+    bw_order_err which = BW_ORDER_WGF;
+    bw_status st = bw_order_point_status(&s->pts[i], &which);
+    if (i) fputs(", ", f);
+    if (times) cli_print_double(f, st ? s->pts[i].fail_time[which] : NAN);
+    else fprintf(f, "\"%s\"", bw_order_status_word(st));
+  }
+  fputc(']', f);
+}
+
+static void print_json_fit(FILE *f, const study *s) {
+  static const char *const what[3] = {"slope", "order", "c"};
+  for (int q = 0; q < 3; q++)
+    for (int e = 0; e < BW_ORDER_NERR; e++) {
+      if (!in_mask(s->mask, e)) continue;
+      const double v = q == 0 ? s->fit.slope[e] : q == 1 ? s->fit.order[e] : s->fit.constant[e];
+      if (q == 2) fprintf(f, ", \"c%d_%s\": ", bw_order_err_nominal((bw_order_err)e), bw_order_err_name((bw_order_err)e));
+      else fprintf(f, ", \"%s_%s\": ", what[q], bw_order_err_name((bw_order_err)e));
+      cli_print_double(f, v);
+    }
+}
+
+static void print_json(FILE *f, const study *s, double T, const bw_order_defaults *def) {
+  fputs("{\"t\": ", f);
+  cli_print_double(f, T);
+  fputs(", \"etas\": ", f);
+  cli_print_vector(f, s->n, s->etas);
+  fputs(", \"steps\": [", f);
+  for (int i = 0; i < s->n; i++) fprintf(f, "%s%ld", i ? ", " : "", s->pts[i].steps);
+  fputs("], \"status\": ", f);
+  print_json_status(f, s, false);
+  fputs(", \"fail_time\": ", f);
+  print_json_status(f, s, true);
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    if (!in_mask(s->mask, e)) continue;
+    fprintf(f, ", \"err_%s\": ", bw_order_err_name((bw_order_err)e));
+    print_json_errors(f, s, e);
+  }
+  print_json_fit(f, s);
+  fputs(", \"eta_max\": ", f);
+  cli_print_double(f, def->eta_max);
+  fputs(", \"eta_safe\": ", f);
+  cli_print_double(f, def->eta_safe);
+  fprintf(f, ", \"eta_bound\": \"%s\"}", bw_eta_bound_name(def->bound));
+}
+
+/* How the horizon and the step sizes were chosen, for the table's header and the sidecar. */
+static void describe_choice(FILE *f, double T, bool t_given, bool etas_given, const bw_order_defaults *def) {
+  if (t_given) fprintf(f, "T = %g (--t)", T);
+  else if (def->t_capped) fprintf(f, "T = %g (capped: the slowest relaxation rate is %.3g)", T, def->rate_slow);
+  else if (def->rate_slow > 0) fprintf(f, "T = %g (about 1.5 / slowest relaxation rate %.3g)", T, def->rate_slow);
+  else fprintf(f, "T = %g (nothing relaxes: the cap)", T);
+  if (etas_given) {
+    fputs("; etas from --etas", f);
+  } else {
+    static const char *const why[BW_BOUND_COUNT] = {
+        [BW_BOUND_HORIZON] = "at least 10 steps over T",
+        [BW_BOUND_RATE] = "eta x fastest rate <= 1/2",
+        [BW_BOUND_PLAN] = "half the largest step for which the JKO step exists",
+        [BW_BOUND_MEAN] = "eta a_max <= 1, half the mean's stability limit 2",
+        [BW_BOUND_COLLAPSE] = "every variance >= 4 x the collapse threshold tau eta/(2 - p eta)",
+        [BW_BOUND_ILL_POSED] = "eta lambda_max(H) well below 2 along the way"};
+    fprintf(f, "; etas: 1-2-5 values from %.3g down (safe step %.3g: %s)", def->etas[0], def->eta_safe,
+            why[def->bound]);
+  }
+  if (isfinite(def->eta_max)) fprintf(f, "; the modified flows fail beyond eta ~ %.3g", def->eta_max);
+}
+
+static void print_table(FILE *f, const study *s, const char *header) {
+  fprintf(f, "%s\n", header);
+  fprintf(f, "%-9s %7s ", "eta", "steps");
+  for (int e = 0; e < BW_ORDER_NERR; e++)
+    if (in_mask(s->mask, e)) fprintf(f, " %-17s", col_titles[e]);
+  fprintf(f, "\n%-9s %7s ", "", "");
+  for (int e = 0; e < BW_ORDER_NERR; e++)
+    if (in_mask(s->mask, e)) fprintf(f, " %-17s", "error    slope");
+  fputc('\n', f);
+  for (int i = 0; i < s->n; i++) {
+    const bw_order_point *p = &s->pts[i];
+    fprintf(f, "%-9.4g %7ld ", p->eta, p->steps);
+    for (int e = 0; e < BW_ORDER_NERR; e++) {
+      if (!in_mask(s->mask, e)) continue;
+      if (p->status[e]) {
+        char cell[32];
+        if (isfinite(p->fail_time[e]) && p->fail_time[e] > 0)
+          snprintf(cell, sizeof cell, "%s t=%.3g", bw_order_status_word(p->status[e]), p->fail_time[e]);
+        else snprintf(cell, sizeof cell, "%s", bw_order_status_word(p->status[e]));
+        fprintf(f, " %-17s", cell);
         continue;
       }
-      double prev = i ? err_of(&pts[i - 1], k) : NAN;
-      if (i && isfinite(prev) && prev > 0 && e > 0)
-        fprintf(f, " %-8.2e %5.2f   ", e, log(e / prev) / log(pts[i].eta / pts[i - 1].eta));
-      else
-        fprintf(f, " %-8.2e %5s   ", e, "");
+      const double err = p->err[e], prev = i ? s->pts[i - 1].err[e] : NAN;
+      if (i && isfinite(prev) && prev > 0 && err > 0)
+        fprintf(f, " %-8.2e %5.2f   ", err, log(err / prev) / log(p->eta / s->pts[i - 1].eta));
+      else fprintf(f, " %-8.2e %5s   ", err, "");
     }
     fputc('\n', f);
   }
-  fprintf(f, "%-17s ", "least squares");
-  for (int k = 0; k < NERR; k++) {
-    if (isfinite(slope[k])) fprintf(f, "          %5.2f   ", slope[k]);
-    else fprintf(f, "          %5s   ", "-");
+  static const char *const rows[3] = {"least squares", "asymptotic order", "constant"};
+  for (int q = 0; q < 3; q++) {
+    fprintf(f, "%-17s ", rows[q]);
+    for (int e = 0; e < BW_ORDER_NERR; e++) {
+      if (!in_mask(s->mask, e)) continue;
+      const double v = q == 0 ? s->fit.slope[e] : q == 1 ? s->fit.order[e] : s->fit.constant[e];
+      if (!isfinite(v)) fprintf(f, "          %5s   ", "-");
+      else if (q < 2) fprintf(f, "          %5.2f   ", v);
+      else fprintf(f, "       C%d=%-8.3g", bw_order_err_nominal((bw_order_err)e), v);
+    }
+    fputc('\n', f);
   }
-  fprintf(f, "\n(expected slopes: 1, 2, 1, 2)\n");
+  fputs("(expected slopes:", f);
+  for (int e = 0, first = 1; e < BW_ORDER_NERR; e++)
+    if (in_mask(s->mask, e)) fprintf(f, "%s %d", first ? "" : ",", bw_order_err_nominal((bw_order_err)e)), first = 0;
+  fputs("; constant: lim err/eta^p)\n", f);
 }
 
-static bool write_files(const char *dir, const char *name, const cli_problem_args *pa,
-                        const bw_problem *pb, const bw_gaussian *g0, double T,
-                        const bw_jkoflow_opts *fo, int n, const bw_order_point *pts,
-                        const double *slope, cli_err *e) {
+static bool write_files(const char *dir, const char *name, const cli_problem_args *pa, const bw_system *sys,
+                        double T, const bw_jkoflow_opts *fo, const study *s, const char *choice,
+                        const bw_order_defaults *def, cli_err *e) {
   char csv[512], side[512];
   snprintf(csv, sizeof csv, "order-%s.csv", name);
   snprintf(side, sizeof side, "order-%s.json", name);
   cli_outfile o;
   if (!cli_atomic_open(&o, dir, csv, e)) return false;
-  fprintf(o.f, "eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow\n");
-  for (int i = 0; i < n; i++) {
-    cli_print_double(o.f, pts[i].eta);
-    fprintf(o.f, ",%ld", pts[i].steps);
-    for (int k = 0; k < NERR; k++) {
+  fputs("eta,steps", o.f);
+  for (int k = 0; k < BW_ORDER_NERR; k++)
+    if (in_mask(s->mask, k)) fprintf(o.f, ",err_%s", bw_order_err_name((bw_order_err)k));
+  fputs(",status,fail_time\n", o.f);
+  for (int i = 0; i < s->n; i++) {
+    const bw_order_point *p = &s->pts[i];
+    cli_print_double(o.f, p->eta);
+    fprintf(o.f, ",%ld", p->steps);
+    for (int k = 0; k < BW_ORDER_NERR; k++) {
+      if (!in_mask(s->mask, k)) continue;
       fputc(',', o.f);
-      double v = err_of(&pts[i], k);
-      if (isfinite(v)) cli_print_double(o.f, v);
-      else fputs("inf", o.f);
+      if (isfinite(p->err[k])) cli_print_double(o.f, p->err[k]);
+      else fputs("nan", o.f);
     }
+    bw_order_err which = BW_ORDER_WGF;
+    bw_status st = bw_order_point_status(p, &which);
+    fprintf(o.f, ",%s,", bw_order_status_word(st));
+    if (st && isfinite(p->fail_time[which])) cli_print_double(o.f, p->fail_time[which]);
+    else fputs("nan", o.f);
     fputc('\n', o.f);
   }
   if (!cli_atomic_commit(&o, e)) return false;
   if (!cli_atomic_open(&o, dir, side, e)) return false;
   cli_write_sidecar_head(o.f, "order", csv);
   fputs(", \"problem\": ", o.f);
-  cli_write_problem_json(o.f, pa, pb, g0);
-  fputs(", \"t\": ", o.f);
-  cli_print_double(o.f, T);
-  fputs(", \"etas\": ", o.f);
-  print_json_list(o.f, n, pts, -1);
+  cli_write_problem_json(o.f, pa, sys);
+  fprintf(o.f, ", \"system\": \"%s\", \"choice\": ", bw_system_name(sys));
+  json_t *js = json_string(choice);
+  char *enc = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+  fputs(enc ? enc : "null", o.f);
+  free(enc);
+  json_decref(js);
   fprintf(o.f, ", \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\"}", fo->rtol, fo->atol,
           cli_linsol_name(fo->linsol));
   fputs(", \"columns\": {\"eta\": \"step size\", \"steps\": \"n = t/eta\", "
-        "\"err_wgf\": \"max_k W2(JKO_k, exact WGF at k eta)\", "
+        "\"err_wgf\": \"max_k W2(JKO_k, WGF at k eta)\", "
         "\"err_jkoflow\": \"max_k W2(JKO_k, JKO-Flow at k eta)\", "
-        "\"err_forward_wgf\": \"max_k W2(forward Euler_k, exact WGF at k eta)\", "
-        "\"err_forward_flow\": \"max_k W2(forward Euler_k, forward modified flow at k eta)\"}",
+        "\"err_forward_wgf\": \"max_k W2(forward Euler_k, WGF at k eta)\", "
+        "\"err_forward_flow\": \"max_k W2(forward Euler_k, forward modified flow at k eta)\", "
+        "\"err_jkoflow2\": \"max_k W2(JKO_k, JKO-Flow of order 2 at k eta)\", "
+        "\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors are nan\", "
+        "\"fail_time\": \"time of that failure\"}, ",
         o.f);
-  fputs(", \"slopes\": {", o.f);
-  for (int k = 0; k < NERR; k++) {
-    fprintf(o.f, "%s\"%s\": ", k ? ", " : "", err_names[k]);
-    cli_print_double(o.f, slope[k]);
-  }
-  fputs("}}\n", o.f);
+  fputs("\"results\": ", o.f);
+  print_json(o.f, s, T, def);
+  fputs("}\n", o.f);
   return cli_atomic_commit(&o, e);
+}
+
+/* Progress on a terminal: the eta, its step and the time spent, at most 10 times a second. */
+typedef struct {
+  int i, n;
+  double eta;
+  struct timespec last;
+} progress_state;
+
+static void progress(void *ctx, long k, long n) {
+  progress_state *p = ctx;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (k < n && (now.tv_sec - p->last.tv_sec) * 1000000000L + (now.tv_nsec - p->last.tv_nsec) < 100000000L) return;
+  p->last = now;
+  fprintf(stderr, "\r\033[Kbwflow order: eta = %-10.4g (%d of %d): step %ld of %ld", p->eta, p->i + 1, p->n, k, n);
+}
+
+/* The usable range of each error: exit 3 unless every error has three usable step sizes
+ * (all of them when fewer than three were asked for). */
+static bool enough_usable(const study *s, cli_err *e) {
+  const int need = s->n < 3 ? s->n : 3;
+  for (int k = 0; k < BW_ORDER_NERR; k++) {
+    if (!in_mask(s->mask, k) || s->fit.usable[k] >= need) continue;
+    double lo = INFINITY, hi = 0;
+    const char *why = "error";
+    for (int i = 0; i < s->n; i++) {
+      if (s->pts[i].status[k]) {
+        why = bw_order_status_word(s->pts[i].status[k]);
+        continue;
+      }
+      lo = fmin(lo, s->etas[i]), hi = fmax(hi, s->etas[i]);
+    }
+    if (s->fit.usable[k] == 0)
+      return cli_fail(e, "%s: no usable step size (%s at every eta): use smaller --etas", col_titles[k], why);
+    return cli_fail(e, "%s: only %d usable step size%s (eta in [%.3g, %.3g]; %s at the others), %d needed: "
+                    "use smaller --etas", col_titles[k], s->fit.usable[k], s->fit.usable[k] > 1 ? "s" : "", lo, hi, why,
+                    need);
+  }
+  return true;
 }
 
 int cmd_order(int argc, char **argv) {
@@ -150,8 +302,8 @@ int cmd_order(int argc, char **argv) {
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
-  double T = 2.0;
-  const char *etas_text = default_etas, *out = "notebooks-data";
+  double T = 0;
+  const char *etas_text = NULL, *out = "notebooks-data";
   bool json = false;
   cli_err e;
   int c;
@@ -179,80 +331,83 @@ int cmd_order(int argc, char **argv) {
     fprintf(stderr, "bwflow order: %s\n", e.msg);
     return EXIT_USAGE;
   }
-  double *etas = NULL;
-  int n = 0;
-  bool ok = cli_parse_list("--etas", etas_text, &etas, &n, &e);
-  for (int i = 0; ok && i < n; i++) {
-    long k = lround(T / etas[i]);
-    if (!(T / etas[i] < 1e9)) ok = cli_fail(&e, "--etas item %d: %.17g needs more than 1e9 steps", i + 1, etas[i]);
-    else if (k < 1 || fabs(k * etas[i] - T) > 1e-9 * T)
-      ok = cli_fail(&e, "--etas item %d: --t %.17g is not a multiple of %.17g", i + 1, T, etas[i]);
+  study s = {.mask = BW_ORDER_MASK_FIRST};
+  bool ok = !etas_text || cli_parse_list("--etas", etas_text, &s.etas, &s.n, &e);
+  if (ok && etas_text && s.n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");
+  bw_system *sys = NULL;
+  if (ok) ok = cli_load_system(&pa, &sys, &e);
+  bw_order_defaults def;
+  const bool t_given = T > 0;
+  if (ok) {
+    bw_status st = bw_order_defaults_compute(sys, T, &def);
+    if (st && etas_text && t_given) /* not needed: both given */
+      def = (bw_order_defaults){.t = T, .eta_max = INFINITY, .eta_safe = NAN, .bound = BW_BOUND_HORIZON};
+    else if (st == BW_ERR_BAD_ARG)
+      ok = cli_fail(&e, "no default step size: this problem would need more than 1e7 steps (give --t and --etas)");
+    else if (st) ok = cli_fail(&e, "default step sizes: %s", bw_strerror(st));
+    if (ok && !t_given) T = def.t;
   }
-  if (ok && n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");
-  bw_problem *pb = NULL;
-  bw_gaussian *g0 = NULL;
-  if (ok) ok = cli_load_problem(&pa, &pb, &g0, &e);
+  if (ok && !etas_text) {
+    s.n = def.n;
+    s.etas = malloc(sizeof(double) * (size_t)s.n);
+    if (s.etas) memcpy(s.etas, def.etas, sizeof(double) * (size_t)s.n);
+    else ok = cli_fail(&e, "out of memory");
+  }
+  for (int i = 0; ok && i < s.n; i++) {
+    long k = lround(T / s.etas[i]);
+    if (!(T / s.etas[i] < 1e9)) ok = cli_fail(&e, "--etas item %d: %.17g needs more than 1e9 steps", i + 1, s.etas[i]);
+    else if (k < 1 || fabs(k * s.etas[i] - T) > 1e-9 * T)
+      ok = cli_fail(&e, "--etas item %d: %s %.17g is not a multiple of %.17g", i + 1,
+                    t_given ? "--t" : "the default horizon --t", T, s.etas[i]);
+  }
   if (ok) ok = cli_out_dir(out, &e);
   if (!ok) {
     fprintf(stderr, "bwflow order: %s\n", e.msg);
-    free(etas);
-    bw_problem_free(pb);
-    bw_gaussian_free(g0);
+    free(s.etas);
+    bw_system_free(sys);
     return EXIT_USAGE;
   }
 
-  bw_order_point *pts = calloc((size_t)n, sizeof *pts);
-  int rc = pts ? EXIT_OK : EXIT_FAIL;
-  const bool progress = isatty(STDERR_FILENO);
-  for (int i = 0; rc == EXIT_OK && i < n; i++) {
-    if (progress) fprintf(stderr, "\rbwflow order: eta = %-10.4g (%d of %d)", etas[i], i + 1, n);
-    bw_status st = bw_order_point_compute(pb, g0, T, etas[i], &fo, &pts[i]);
-    if (progress) fputs("\r\033[K", stderr);
-    if (st == BW_ERR_COLLAPSE) {
-      fprintf(stderr, "bwflow order: eta = %.17g: JKO-Flow collapses before t = %.17g (a variance falls "
-              "below tau eta/(2 - p eta)): use smaller --etas\n", etas[i], T);
-      rc = EXIT_COLLAPSE;
-    } else if (st == BW_ERR_ETA_TOO_LARGE) {
-      fprintf(stderr, "bwflow order: eta = %.17g: %s\n", etas[i], bw_strerror(st));
-      rc = EXIT_USAGE;
-    } else if (st) {
-      fprintf(stderr, "bwflow order: eta = %.17g: %s\n", etas[i], bw_strerror(st));
+  s.pts = calloc((size_t)s.n, sizeof *s.pts);
+  int rc = s.pts ? EXIT_OK : EXIT_FAIL;
+  const bool tty = isatty(STDERR_FILENO);
+  for (int i = 0; rc == EXIT_OK && i < s.n; i++) {
+    progress_state ps = {.i = i, .n = s.n, .eta = s.etas[i]};
+    bw_status st = bw_order_point_compute(sys, T, s.etas[i], s.mask, &fo, tty ? progress : NULL, &ps, &s.pts[i]);
+    if (st) {
+      fprintf(stderr, "%sbwflow order: eta = %.17g: %s\n", tty ? "\r\033[K" : "", s.etas[i], bw_strerror(st));
       rc = EXIT_FAIL;
     }
   }
-  double slope[NERR];
+  if (tty) fputs("\r\033[K", stderr);
   if (rc == EXIT_OK) {
-    double *err = malloc(sizeof(double) * (size_t)n);
-    for (int k = 0; k < NERR; k++) {
-      for (int i = 0; err && i < n; i++) err[i] = err_of(&pts[i], k);
-      if (!err || bw_loglog_slope(n, etas, err, &slope[k])) slope[k] = NAN;
+    bw_order_fit_compute(s.n, s.pts, &s.fit);
+    char name[256], choice[1024];
+    FILE *mf = fmemopen(choice, sizeof choice, "w");
+    if (mf) {
+      describe_choice(mf, T, t_given, etas_text != NULL, &def);
+      fclose(mf);
+    } else {
+      choice[0] = '\0';
     }
-    free(err);
-    char name[256];
-    cli_problem_name(&pa, g0->d, name, sizeof name);
-    if (!write_files(out, name, &pa, pb, g0, T, &fo, n, pts, slope, &e)) {
+    cli_problem_name(&pa, sys, name, sizeof name);
+    if (!write_files(out, name, &pa, sys, T, &fo, &s, choice, &def, &e)) {
       fprintf(stderr, "bwflow order: %s\n", e.msg);
       rc = EXIT_USAGE;
     }
-  }
-  if (rc == EXIT_OK && json) {
-    fputs("{\"etas\": ", stdout);
-    print_json_list(stdout, n, pts, -1);
-    for (int k = 0; k < NERR; k++) {
-      printf(", \"err_%s\": ", err_names[k]);
-      print_json_list(stdout, n, pts, k);
+    if (rc == EXIT_OK && json) {
+      print_json(stdout, &s, T, &def);
+      fputc('\n', stdout);
+    } else if (rc == EXIT_OK) {
+      print_table(stdout, &s, choice);
     }
-    for (int k = 0; k < NERR; k++) {
-      printf(", \"slope_%s\": ", err_names[k]);
-      cli_print_double(stdout, slope[k]);
+    if (rc == EXIT_OK && !enough_usable(&s, &e)) {
+      fprintf(stderr, "bwflow order: %s\n", e.msg);
+      rc = EXIT_COLLAPSE;
     }
-    fputs("}\n", stdout);
-  } else if (rc == EXIT_OK) {
-    print_table(stdout, n, pts, slope);
   }
-  free(pts);
-  free(etas);
-  bw_problem_free(pb);
-  bw_gaussian_free(g0);
+  free(s.pts);
+  free(s.etas);
+  bw_system_free(sys);
   return rc;
 }

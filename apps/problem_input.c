@@ -70,25 +70,38 @@ static bool problem_from_json(const char *path, json_t *root, bw_problem **pb_ou
   return true;
 }
 
-bool cli_load_problem(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e) {
-  if (a->preset && a->path)
-    return cli_fail(e, "give either PROBLEM.json or --preset, not both");
-  if (!a->preset && !a->path) return cli_fail(e, "missing PROBLEM.json (or --preset NAME)");
-  if (a->path) {
-    if (a->dim >= 0 || a->seed_given)
-      return cli_fail(e, "--dim and --seed go with --preset, not with a problem file");
-    return cli_read_problem(a->path, pb, g0, e);
-  }
+static bool load_preset(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e) {
+  if (a->particles >= 0)
+    return cli_fail(e, "--particles goes with a particle preset, not with '%s'", a->preset);
   if (a->dim > CLI_PRESET_DIM_MAX)
     return cli_fail(e, "--dim %ld is too large for a preset (at most %d: memory grows as d^2 and time as d^3)",
                     a->dim, CLI_PRESET_DIM_MAX);
   bw_status st = bw_preset(a->preset, a->dim < 0 ? 0 : (int)a->dim, a->seed, pb, g0);
   if (st == BW_ERR_BAD_ARG)
-    return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random)", a->preset);
+    return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random, quartic, "
+                    "doublewell, gauss1d)", a->preset);
   if (st == BW_ERR_DIM || st == BW_ERR_DIM_MISMATCH)
     return cli_fail(e, "--dim %ld does not suit preset '%s'", a->dim, a->preset);
   if (st) return cli_fail(e, "--preset %s: %s", a->preset, bw_strerror(st));
   return true;
+}
+
+bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e) {
+  if (a->preset && a->path)
+    return cli_fail(e, "give either PROBLEM.json or --preset, not both");
+  if (!a->preset && !a->path) return cli_fail(e, "missing PROBLEM.json (or --preset NAME)");
+  if (a->path && (a->dim >= 0 || a->seed_given || a->particles >= 0))
+    return cli_fail(e, "--dim, --seed and --particles go with --preset, not with a problem file");
+  bw_problem *pb = NULL;
+  bw_gaussian *g0 = NULL;
+  bool ok = a->path ? cli_read_problem(a->path, &pb, &g0, e) : load_preset(a, &pb, &g0, e);
+  if (ok) {
+    bw_status st = bw_system_gaussian_create(pb, g0, sys);
+    if (st) ok = cli_fail(e, "%s: %s", a->path ? a->path : a->preset, bw_strerror(st));
+  }
+  bw_problem_free(pb);
+  bw_gaussian_free(g0);
+  return ok;
 }
 
 void cli_print_gaussian_json(FILE *f, const bw_gaussian *g) {
@@ -96,26 +109,4 @@ void cli_print_gaussian_json(FILE *f, const bw_gaussian *g) {
   cli_print_vector(f, g->d, g->mean);
   fputs(", \"cov\": ", f);
   cli_print_matrix(f, g->d, g->cov, g->ld);
-}
-
-bool cli_problem_option(int code, const char *arg, cli_problem_args *a, cli_err *e) {
-  long v;
-  switch (code) {
-  case OPT_PRESET: a->preset = arg; return true;
-  case OPT_DIM:
-    if (!cli_parse_int("--dim", arg, 1, 46340, &v, e)) return false;
-    a->dim = v;
-    return true;
-  case OPT_SEED: {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long s = strtoull(arg, &end, 10);
-    if (end == arg || *end || errno == ERANGE || arg[0] == '-')
-      return cli_fail(e, "--seed: '%s' is not a non-negative integer", arg);
-    a->seed = s;
-    a->seed_given = true;
-    return true;
-  }
-  default: return cli_fail(e, "internal: unexpected option code %d", code);
-  }
 }

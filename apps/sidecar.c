@@ -3,8 +3,11 @@
 #include <string.h>
 #include "cli.h"
 
-void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n) {
-  if (a->preset && !strcmp(a->preset, "random"))
+void cli_problem_name(const cli_problem_args *a, const bw_system *sys, char *buf, size_t n) {
+  const int d = bw_system_dim(sys);
+  if (a->preset && a->particles > 0)
+    snprintf(buf, n, "%s-n%d", a->preset, d);
+  else if (a->preset && !strcmp(a->preset, "random"))
     snprintf(buf, n, "random-d%d-s%llu", d, a->seed);
   else if (a->preset)
     snprintf(buf, n, "%s%s%.0d", a->preset, a->dim > 0 ? "-d" : "", a->dim > 0 ? d : 0);
@@ -21,19 +24,11 @@ void cli_problem_name(const cli_problem_args *a, int d, char *buf, size_t n) {
       *c = '_';
 }
 
-void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem *pb,
-                            const bw_gaussian *g0) {
+/* The energy and the initial Gaussian, in the problem file's format. */
+static void write_gaussian_problem(FILE *f, const bw_system *sys) {
+  const bw_gaussian *g0 = NULL;
+  const bw_problem *pb = bw_system_gaussian(sys, &g0);
   const int d = bw_problem_dim(pb);
-  fputs("{\"source\": ", f);
-  if (a->preset) {
-    fprintf(f, "\"preset\", \"preset\": \"%s\", \"seed\": %llu", a->preset, a->seed);
-  } else {
-    json_t *s = json_string(a->path);
-    char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-    fprintf(f, "\"file\", \"path\": %s", enc ? enc : "null");
-    free(enc);
-    json_decref(s);
-  }
   fprintf(f, ", \"dim\": %d, \"A\": ", d);
   cli_print_matrix(f, d, bw_problem_A(pb), d);
   fputs(", \"h\": ", f);
@@ -44,6 +39,20 @@ void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_problem
   cli_print_double(f, bw_problem_tau(pb));
   fputs(", ", f);
   cli_print_gaussian_json(f, g0);
+}
+
+void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_system *sys) {
+  fputs("{\"source\": ", f);
+  if (a->preset) {
+    fprintf(f, "\"preset\", \"preset\": \"%s\", \"seed\": %llu", a->preset, a->seed);
+  } else {
+    json_t *s = json_string(a->path);
+    char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    fprintf(f, "\"file\", \"path\": %s", enc ? enc : "null");
+    free(enc);
+    json_decref(s);
+  }
+  if (bw_system_gaussian(sys, NULL)) write_gaussian_problem(f, sys);
   fputs("}", f);
 }
 

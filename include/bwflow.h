@@ -14,5 +14,6 @@
 #include "bwflow/problem.h"
 #include "bwflow/dynamics.h"
 #include "bwflow/jkoflow.h"
+#include "bwflow/system.h"
 #include "bwflow/order.h"
 #endif

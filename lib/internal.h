@@ -27,6 +27,9 @@ struct bw_workspace {
  * small), or a fresh one stored in *own as well (free it with bw_workspace_free(*own)). */
 bw_status bw__ws_get(bw_workspace **ws, int d, bw_workspace **own);
 
+/* A copy of a problem (NULL when out of memory). */
+bw_problem *bw__problem_clone(const bw_problem *pb);
+
 /* Entries finite (BW_ERR_NONFINITE)? */
 bw_status bw__check_finite(int n, const double *x);
 /* d x d matrix finite and symmetric within rtol * max|a| ? */

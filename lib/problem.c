@@ -320,3 +320,12 @@ bw_status bw_modified_energy(const bw_problem *pb, bw_workspace *ws, const bw_ga
   bw_workspace_free(own);
   return st;
 }
+
+bw_problem *bw__problem_clone(const bw_problem *pb) {
+  bw_problem *c = bw_problem_alloc(pb->d);
+  if (!c) return NULL;
+  const size_t n = (size_t)pb->d;
+  c->tau = pb->tau;
+  memcpy(c + 1, pb + 1, (5 * n * n + 3 * n) * sizeof(double)); /* the block after the header */
+  return c;
+}

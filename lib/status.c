@@ -26,6 +26,9 @@ static const struct {
     [BW_ERR_CVODE_ERR_FAILURE] = {"BW_ERR_CVODE_ERR_FAILURE", "CVODE failed with CV_ERR_FAILURE: the error test failed repeatedly"},
     [BW_ERR_CVODE_CONV_FAILURE] = {"BW_ERR_CVODE_CONV_FAILURE", "CVODE failed with CV_CONV_FAILURE: the nonlinear solver failed to converge repeatedly"},
     [BW_ERR_CVODE] = {"BW_ERR_CVODE", "CVODE failed (setup, linear solver or right-hand side failure)"},
+    [BW_ERR_ILL_POSED] = {"BW_ERR_ILL_POSED", "the modified flow turns ill-posed: eta times the largest Hessian eigenvalue reaches 2"},
+    [BW_ERR_NOT_ORDERED] = {"BW_ERR_NOT_ORDERED", "particle positions are not strictly increasing (or two particles meet)"},
+    [BW_ERR_NO_CONVERGENCE] = {"BW_ERR_NO_CONVERGENCE", "an iterative solve (Newton) did not converge"},
 };
 
 const char *bw_strerror(bw_status s) {

@@ -1110,35 +1110,71 @@ START_TEST(order_args) {
   fixture f;
   fx_init(&f);
   bw_order_point *pt = arena_take(&f.ar, sizeof *pt);
+  bw_system **sysp = arena_take(&f.ar, sizeof *sysp);
   const bw_gaussian *g0 = &f.good.g;
-  EXPECT(&f.ar, BW_ERR_NULL, "pb", bw_order_point_compute(NULL, g0, 0.2, 0.1, NULL, pt));
-  EXPECT(&f.ar, BW_ERR_NULL, "pt", bw_order_point_compute(f.pb, g0, 0.2, 0.1, NULL, NULL));
-  EXPECT(&f.ar, BW_ERR_DIM_MISMATCH, "pb dim 2", bw_order_point_compute(f.pb2, g0, 0.2, 0.1, NULL, pt));
+  EXPECT(&f.ar, BW_ERR_NULL, "pb", bw_system_gaussian_create(NULL, g0, sysp));
+  EXPECT(&f.ar, BW_ERR_NULL, "g0", bw_system_gaussian_create(f.pb, NULL, sysp));
+  EXPECT(&f.ar, BW_ERR_NULL, "sys", bw_system_gaussian_create(f.pb, g0, NULL));
+  EXPECT(&f.ar, BW_ERR_DIM_MISMATCH, "pb dim 2", bw_system_gaussian_create(f.pb2, g0, sysp));
   for (int k = 0; k < NGCASES; k++) {
     gbuf b;
     const bw_gaussian *gb = bad_input(k, &b);
     SNAP_INPUT(b);
-    EXPECT(&f.ar, gcases[k].want, gcases[k].what, bw_order_point_compute(f.pb, gb, 0.2, 0.1, NULL, pt));
+    EXPECT(&f.ar, gcases[k].want, gcases[k].what, bw_system_gaussian_create(f.pb, gb, sysp));
     CHECK_INPUT(b, k);
   }
+  bw_system *sys = NULL;
+  ck_assert_int_eq(bw_system_gaussian_create(f.pb, g0, &sys), BW_OK);
+  EXPECT(&f.ar, BW_ERR_NULL, "sys", bw_order_point_compute(NULL, 0.2, 0.1, 0, NULL, NULL, NULL, pt));
+  EXPECT(&f.ar, BW_ERR_NULL, "pt", bw_order_point_compute(sys, 0.2, 0.1, 0, NULL, NULL, NULL, NULL));
   const double etabad[] = {0.0, -0.1, NAN, INFINITY, -INFINITY};
   for (int k = 0; k < 5; k++)
-    EXPECT(&f.ar, BW_ERR_BAD_ETA, "eta", bw_order_point_compute(f.pb, g0, 0.2, etabad[k], NULL, pt));
+    EXPECT(&f.ar, BW_ERR_BAD_ETA, "eta", bw_order_point_compute(sys, 0.2, etabad[k], 0, NULL, NULL, NULL, pt));
   const double Tbad[] = {0.0, -0.2, NAN, INFINITY, 0.25, 0.05, 1e9};
   for (int k = 0; k < 7; k++)
-    EXPECT(&f.ar, BW_ERR_BAD_ARG, "T", bw_order_point_compute(f.pb, g0, Tbad[k], 0.1, NULL, pt));
+    EXPECT(&f.ar, BW_ERR_BAD_ARG, "T", bw_order_point_compute(sys, Tbad[k], 0.1, 0, NULL, NULL, NULL, pt));
+  EXPECT(&f.ar, BW_ERR_BAD_ARG, "mask", bw_order_point_compute(sys, 0.2, 0.1, 1u << BW_ORDER_NERR, NULL, NULL, NULL, pt));
   bw_jkoflow_opts o;
   bw_jkoflow_opts_default(&o);
   o.rtol = -1;
-  EXPECT(&f.ar, BW_ERR_BAD_ARG, "opts", bw_order_point_compute(f.pb, g0, 0.2, 0.1, &o, pt));
+  EXPECT(&f.ar, BW_ERR_BAD_ARG, "opts", bw_order_point_compute(sys, 0.2, 0.1, 0, &o, NULL, NULL, pt));
   {
+    /* A step size beyond the JKO step's existence is a result (a status per error), not an
+     * error of the call: the forward errors are still computed. */
     bw_problem *pn = bw_problem_alloc(D);
+    bw_system *sn = NULL;
     double A[D * D] = {-4, 0, 0, 0, 1, 0, 0, 0, 1}, h[D] = {0, 0, 0};
     ck_assert_int_eq(bw_problem_set(pn, A, D, h, NULL, D, 1.0), BW_OK);
-    EXPECT(&f.ar, BW_ERR_ETA_TOO_LARGE, "eta too large", bw_order_point_compute(pn, g0, 0.5, 0.5, NULL, pt));
+    ck_assert_int_eq(bw_system_gaussian_create(pn, g0, &sn), BW_OK);
+    EXPECT(&f.ar, BW_OK, "eta too large", bw_order_point_compute(sn, 0.5, 0.5, 0, NULL, NULL, NULL, pt));
+    ck_assert_int_eq(pt->status[BW_ORDER_WGF], BW_ERR_ETA_TOO_LARGE);
+    ck_assert_int_eq(pt->status[BW_ORDER_JKOFLOW], BW_ERR_ETA_TOO_LARGE);
+    ck_assert(isnan(pt->err[BW_ORDER_WGF]) && isnan(pt->err[BW_ORDER_JKOFLOW]));
+    ck_assert_int_eq(bw_order_point_status(pt, NULL), BW_ERR_ETA_TOO_LARGE);
+    bw_system_free(sn);
     bw_problem_free(pn);
   }
-  EXPECT(&f.ar, BW_OK, "good", bw_order_point_compute(f.pb, g0, 0.2, 0.1, NULL, pt));
+  EXPECT(&f.ar, BW_OK, "good", bw_order_point_compute(sys, 0.2, 0.1, 0, NULL, NULL, NULL, pt));
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    const bool asked = e != BW_ORDER_JKOFLOW2;
+    ck_assert_int_eq(pt->status[e], BW_OK);
+    ck_assert(asked ? pt->err[e] > 0 && isfinite(pt->err[e]) : isnan(pt->err[e]));
+  }
+
+  /* bw_order_defaults_compute, bw_order_fit_compute */
+  bw_order_defaults *def = arena_take(&f.ar, sizeof *def);
+  bw_order_fit *fit = arena_take(&f.ar, sizeof *fit);
+  EXPECT(&f.ar, BW_ERR_NULL, "defaults sys", bw_order_defaults_compute(NULL, 0, def));
+  EXPECT(&f.ar, BW_ERR_NULL, "defaults def", bw_order_defaults_compute(sys, 0, NULL));
+  const double tbad[] = {-1.0, NAN, INFINITY};
+  for (int k = 0; k < 3; k++) EXPECT(&f.ar, BW_ERR_BAD_ARG, "defaults t", bw_order_defaults_compute(sys, tbad[k], def));
+  EXPECT(&f.ar, BW_OK, "defaults", bw_order_defaults_compute(sys, 0, def));
+  EXPECT(&f.ar, BW_ERR_NULL, "fit", bw_order_fit_compute(1, pt, NULL));
+  EXPECT(&f.ar, BW_ERR_NULL, "fit pts", bw_order_fit_compute(1, NULL, fit));
+  EXPECT(&f.ar, BW_OK, "fit n = 0", bw_order_fit_compute(0, NULL, fit));
+  ck_assert_int_eq(fit->usable[0], 0);
+  ck_assert(isnan(fit->slope[0]) && isnan(fit->order[0]) && isnan(fit->constant[0]));
+  bw_system_free(sys);
 
   /* bw_loglog_slope */
   double *slope = arena_take(&f.ar, sizeof(double));

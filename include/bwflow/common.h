@@ -53,6 +53,9 @@ typedef enum bw_status {
   BW_ERR_CVODE_ERR_FAILURE,   /**< CVODE: CV_ERR_FAILURE (error test failed repeatedly) */
   BW_ERR_CVODE_CONV_FAILURE,  /**< CVODE: CV_CONV_FAILURE (nonlinear solver failed repeatedly) */
   BW_ERR_CVODE,            /**< CVODE: another failure */
+  BW_ERR_ILL_POSED,        /**< a modified flow turns ill-posed: eta lambda_max(H) reaches 2 (particles) */
+  BW_ERR_NOT_ORDERED,      /**< particle positions are not strictly increasing (input), or two particles meet */
+  BW_ERR_NO_CONVERGENCE,   /**< an iterative solve (Newton) did not converge to its criterion */
   BW_STATUS_COUNT          /**< number of status codes (not a status) */
 } bw_status;
 

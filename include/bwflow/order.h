@@ -1,66 +1,140 @@
-/* bwflow: convergence-order studies of the JKO scheme (docs/math.md section 5).
+/* bwflow: convergence-order studies of the JKO scheme (docs/order-study.md).
  * SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/order.h
- * @brief Convergence-order studies: the global errors of the JKO and forward Euler
- * iterates against the exact flow and against their modified flows, and log-log slopes
- * (docs/order-study.md). */
+ * @brief Convergence-order studies over any system (bwflow/system.h): the global errors of
+ * the JKO and forward Euler iterates against the exact flow and against their modified
+ * flows, per step size with a status, the fitted slopes, asymptotic orders and leading
+ * constants, and default step sizes chosen from the system itself (docs/order-study.md). */
 #ifndef BWFLOW_ORDER_H
 #define BWFLOW_ORDER_H
 #include "common.h"
-#include "gaussian.h"
 #include "jkoflow.h"
-#include "problem.h"
+#include "system.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** The four global errors of one step size eta, over the horizon [0, T] with n = T/eta steps.
- * Each is max_{k=1..n} W2(iterate_k, reference(k eta)):
- *   err_wgf           JKO iterates against the exact Wasserstein gradient flow   (O(eta))
- *   err_jkoflow       JKO iterates against JKO-Flow, the flow of J - eta/4 |grad J|^2 (O(eta^2))
- *   err_forward_wgf   forward Euler iterates against the exact flow               (O(eta))
- *   err_forward_flow  forward Euler iterates against their modified flow,
- *                     the flow of J + eta/4 |grad J|^2                            (O(eta^2)) */
+/** The errors of a study. Each is max_{k=1..n} W2(iterate_k, reference(k eta)), n = T/eta:
+ *   BW_ORDER_WGF           JKO iterates vs the Wasserstein gradient flow        O(eta)
+ *   BW_ORDER_JKOFLOW       JKO iterates vs JKO-Flow (order 1)                   O(eta^2)
+ *   BW_ORDER_FORWARD_WGF   forward Euler iterates vs the gradient flow           O(eta)
+ *   BW_ORDER_FORWARD_FLOW  forward Euler iterates vs their modified flow         O(eta^2)
+ *   BW_ORDER_JKOFLOW2      JKO iterates vs JKO-Flow of order 2                   O(eta^3) */
+typedef enum bw_order_err {
+  BW_ORDER_WGF,          /**< JKO vs the gradient flow */
+  BW_ORDER_JKOFLOW,      /**< JKO vs JKO-Flow */
+  BW_ORDER_FORWARD_WGF,  /**< forward Euler vs the gradient flow */
+  BW_ORDER_FORWARD_FLOW, /**< forward Euler vs its modified flow */
+  BW_ORDER_JKOFLOW2,     /**< JKO vs JKO-Flow of order 2 */
+  BW_ORDER_NERR          /**< number of errors (not an error) */
+} bw_order_err;
+
+/** Bit mask of the four errors of the first-order study (the default of `bwflow order`). */
+#define BW_ORDER_MASK_FIRST 0xFu
+/** Bit mask of all errors. */
+#define BW_ORDER_MASK_ALL ((1u << BW_ORDER_NERR) - 1u)
+
+/** The error's name as in the JSON keys: "wgf", "jkoflow", "forward_wgf",
+ * "forward_flow", "jkoflow2" (NULL out of range).
+ * @param e the error
+ * @return a static string, or NULL */
+BW_API const char *bw_order_err_name(bw_order_err e);
+/** The order the theory predicts: 1, 2, 1, 2, 3 (0 out of range).
+ * @param e the error
+ * @return the nominal order */
+BW_API int bw_order_err_nominal(bw_order_err e);
+/** The two trajectories an error compares (iterates, reference).
+ * @param e the error
+ * @param[out] iterates the discrete kind, or NULL
+ * @param[out] reference the flow, or NULL
+ * @return ::BW_OK or ::BW_ERR_BAD_ARG (e out of range) */
+BW_API bw_status bw_order_err_pair(bw_order_err e, bw_traj_kind *iterates,
+                                   bw_traj_kind *reference);
+
+/** The errors of one step size eta over [0, T]. An error whose iterates or reference failed
+ * (a JKO-Flow collapse, an ill-posed modified flow, forward Euler iterates that diverge, a
+ * step size beyond the JKO step's existence, an integrator failure) is NaN, with the
+ * failure's status, time and value; the other errors are still computed. */
 typedef struct bw_order_point {
-  double eta;              /**< the step size */
-  long steps;              /**< n = T/eta, the number of steps */
-  double err_wgf;          /**< JKO iterates vs the exact flow (units of x) */
-  double err_jkoflow;      /**< JKO iterates vs JKO-Flow */
-  double err_forward_wgf;  /**< forward Euler iterates vs the exact flow */
-  double err_forward_flow; /**< forward Euler iterates vs the forward modified flow */
-  /** BW_OK, or why the forward Euler iterates failed (e.g. BW_ERR_LOST_SPD for a step too
-   * large for the explicit scheme): then both forward errors are +INFINITY. */
-  bw_status forward_status;
+  double eta;                         /**< the step size */
+  long steps;                         /**< n = T/eta */
+  unsigned mask;                      /**< the errors that were asked for */
+  double err[BW_ORDER_NERR];          /**< the errors (units of x); NaN unless status is BW_OK
+                                           and the error was asked for */
+  bw_status status[BW_ORDER_NERR];    /**< BW_OK, or why err is missing */
+  double fail_time[BW_ORDER_NERR];    /**< when the failing trajectory failed (NaN: unknown
+                                           or no failure) */
+  double fail_value[BW_ORDER_NERR];   /**< a value describing it (eta lambda_max for
+                                           ::BW_ERR_ILL_POSED), NaN otherwise */
 } bw_order_point;
 
-/** Compute the errors of one eta from g0 over [0, T]. T must be a multiple of eta
- * (|n eta - T| <= 1e-9 T, else BW_ERR_BAD_ARG); opts are the CVODE options of the two
- * modified flows (NULL: defaults). Returns BW_ERR_COLLAPSE when JKO-Flow collapses before T
- * (eta too large for the initial variances), the JKO plan's statuses for eta, and the
- * statuses of the integrator. Allocates its solvers and workspace (one call is one study
- * point; the stepping inside allocates nothing). *pt untouched on error.
- * @param pb the problem
- * @param g0 the initial Gaussian of all four trajectories (dimension d, validated)
+/** The first failure of a point in the order of bw_order_err (BW_OK when every requested
+ * error is there), with its index.
+ * @param pt the point
+ * @param[out] which the error that failed first, or NULL
+ * @return its status, or ::BW_OK (also for NULL pt) */
+BW_API bw_status bw_order_point_status(const bw_order_point *pt, bw_order_err *which);
+
+/** The word for a per-eta status in tables, CSV and JSON: "ok", "collapse" (a modified flow
+ * collapses), "ill-posed" (a modified flow turns ill-posed), "order-lost" (two particles
+ * meet), "diverged" (iterates or a flow lose positive definiteness or overflow),
+ * "eta-too-large" (no JKO step of this size), "newton-failure", "lapack-failure",
+ * "cvode-failure", and "failure" for anything else.
+ * @param st a status
+ * @return a static string, never NULL */
+BW_API const char *bw_order_status_word(bw_status st);
+
+/** Compute the errors of one eta from the system's initial state over [0, T]. T must be a
+ * multiple of eta (|n eta - T| <= 1e-9 T, else BW_ERR_BAD_ARG). mask selects the errors
+ * (bits 1 << bw_order_err; 0 means BW_ORDER_MASK_FIRST): only the trajectories they need are
+ * run. Numerical failures of a trajectory are recorded in pt (see ::bw_order_point) and are
+ * not errors of this function.
+ * @param sys the system
  * @param T the horizon, finite, > 0, a multiple of eta, T/eta < 1e9
  * @param eta the step size, 0 < eta < inf
- * @param opts CVODE options of JKO-Flow and the forward modified flow, or NULL (defaults)
- * @param[out] pt the four errors (W2 distances, units of x)
- * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_DIM; ::BW_ERR_DIM_MISMATCH; ::BW_ERR_NONFINITE;
- *         ::BW_ERR_NOT_SYMMETRIC; ::BW_ERR_NOT_SPD; ::BW_ERR_BAD_ETA; ::BW_ERR_BAD_ARG;
- *         ::BW_ERR_ETA_TOO_LARGE; ::BW_ERR_NOMEM; ::BW_ERR_COLLAPSE; the other statuses of
- *         bw_jko_step(), bw_wgf() and bw_jkoflow_advance() (a forward Euler failure is not
- *         an error: it is reported in pt->forward_status)
+ * @param mask the errors to compute, or 0 for the first-order study
+ * @param opts CVODE options of the integrated flows, or NULL (defaults)
+ * @param progress called after each step k = 1..n as progress(ctx, k, n) (for a progress
+ *        display), or NULL
+ * @param ctx passed to progress
+ * @param[out] pt the errors
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ETA; ::BW_ERR_BAD_ARG (T, mask or opts);
+ *         ::BW_ERR_NOMEM
  * @par Allocation and thread safety
- * Allocates its solvers, plan, workspace and five Gaussians per call (O(d^2), plus CVODE).
- * Reentrant: pb and g0 are only read, so several etas may be computed in parallel threads. */
-BW_API bw_status bw_order_point_compute(const bw_problem *pb, const bw_gaussian *g0, double T,
-                                        double eta, const bw_jkoflow_opts *opts,
+ * Allocates its trajectories per call (one call is one study point; stepping allocates
+ * nothing). Reentrant: sys is only read, so several etas may run in parallel threads. */
+BW_API bw_status bw_order_point_compute(const bw_system *sys, double T, double eta,
+                                        unsigned mask, const bw_jkoflow_opts *opts,
+                                        void (*progress)(void *ctx, long k, long n), void *ctx,
                                         bw_order_point *pt);
+
+/** What a study's points say about each error. */
+typedef struct bw_order_fit {
+  int usable[BW_ORDER_NERR];     /**< number of step sizes with a usable (finite, > 0) error */
+  double slope[BW_ORDER_NERR];   /**< least-squares slope of log err against log eta over the
+                                      usable points (NaN when fewer than two) */
+  double order[BW_ORDER_NERR];   /**< estimate of the asymptotic order: the local slope
+                                      between the two smallest usable step sizes (NaN when
+                                      fewer than two) */
+  double constant[BW_ORDER_NERR]; /**< estimate of the leading constant lim err/eta^p, p the
+                                      nominal order, by Richardson extrapolation to eta = 0 of
+                                      err/eta^p, linear in eta, from the two smallest usable
+                                      step sizes (NaN when fewer than two) */
+} bw_order_fit;
+
+/** Fit a study's points (any order of the etas; duplicates are allowed).
+ * @param n number of points, >= 0
+ * @param pts the points
+ * @param[out] fit the slopes, orders and constants
+ * @return ::BW_OK; ::BW_ERR_NULL
+ * @par Allocation and thread safety
+ * No allocation; reentrant. */
+BW_API bw_status bw_order_fit_compute(int n, const bw_order_point *pts, bw_order_fit *fit);
 
 /** Least-squares slope of log(y) against log(x) over the n points with finite positive x
  * and y (at least 2, else BW_ERR_BAD_ARG).
- * Points with a non-finite or non-positive coordinate are skipped (e.g. a forward Euler error
- * of +INFINITY); at least two of the remaining x must differ.
+ * Points with a non-finite or non-positive coordinate are skipped (e.g. a NaN error);
+ * at least two of the remaining x must differ.
  * @param n number of points, >= 0
  * @param x n abscissae (e.g. step sizes)
  * @param y n ordinates (e.g. errors)
@@ -70,6 +144,67 @@ BW_API bw_status bw_order_point_compute(const bw_problem *pb, const bw_gaussian 
  * @par Allocation and thread safety
  * No allocation; reentrant. */
 BW_API bw_status bw_loglog_slope(int n, const double *x, const double *y, double *slope);
+
+/** Which bound limited the default step sizes (bw_order_defaults_compute()). */
+typedef enum bw_eta_bound {
+  BW_BOUND_HORIZON,   /**< at least 10 steps over the horizon */
+  BW_BOUND_RATE,      /**< eta times the fastest relaxation rate at most 1/2 (asymptotic range) */
+  BW_BOUND_PLAN,      /**< the JKO step exists: I + eta P and I + eta A positive definite with margin */
+  BW_BOUND_MEAN,      /**< the mean's modified flow damps: a eta well below 2 */
+  BW_BOUND_COLLAPSE,  /**< every variance along the way well above tau eta/(2 - p eta) */
+  BW_BOUND_ILL_POSED, /**< particles: eta lambda_max(H) well below 2 along the way */
+  BW_BOUND_COUNT      /**< number of bounds (not a bound) */
+} bw_eta_bound;
+
+/** A short name of the bound: "horizon", "rate", "plan", "mean", "collapse", "ill-posed"
+ * (NULL out of range).
+ * @param b the bound
+ * @return a static string, or NULL */
+BW_API const char *bw_eta_bound_name(bw_eta_bound b);
+
+/** Most step sizes a default ladder has. */
+#define BW_ORDER_MAX_ETAS 16
+
+/** Default horizon and step sizes of a study, chosen from the system. */
+typedef struct bw_order_defaults {
+  double t;            /**< the horizon */
+  double rate_slow;    /**< the slowest relaxation rate (1/time; <= 0 when none) */
+  double rate_fast;    /**< the fastest relaxation rate (1/time) */
+  int t_capped;        /**< 1 when the horizon was capped at BW_ORDER_T_CAP */
+  double eta_safe;     /**< the largest step size safely inside every bound (the ladder
+                            starts at the largest 1-2-5 value <= eta_safe) */
+  bw_eta_bound bound;  /**< the bound that set eta_safe */
+  double eta_max;      /**< the system's hard limit: the step size beyond which a trajectory
+                            of the study is known to fail or be meaningless (for particles
+                            2/lambda_max(H(x0)); for Gaussians the smallest of the collapse
+                            threshold, 2/a_max and the JKO step's existence); INFINITY when
+                            there is none */
+  int n;               /**< number of step sizes */
+  double etas[BW_ORDER_MAX_ETAS]; /**< decreasing: the largest 1-2-5 value <= eta_safe, then
+                                       the next smaller 1-2-5 values (2.3 decades or more) */
+} bw_order_defaults;
+
+/** Largest default horizon (time units). */
+#define BW_ORDER_T_CAP 5.0
+/** Number of step sizes of the default ladder. */
+#define BW_ORDER_DEFAULT_NETAS 8
+
+/** Choose a study's horizon and step sizes from the system (docs/order-study.md): the
+ * horizon from the slowest relaxation rate (1.5/rate_slow rounded to a 1-2-5 value, at most
+ * BW_ORDER_T_CAP), unless t > 0 is given; the largest step safely inside the region where
+ * every trajectory exists and is meaningful over [0, T] (the system's bounds, eta times the
+ * fastest rate at most 1/2, at least 10 steps); then BW_ORDER_DEFAULT_NETAS step sizes of the
+ * 1-2-5 series down from there (2.3 decades). Every eta divides the horizon (with a given t
+ * that the 1-2-5 values do not divide, the ladder is t/(N0 {1, 2, 5, 10, ...})).
+ * @param sys the system
+ * @param t the horizon, or 0 to choose it
+ * @param[out] def the defaults
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (t negative or not finite, or no
+ *         admissible step size: more than 1e7 steps would be needed); the system's
+ *         statuses
+ * @par Allocation and thread safety
+ * May allocate scratch; reentrant, sys is only read. */
+BW_API bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_defaults *def);
 
 #ifdef __cplusplus
 }

@@ -91,11 +91,26 @@ class _FlowStats(ctypes.Structure):
         "err_test_fails", "nonlin_conv_fails", "root_evals")]
 
 
+_NERR = 5  # BW_ORDER_NERR: wgf, jkoflow, forward_wgf, forward_flow, jkoflow2
+
+
 class _OrderPoint(ctypes.Structure):
-    _fields_ = [("eta", ctypes.c_double), ("steps", ctypes.c_long),
-                ("err_wgf", ctypes.c_double), ("err_jkoflow", ctypes.c_double),
-                ("err_forward_wgf", ctypes.c_double), ("err_forward_flow", ctypes.c_double),
-                ("forward_status", ctypes.c_int)]
+    _fields_ = [("eta", ctypes.c_double), ("steps", ctypes.c_long), ("mask", ctypes.c_uint),
+                ("err", ctypes.c_double * _NERR), ("status", ctypes.c_int * _NERR),
+                ("fail_time", ctypes.c_double * _NERR), ("fail_value", ctypes.c_double * _NERR)]
+
+
+class _OrderFit(ctypes.Structure):
+    _fields_ = [("usable", ctypes.c_int * _NERR), ("slope", ctypes.c_double * _NERR),
+                ("order", ctypes.c_double * _NERR), ("constant", ctypes.c_double * _NERR)]
+
+
+class _OrderDefaults(ctypes.Structure):
+    _fields_ = [("t", ctypes.c_double), ("rate_slow", ctypes.c_double),
+                ("rate_fast", ctypes.c_double), ("t_capped", ctypes.c_int),
+                ("eta_safe", ctypes.c_double), ("bound", ctypes.c_int),
+                ("eta_max", ctypes.c_double), ("n", ctypes.c_int),
+                ("etas", ctypes.c_double * 16)]
 
 
 _G = ctypes.POINTER(_Gaussian)
@@ -148,8 +163,15 @@ _PROTOS = {
     "bw_jkoflow_collapse": (_st, [_vp, _c_double_p, _c_double_p]),
     "bw_jkoflow_last_stats": (None, [_vp, ctypes.POINTER(_FlowStats)]),
     "bw_jkoflow_cvode_message": (ctypes.c_char_p, [_vp]),
-    "bw_order_point_compute": (_st, [_vp, _G, _dbl, _dbl, ctypes.POINTER(_FlowOpts),
-                                     ctypes.POINTER(_OrderPoint)]),
+    "bw_system_gaussian_create": (_st, [_vp, _G, ctypes.POINTER(_vp)]),
+    "bw_system_free": (None, [_vp]),
+    "bw_order_point_compute": (_st, [_vp, _dbl, _dbl, ctypes.c_uint, ctypes.POINTER(_FlowOpts),
+                                     _vp, _vp, ctypes.POINTER(_OrderPoint)]),
+    "bw_order_fit_compute": (_st, [_int, ctypes.POINTER(_OrderPoint), ctypes.POINTER(_OrderFit)]),
+    "bw_order_defaults_compute": (_st, [_vp, _dbl, ctypes.POINTER(_OrderDefaults)]),
+    "bw_order_status_word": (ctypes.c_char_p, [_st]),
+    "bw_order_err_nominal": (_int, [_int]),
+    "bw_eta_bound_name": (ctypes.c_char_p, [_int]),
     "bw_loglog_slope": (_st, [_int, _c_double_p, _c_double_p, _c_double_p]),
 }
 for _name, (_res, _args) in _PROTOS.items():
@@ -659,39 +681,72 @@ def loglog_slope(x, y):
     return out.value
 
 
-_ERRS = ("wgf", "jkoflow", "forward_wgf", "forward_flow")
+_ERRS = ("wgf", "jkoflow", "forward_wgf", "forward_flow", "jkoflow2")
+_MASK_FIRST = 0xF  # BW_ORDER_MASK_FIRST: the four errors of the first-order study
 
 
-def order(problem, m0, S0, T, etas, rtol=None, atol=None, linsol="auto"):
-    """The convergence-order study of `bwflow order`: for each eta (dividing T), the largest
-    W2 distance over the n = T/eta steps between the JKO (forward Euler) iterates and the
-    exact flow / JKO-Flow (the forward modified flow). Returns a dict with the keys of
-    `bwflow order --json`: "etas", "err_wgf", "err_jkoflow", "err_forward_wgf",
-    "err_forward_flow" (lists; None where forward Euler failed), "slope_wgf", ... (the
-    least-squares slopes, None when undefined), and "steps" and "forward_status" (status
-    names) per eta. Raises CollapseError (with .eta) when JKO-Flow collapses."""
-    g0, keep = _gaussian_in(m0, S0, "N(m0, S0)")
-    _same_dim(problem, g0)
+class _System:
+    """A bw_system (owned), created from a Problem and N(m0, S0)."""
+
+    def __init__(self, problem, m0, S0):
+        g0, keep = _gaussian_in(m0, S0, "N(m0, S0)")
+        _same_dim(problem, g0)
+        p = _vp()
+        _check(_lib.bw_system_gaussian_create(problem._p, g0, ctypes.byref(p)),
+               "bw_system_gaussian_create")
+        self._p = p
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            _lib.bw_system_free(self._p)
+            self._p = None
+
+
+def _none(v):
+    return v if math.isfinite(v) else None
+
+
+def order(problem, m0, S0, T=None, etas=None, rtol=None, atol=None, linsol="auto"):
+    """The convergence-order study of `bwflow order`, from N(m0, S0). For each eta (all
+    dividing T), the largest W2 distance over the n = T/eta steps between the JKO (forward
+    Euler) iterates and the gradient flow / JKO-Flow (the forward modified flow). T and etas
+    default, as in the CLI, to the horizon and ladder chosen from the problem
+    (bw_order_defaults_compute). Returns a dict with the keys of `bwflow order --json`: "t",
+    "etas", "steps", "status" (per eta: "ok" or the first failure, e.g. "collapse"),
+    "fail_time", "err_wgf", "err_jkoflow", "err_forward_wgf", "err_forward_flow" (lists; None
+    where the error failed), "slope_*" (least squares), "order_*" (asymptotic orders),
+    "c1_wgf", "c2_jkoflow", "c1_forward_wgf", "c2_forward_flow" (leading constants), None
+    when undefined, and "eta_max", "eta_safe", "eta_bound". A collapsing step size is a row,
+    not an exception."""
+    system = _System(problem, m0, S0)
     opts = _flow_opts(rtol, atol, linsol, None)
-    etas = [float(e) for e in etas]
-    res = {"etas": etas, "steps": [], "forward_status": []}
-    raw = {k: [] for k in _ERRS}
-    for eta in etas:
-        pt = _OrderPoint()
-        st = _lib.bw_order_point_compute(problem._p, g0, float(T), eta, ctypes.byref(opts),
-                                         ctypes.byref(pt))
-        if st == _STATUS_COLLAPSE:
-            raise CollapseError("bw_order_point_compute", eta=eta)
-        _check(st, "bw_order_point_compute", "eta = %.17g" % eta)
-        res["steps"].append(pt.steps)
-        res["forward_status"].append(status_name(pt.forward_status))
-        for k in _ERRS:
-            raw[k].append(getattr(pt, "err_" + k))
-    for k in _ERRS:
-        res["err_" + k] = [v if math.isfinite(v) else None for v in raw[k]]
-    for k in _ERRS:
-        try:
-            res["slope_" + k] = loglog_slope(etas, raw[k])
-        except BwflowError:
-            res["slope_" + k] = None
+    d = _OrderDefaults()
+    st = _lib.bw_order_defaults_compute(system._p, float(T or 0.0), ctypes.byref(d))
+    if st and (T is None or etas is None):
+        _check(st, "bw_order_defaults_compute")
+    T = float(T) if T is not None else d.t
+    etas = [float(e) for e in etas] if etas is not None else list(d.etas[:d.n])
+    pts = (_OrderPoint * len(etas))()
+    for i, eta in enumerate(etas):
+        _check(_lib.bw_order_point_compute(system._p, T, eta, _MASK_FIRST, ctypes.byref(opts),
+                                           None, None, ctypes.byref(pts[i])),
+               "bw_order_point_compute", "eta = %.17g" % eta)
+    fit = _OrderFit()
+    _check(_lib.bw_order_fit_compute(len(etas), pts, ctypes.byref(fit)), "bw_order_fit_compute")
+    res = {"t": T, "etas": etas, "steps": [p.steps for p in pts], "status": [], "fail_time": []}
+    for p in pts:
+        first = next((k for k in range(4) if p.status[k]), None)
+        res["status"].append(_lib.bw_order_status_word(p.status[first] if first is not None else 0).decode())
+        res["fail_time"].append(_none(p.fail_time[first]) if first is not None else None)
+    for k, name in enumerate(_ERRS[:4]):
+        res["err_" + name] = [_none(p.err[k]) for p in pts]
+    for k, name in enumerate(_ERRS[:4]):
+        res["slope_" + name] = _none(fit.slope[k])
+    for k, name in enumerate(_ERRS[:4]):
+        res["order_" + name] = _none(fit.order[k])
+    for k, name in enumerate(_ERRS[:4]):
+        res["c%d_%s" % (_lib.bw_order_err_nominal(k), name)] = _none(fit.constant[k])
+    res["eta_max"] = _none(d.eta_max) if not st else None
+    res["eta_safe"] = _none(d.eta_safe) if not st else None
+    res["eta_bound"] = _lib.bw_eta_bound_name(d.bound).decode() if not st else "horizon"
     return res

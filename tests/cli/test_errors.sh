@@ -171,7 +171,7 @@ for v in "0.1,abc" "0.1," ",0.1" "0.1,-0.05" "0.1,0" "0.1,nan" "0.1,inf"; do
   expect_fail "etas-'$v'" "--etas item " order "$tmp/good.json" --etas "$v" --out "$out"
 done
 expect_fail etas-overflow "--etas item 2: '1e999' overflows" order "$tmp/good.json" --etas 0.1,1e999 --out "$out"
-expect_fail etas-not-multiple "--etas item 2: --t 2 is not a multiple of 0.29999999999999999" order "$tmp/good.json" --etas 0.1,0.3 --out "$out"
+expect_fail etas-not-multiple "--etas item 2: --t 2 is not a multiple of 0.29999999999999999" order "$tmp/good.json" --t 2 --etas 0.1,0.3 --out "$out"
 expect_fail unknown-method "--method: unknown method 'JKO'" evolve "$tmp/good.json" --method JKO --eta 0.1 --t 1
 expect_fail unknown-preset "--preset: unknown preset 'ou2d '" evolve --preset "ou2d " --method wgf --t 1
 expect_fail unknown-linsol "--linsol: unknown solver 'LU'" evolve "$tmp/good.json" --method jkoflow --eta 0.1 --t 1 --linsol LU

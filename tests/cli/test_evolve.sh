@@ -56,6 +56,6 @@ printf '{"dim": 2.5, "A": [[1, 0], [0, 1]], "h": [0, 0], "mean": [0, 0], "cov": 
 expect_fail dim-type '"dim" must be an integer' evolve "$tmp/d.json" --method wgf --t 1
 # An explicit step that loses positive definiteness is a numerical failure (exit 1).
 printf '{"dim": 2, "A": [[1, 0], [0, 1]], "h": [0, 0], "tau": 0, "mean": [0, 0], "cov": [[1, 0], [0, 1]]}' >"$tmp/pot.json"
-expect_status 1 lost-spd "forward step 1 of 1: the result would not be positive definite" evolve "$tmp/pot.json" --method forward --eta 1 --t 1
+expect_status 1 lost-spd "forward step 1 (t = 1): the result would not be positive definite" evolve "$tmp/pot.json" --method forward --eta 1 --t 1
 
 finish

@@ -10,12 +10,12 @@ out="$tmp/data"
 
 # order --json: the stable keys, slopes near 1 and 2 on the default preset.
 json=$("$exe" order --preset ou2d --etas 0.1,0.05,0.025 --json --out "$out")
-for key in etas err_wgf err_jkoflow err_forward_wgf err_forward_flow slope_wgf slope_jkoflow slope_forward_wgf slope_forward_flow; do
+for key in t etas steps status fail_time err_wgf err_jkoflow err_forward_wgf err_forward_flow slope_wgf slope_jkoflow slope_forward_wgf slope_forward_flow order_wgf order_jkoflow order_forward_wgf order_forward_flow c1_wgf c2_jkoflow eta_max eta_safe eta_bound; do
   case "$json" in *"\"$key\": "*) ok ;; *) bad "order --json lacks $key: $json" ;; esac
 done
 [ -s "$out/order-ou2d.csv" ] && ok || bad "order-ou2d.csv missing"
 [ -s "$out/order-ou2d.json" ] && ok || bad "order-ou2d.json missing"
-head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow' && ok || bad "order csv header"
+head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,status,fail_time' && ok || bad "order csv header"
 [ "$(wc -l <"$out/order-ou2d.csv")" -eq 4 ] && ok || bad "order csv rows"
 grep -q '"version": "' "$out/order-ou2d.json" && grep -q '"problem": {"source": "preset"' "$out/order-ou2d.json" && ok || bad "sidecar content"
 ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok
@@ -41,9 +41,21 @@ case "$json" in '{"method": "forwardflow"'*) ok ;; *) bad "evolve forwardflow js
 printf '{"dim": 2, "A": [[0, 0], [0, 0]], "h": [0, 0], "tau": 1, "mean": [0, 0], "cov": [[1, 0], [0, 0.01]]}' >"$tmp/col.json"
 expect_status 3 evolve-collapse "JKO-Flow collapses at t = 0.000578588" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
 expect_status 3 evolve-collapse-dir "eigen-direction [0, 1]" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
-expect_status 3 order-collapse "eta = 0.10000000000000001: JKO-Flow collapses" order "$tmp/col.json" --etas 0.1,0.05 --out "$out"
+# order: a collapsing eta is a row ("collapse" in the table, null in the JSON), not a failed
+# run; with no usable step size left for JKO vs JKO-Flow the run exits 3 with one line.
+"$exe" order "$tmp/col.json" --etas 0.1,0.05 --out "$out" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 3 ] && ok || bad "order-collapse: exit $rc, expected 3"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'JKO vs JKO-Flow: no usable step size (collapse at every eta)' "$tmp/err" && ok || bad "order-collapse stderr: $(cat "$tmp/err")"
+grep -q '^0.1 .*collapse t=' "$tmp/out" && ok || bad "order-collapse table: $(cat "$tmp/out")"
+grep -q ',collapse,' "$out/order-col.csv" && ok || bad "order-collapse csv"
+# A list with one collapsing eta among usable ones: exit 0, the row marked, nulls in the JSON.
+json=$("$exe" order --preset ou2d --t 2 --etas 2,0.1,0.05,0.02 --json --out "$out")
+rc=$?
+[ "$rc" -eq 0 ] && ok || bad "order with a collapsing eta: exit $rc"
+case "$json" in *'"status": ["collapse", "ok", "ok", "ok"]'*) ok ;; *) bad "order status: $json" ;; esac
+case "$json" in *'"err_jkoflow": [null, '*) ok ;; *) bad "order null: $json" ;; esac
 expect_status 3 trajectory-collapse "JKO-Flow collapses at t = " trajectory "$tmp/col.json" --eta 0.1 --t 1 --out "$out"
-[ -e "$out/order-col.csv" ] && bad "order wrote a file despite the collapse" || ok
 [ -e "$out/trajectory-col-eta0.1.csv" ] && bad "trajectory left a file despite the collapse" || ok
 
 # Bad input.
@@ -51,7 +63,7 @@ expect_fail etas-garbage "--etas item 2: '0.05x' is not a number" order --preset
 expect_fail etas-empty "--etas item 2: '' is not a number" order --preset ou2d --etas 0.1,,0.05 --out "$out"
 expect_fail etas-neg "--etas item 1: '-0.1' must be a positive finite number" order --preset ou2d --etas -0.1,0.05 --out "$out"
 expect_fail etas-one "at least two step sizes" order --preset ou2d --etas 0.1 --out "$out"
-expect_fail etas-multiple "--etas item 2: --t 2 is not a multiple of 0.29999999999999999" order --preset ou2d --etas 0.1,0.3 --out "$out"
+expect_fail etas-multiple "--etas item 2: the default horizon --t 2 is not a multiple of 0.29999999999999999" order --preset ou2d --etas 0.1,0.3 --out "$out"
 expect_fail order-t "--t: 'abc' is not a number" order --preset ou2d --t abc --out "$out"
 expect_fail order-preset "unknown preset 'ou3d'" order --preset ou3d --out "$out"
 expect_fail order-dim "--dim 3 does not suit preset 'ou2d'" order --preset ou2d --dim 3 --out "$out"

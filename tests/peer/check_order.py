@@ -230,6 +230,18 @@ def main():
             # slopes: bwflow's own errors -> its slope_*; ours near 1, 2, 1, 2
             ds = [abs(got["slope_" + k] - ls_slope(ETAS, got["err_" + k])) for k in KEYS]
             report(max(ds) <= 1e-12, f"{name:12s} slope_* vs least squares of bwflow's errors: max diff {max(ds):.1e}")
+            # asymptotic orders and constants, recomputed from bwflow's errors at the two
+            # smallest step sizes: the local slope, and err/eta^p extrapolated linearly to 0
+            i1, i2 = np.argsort(ETAS)[1], np.argsort(ETAS)[0]
+            h1, h2 = ETAS[i1], ETAS[i2]
+            dd = []
+            for k, p_ in zip(KEYS, ORDERS):
+                e1, e2 = got["err_" + k][i1], got["err_" + k][i2]
+                dd.append(abs(got["order_" + k] - np.log(e1 / e2) / np.log(h1 / h2)))
+                r1, r2 = e1 / h1 ** p_, e2 / h2 ** p_
+                c = (r2 * h1 - r1 * h2) / (h1 - h2)
+                dd.append(abs(got["c%d_%s" % (p_, k)] - c) / c)
+            report(max(dd) <= 1e-12, f"{name:12s} order_* and c*_* vs their definitions: max diff {max(dd):.1e}")
             ours = [ls_slope(ETAS, ref[k]) for k in KEYS]
             report(all(abs(s - o) < 0.1 for s, o in zip(ours, ORDERS)),
                    f"{name:12s} independent slopes " + " ".join(f"{k}={s:.3f}" for k, s in zip(KEYS, ours)))
@@ -245,7 +257,8 @@ def main():
                 for k in KEYS:
                     cell, g = row["err_" + k], got["err_" + k][i]
                     same &= (g is None and cell in ("", "nan", "null")) or (g is not None and float(cell) == g)
-            same &= all(side["slopes"][k] == got["slope_" + k] for k in KEYS) and side["t"] == T
+            same &= all(side["results"]["slope_" + k] == got["slope_" + k] for k in KEYS) and side["results"]["t"] == T
+            same &= all(row["status"] == "ok" for row in rows)
             same &= side["cvode"]["rtol"] == 1e-12 and side["cvode"]["atol"] == 1e-14
             same &= all(np.array_equal(np.array(side["problem"][k], dtype=float), np.asarray(p[k], dtype=float))
                         for k in ("A", "h", "K", "tau", "mean", "cov"))
