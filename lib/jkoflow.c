@@ -47,6 +47,7 @@
 
 #include "internal.h"
 #include "lapack.h"
+#include "nvector.h"
 
 /* Not in lapack.h (only this file uses it). */
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
@@ -86,6 +87,7 @@ struct bw_jkoflow {
   double *xref;            /* packed X where lambda_min(X) >= lref was certified */
   double lref;             /* that bound (-inf: none) */
   double lguess;           /* an estimate of lambda_min (sets the next certification shift) */
+  bool want_ref;           /* rootfn asks the next right-hand side for a new reference */
   bool started;            /* bw_jkoflow_start succeeded and no failure since */
   double tcur;             /* time of the state in y (after start / advance) */
   double t_stop;           /* stop time given to start (0: none) */
@@ -171,22 +173,90 @@ static int inverse(const bw_jkoflow *jf, const double *xs, double *W) {
   return 0;
 }
 
+/* sum of x_i^2, in four partial sums (vectorisable). */
+static double sumsq(size_t n, const double *x) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  size_t k = 0;
+  for (; k + 3 < n; k += 4) {
+    s0 += x[k] * x[k];
+    s1 += x[k + 1] * x[k + 1];
+    s2 += x[k + 2] * x[k + 2];
+    s3 += x[k + 3] * x[k + 3];
+  }
+  for (; k < n; k++) s0 += x[k] * x[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* |M|_F^2 of the symmetric matrix whose upper triangle is packed in xs (off-diagonal entries
+ * count twice). */
+static double packed_frob2(int d, const double *xs) {
+  double dg = 0.0;
+  for (int i = 0; i < d; i++) dg += xs[pidx(i, i)] * xs[pidx(i, i)];
+  return 2.0 * sumsq(pidx(0, d), xs) - dg;
+}
+
+/* A reference for the root function from an inverse already computed: W (upper triangle,
+ * ld d) = X^-1 for the packed xs. lambda_min(X) = 1/|X^-1|_2 >= 1/|X^-1|_F, and the computed
+ * inverse's normwise error is below c d eps cond(X) |X^-1| with c <= d (Cholesky-based
+ * inversion, Higham, Accuracy and Stability ch. 14); where d^2 eps |X|_F |W|_F <= 1e-3
+ * bounds that by 1e-3, lref = 0.5/|W|_F is a safe lower bound (the factor 1/2 covers the
+ * error many times over). Accepted when it exceeds 2 theta. */
+static void offer_ref(bw_jkoflow *jf, const double *xs, const double *W) {
+  const int d = jf->d;
+  double wf2 = 0.0;
+  for (int j = 0; j < d; j++) {
+    const double *wj = W + (size_t)j * d;
+    wf2 += 2.0 * sumsq((size_t)j, wj) + wj[j] * wj[j];
+  }
+  const double wf = sqrt(wf2), xf = sqrt(packed_frob2(d, xs)), lb = 0.5 / wf;
+  if (!((double)d * d * DBL_EPSILON * xf * wf <= 1e-3) || !(lb > 2.0 * jf->theta)) return;
+  jf->lref = lb;
+  memcpy(jf->xref, xs, pidx(0, d) * sizeof(double));
+  jf->want_ref = false;
+}
+
 /* ---- CVODE callbacks ---- */
 
-/* f = f(y); 1 when X is not positive definite. */
-static int rhs_raw(bw_jkoflow *jf, const double *y, double *f) {
+/* The covariance terms beyond the affine part, for the packed state xs: fs -= e tau^2
+ * pack(X^-1). The upper triangle of X^-1 is all the packed result needs, and the packed
+ * layout stores X's upper triangle column by column, so for d > SMALL_D the columns are
+ * copied whole (memcpy), factorised and inverted by LAPACK in place (dpotrf + dpotri), and
+ * read back column by column; no symmetrisation, no d x d finiteness pass (the caller
+ * checks f). 1 when X is not positive definite. A flow kind with further terms polynomial
+ * in diag(p), X and X^-1 (conjugation-equivariant, hence computable in this basis) adds
+ * them here. */
+static int cov_terms(bw_jkoflow *jf, const double *xs, double *fs) {
   const int d = jf->d;
-  if (jf->need_inv) {
-    int r = inverse(jf, y + d, jf->W);
-    if (r) return r;
+  const double c = jf->etau2;
+  double *W = jf->W;
+  if (d <= SMALL_D) {
+    if (inverse(jf, xs, W)) return 1;
+  } else {
+    for (int j = 0; j < d; j++) memcpy(W + (size_t)j * d, xs + pidx(0, j), (size_t)(j + 1) * sizeof(double));
+    int info = 0;
+    dpotrf_("U", &d, W, &d, &info, 1);
+    if (info != 0) return 1;
+    dpotri_("U", &d, W, &d, &info, 1);
+    if (info != 0) return 1;
   }
-  for (int k = 0; k < jf->n; k++) f[k] = jf->lin[k] * y[k] + jf->b[k];
-  if (jf->need_inv) {
-    double *fs = f + d;
-    for (int j = 0; j < d; j++)
-      for (int i = 0; i <= j; i++) fs[pidx(i, j)] -= jf->etau2 * jf->W[i + (size_t)j * d];
+  for (int j = 0; j < d; j++) {
+    const double *wj = W + (size_t)j * d;
+    double *fj = fs + pidx(0, j);
+    for (int i = 0; i <= j; i++) fj[i] -= c * wj[i];
   }
+  if (jf->want_ref) offer_ref(jf, xs, W);
   return 0;
+}
+
+/* f = f(y): the affine part lin .* y + b, then the covariance terms; 1 when X is not
+ * positive definite, 2 when f is not finite (to CVODE both are recoverable failures: the
+ * step shrinks). */
+static int rhs_raw(bw_jkoflow *jf, const double *y, double *f) {
+  const int d = jf->d, n = jf->n;
+  const double *restrict lin = jf->lin, *restrict b = jf->b;
+  for (int k = 0; k < n; k++) f[k] = lin[k] * y[k] + b[k];
+  if (jf->need_inv && cov_terms(jf, y + d, f + d)) return 1;
+  return bw__check_finite(n, f) ? 2 : 0;
 }
 
 static int rhs(sunrealtype t, N_Vector yv, N_Vector fv, void *ud) {
@@ -308,34 +378,57 @@ static int certify(bw_jkoflow *jf, const double *xs, double tr, double c) {
   return bw__chol(d, jf->X, d, jf->T); /* inline loops for small d, dpotrf above */
 }
 
+/* |X - Xref|_F^2 for packed symmetric X, Xref (off-diagonal entries count twice): one pass
+ * over the packed arrays in four partial sums, then the diagonal subtracted once. */
+static double frob2_diff(int d, const double *restrict xs, const double *restrict xr) {
+  const size_t ns = pidx(0, d);
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, dg = 0.0;
+  size_t k = 0;
+  for (; k + 3 < ns; k += 4) {
+    const double v0 = xs[k] - xr[k], v1 = xs[k + 1] - xr[k + 1];
+    const double v2 = xs[k + 2] - xr[k + 2], v3 = xs[k + 3] - xr[k + 3];
+    s0 += v0 * v0;
+    s1 += v1 * v1;
+    s2 += v2 * v2;
+    s3 += v3 * v3;
+  }
+  for (; k < ns; k++) s0 += (xs[k] - xr[k]) * (xs[k] - xr[k]);
+  for (int i = 0; i < d; i++) {
+    const double v = xs[pidx(i, i)] - xr[pidx(i, i)];
+    dg += v * v;
+  }
+  return 2.0 * ((s0 + s1) + (s2 + s3)) - dg;
+}
+
 /* Cheap path (most steps factor nothing): Weyl's inequality lambda_min(X) >= lambda_min(Xref)
  * - |X - Xref|_2 >= lref - |X - Xref|_F for a reference state Xref where lambda_min(Xref) >=
  * lref was certified; when that exceeds 2 theta, g = theta without a factorisation (|.|_F is
- * computed in floating point: the relative margin 1e-8 covers its rounding). Otherwise X is
- * certified afresh against c = lguess/2 (halving lguess on failure, down to 2 theta), and
- * becomes the new reference: a reference is kept until X has moved by about half of its
- * smallest variance. */
+ * computed in floating point: the relative margin 1e-8 covers its rounding). References come
+ * from the right-hand side's inverse (offer_ref): after each root evaluation the next
+ * right-hand side evaluation, the first of the next step (at its predicted state), makes its
+ * own state the reference (a copy and two norms, O(d^2)), so at the end of that step X is
+ * only the corrector's change away from it. A step moves X by more than lref (~1/|X^-1|_F),
+ * so a reference kept over several steps would not do. Only when no reference covers X is X
+ * certified afresh against c = lguess/2 (halving lguess on failure, down to 2 theta) (at
+ * d = 50 this replaced ~40 Cholesky factorisations per solve of the bench problem by ~1). */
 static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
   (void)t;
   bw_jkoflow *jf = ud;
   const int d = jf->d;
   const size_t ns = pidx(0, d);
   const double *xs = N_VGetArrayPointer(yv) + d;
-  for (size_t k = 0; k < ns; k++)
-    if (!isfinite(xs[k])) return -1;
   const double lim = 2.0 * jf->theta;
   if (jf->lref > lim) {
-    double f2 = 0.0;
-    for (int j = 0; j < d; j++)
-      for (int i = 0; i <= j; i++) {
-        double v = xs[pidx(i, j)] - jf->xref[pidx(i, j)];
-        f2 += (i == j ? 1.0 : 2.0) * v * v;
-      }
-    if (jf->lref - sqrt(f2) * (1.0 + 1e-8) > lim) {
+    const double dist = sqrt(frob2_diff(d, xs, jf->xref)) * (1.0 + 1e-8);
+    if (jf->lref - dist > lim) { /* false for NaN: checked below */
+      jf->want_ref = true;
       g[0] = jf->theta;
       return 0;
     }
   }
+  jf->want_ref = true;
+  for (size_t k = 0; k < ns; k++)
+    if (!isfinite(xs[k])) return -1;
   double tr = 0.0;
   for (int i = 0; i < d; i++) tr += fabs(xs[pidx(i, i)]);
   for (int tries = 0; tries < 3 && 0.5 * jf->lguess > lim; tries++) {
@@ -408,6 +501,7 @@ static int setup_roots(bw_jkoflow *jf, void *cv) {
 static bw_status setup_cvode(bw_jkoflow *jf) {
   if (SUNContext_Create(NULL, &jf->ctx)) return BW_ERR_CVODE;
   if (!(jf->y = N_VNew_Serial(jf->n, jf->ctx))) return BW_ERR_NOMEM;
+  bw__nvector_install(jf->y); /* before anything clones y */
   N_VConst(0.0, jf->y);
   for (int i = 0; i < jf->d; i++) N_VGetArrayPointer(jf->y)[jf->d + pidx(i, i)] = 1.0;
   if (!(jf->cv = CVodeCreate(CV_BDF, jf->ctx))) return BW_ERR_NOMEM;
@@ -579,15 +673,15 @@ static void cov_of_state(bw_jkoflow *jf, const double *y) {
   bw__symmetrize(d, jf->Wjt, d);
 }
 
-/* out = (Q u, R X R'). */
-static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g) {
+/* out = (Q u, R X R'); cov_ready: jf->Wjt already holds R X R' (check_state leaves it). */
+static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g, bool cov_ready) {
   const int d = jf->d;
   for (int i = 0; i < d; i++) {
     double c = 0.0;
     for (int k = 0; k < d; k++) c += jf->Q[i + (size_t)k * d] * y[k];
     g->mean[i] = c;
   }
-  cov_of_state(jf, y);
+  if (!cov_ready) cov_of_state(jf, y);
   bw__copy(d, jf->Wjt, d, g->cov, g->ld);
 }
 
@@ -728,8 +822,10 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
     lmin = w[0];
     if (jf->roots) {
       jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
-      jf->lref = -INFINITY; /* rootfn certifies its first reference itself */
+      jf->lref = -INFINITY;
       jf->lguess = w[0];
+      jf->want_ref = true;
+      offer_ref(jf, y + d, jf->W); /* to_state left X^-1 in W */
     }
   }
   void *cv = jf->cv;
@@ -830,10 +926,10 @@ bw_status bw_jkoflow_solve(bw_jkoflow *jf, const bw_gaussian *g0, int nt, const 
     if (!st) memcpy(jf->traj + (size_t)k * n, y, n * sizeof(double));
   }
   if (st) return st;
-  /* Check every output before writing any. */
+  /* Check every output before writing any (the last check leaves the last covariance). */
   for (int k = 0; k < nt && !st; k++) st = check_state(jf, jf->traj + (size_t)k * n);
   if (st) return st;
-  for (int k = 0; k < nt; k++) from_state(jf, jf->traj + (size_t)k * n, out[k]);
+  for (int k = 0; k < nt; k++) from_state(jf, jf->traj + (size_t)k * n, out[k], nt == 1);
   if (stats) *stats = jf->last;
   return BW_OK;
 }
@@ -860,7 +956,7 @@ bw_status bw_jkoflow_advance(bw_jkoflow *jf, double t, bw_gaussian *out) {
     jf->started = false;
     return st;
   }
-  from_state(jf, y, out);
+  from_state(jf, y, out, true);
   return BW_OK;
 }
 
@@ -883,11 +979,11 @@ bw_status bw_jkoflow_rhs(bw_jkoflow *jf, const bw_gaussian *g, double *dm, doubl
   }
   double *y = jf->traj, *f = jf->traj + n;
   if ((st = to_state(jf, g, y))) return st;
-  if (rhs_raw(jf, y, f)) return BW_ERR_NOT_SPD;
-  if (bw__check_finite(jf->n, f)) return BW_ERR_OVERFLOW;
+  int r = rhs_raw(jf, y, f);
+  if (r) return r == 1 ? BW_ERR_NOT_SPD : BW_ERR_OVERFLOW;
   /* dm = Q du, dS = R dX R' (written after all checks). */
   bw_gaussian gd = {d, dm, dS, ldds};
-  from_state(jf, f, &gd);
+  from_state(jf, f, &gd, false);
   return BW_OK;
 }
 

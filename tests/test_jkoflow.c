@@ -269,12 +269,15 @@ END_TEST
 /* bw_jkoflow_rhs (computed in the eigenbases of A and P) against the formula written in the
  * original basis here: m' = -(I - e/2 A)(A m - h), S' = 2 tau I - P S - S P
  * + e/2 (P^2 S + S P^2) - e tau^2 S^-1. Tolerance 1e-12 relative to the size of the terms
- * (both sides are a few matrix products of O(1) matrices). */
+ * (both sides are a few matrix products of O(1) matrices; the inverse's rounding error is
+ * ~d cond(S) eps |S^-1| <= 40 * 20 * 1.1e-16 ~ 1e-13 relative). d = 20 and 40 take the
+ * LAPACK path of the inverse (d > 16), d <= 5 the inline one. */
 START_TEST(rhs_original_basis) {
+  static const int dims[] = {1, 2, 3, 4, 5, 20, 40};
   tu_rng r;
   tu_seed(&r, 13);
-  for (int d = 1; d <= 5; d++)
-    for (int q = 0; q < 3; q++) {
+  for (int di = 0; di < 7; di++)
+    for (int q = 0, d = dims[di]; q < 3; q++) {
       const double eta = 0.3, tau = 0.7;
       bw_flow_kind kind = q == 0 ? BW_FLOW_JKO : q == 1 ? BW_FLOW_FORWARD : BW_FLOW_PLAIN;
       double e = q == 0 ? eta : q == 1 ? -eta : 0.0;

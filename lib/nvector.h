@@ -1,0 +1,11 @@
+/* SUNDIALS serial N_Vector operations compiled with the library (lib/nvector.c).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef BW_NVECTOR_H
+#define BW_NVECTOR_H
+#include <sundials/sundials_nvector.h>
+
+/* Replace the arithmetic operations of the serial vector v (and of every vector later
+ * cloned from it) by the library's own loops. v must come from N_VNew_Serial. */
+void bw__nvector_install(N_Vector v);
+
+#endif
