@@ -15,5 +15,6 @@
 #include "bwflow/dynamics.h"
 #include "bwflow/jkoflow.h"
 #include "bwflow/system.h"
+#include "bwflow/particles.h"
 #include "bwflow/order.h"
 #endif
