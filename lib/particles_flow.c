@@ -37,6 +37,7 @@
 #include <sunlinsol/sunlinsol_band.h>
 #include <sunmatrix/sunmatrix_band.h>
 
+#include "nvector.h"
 #include "particles_internal.h"
 
 struct bw_particles_flow {
@@ -211,6 +212,7 @@ void bw_particles_flow_free(bw_particles_flow *pf) {
 static bw_status setup_cvode(bw_particles_flow *pf) {
   if (SUNContext_Create(NULL, &pf->ctx)) return BW_ERR_CVODE;
   if (!(pf->y = N_VNew_Serial(pf->n, pf->ctx))) return BW_ERR_NOMEM;
+  bw__nvector_install(pf->y); /* the library's vector loops, before anything clones y */
   double *y = N_VGetArrayPointer(pf->y);
   for (int i = 0; i < pf->n; i++) y[i] = i;
   if (!(pf->cv = CVodeCreate(CV_BDF, pf->ctx))) return BW_ERR_NOMEM;
