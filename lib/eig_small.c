@@ -1,5 +1,6 @@
-/* Symmetric eigensolvers for small matrices, where LAPACK's dsyevd spends most of its time
- * in overhead (workspace logic, ilaenv, blocked code paths written for large n).
+/* The symmetric eigensolver bw__eigh: dispatch by d to solvers for small matrices, where
+ * LAPACK's dsyevd spends most of its time in overhead (workspace logic, ilaenv, blocked code
+ * paths written for large n), and to dsyevd above BW_EIGH_SMALL_MAX.
  *
  * d = 2: one Jacobi rotation in closed form (bw__eigh2).
  * 3 <= d <= BW_EIGH_SMALL_MAX: Householder tridiagonalisation (as LAPACK's dsytd2) followed by
@@ -15,6 +16,7 @@
 #include <float.h>
 #include <string.h>
 #include "internal.h"
+#include "lapack.h"
 
 /* hypot without libm's cost in the common range, exact-range fallback otherwise. */
 static inline double fast_hypot(double x, double y) {
@@ -299,4 +301,35 @@ bw_status bw__eigh_tql_apply(int n, const double *A, int lda, double *w, double 
   if (!tql2(n, Y, ldy, w, e, ql)) return BW_ERR_LAPACK;
   unscale(n, w, ex);
   return BW_OK;
+}
+
+/* ---- dispatch ---- */
+
+bw_status bw__eigh_lapack(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V,
+                         int ldv) {
+  if (d == 1) {
+    w[0] = A[0];
+    V[0] = 1.0;
+    return BW_OK;
+  }
+  for (int j = 0; j < d; j++) /* lower triangle suffices */
+    memmove(V + j + (size_t)j * ldv, A + j + (size_t)j * lda, (size_t)(d - j) * sizeof(double));
+  int info = 0;
+  dsyevd_("V", "L", &d, V, &ldv, w, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
+  return info == 0 ? BW_OK : BW_ERR_LAPACK;
+}
+
+bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A, int lda, double *w,
+                        double *V, int ldv) {
+  if (path == BW__AUTO && d == 2) {
+    bw__eigh2(A[0], A[1], A[1 + lda], w, V, ldv);
+    return BW_OK;
+  }
+  if (path == BW__AUTO && d >= 3 && d <= BW_EIGH_SMALL_MAX)
+    return bw__eigh_tql(d, A, lda, w, V, ldv, ws->work);
+  return bw__eigh_lapack(ws, d, A, lda, w, V, ldv); /* also d = 1 */
+}
+
+bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V, int ldv) {
+  return bw__eigh_path(BW__AUTO, ws, d, A, lda, w, V, ldv);
 }

@@ -110,7 +110,7 @@ bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0
 bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
                             const bw_gaussian *g1, double t, bw_gaussian *gt);
 
-/* Dense helpers (column-major). */
+/* Dense helpers (column-major; lib/linalg.c, which uses none of the eigensolvers). */
 void bw__copy(int d, const double *A, int lda, double *B, int ldb);          /* B = A */
 void bw__symmetrize(int d, double *A, int lda);                             /* A = (A + A')/2 */
 void bw__eye(int d, double *A, int lda);

@@ -1,4 +1,6 @@
-/* Dense helpers and the symmetric eigensolver. SPDX-License-Identifier: BSD-3-Clause */
+/* Dense helpers: argument checks, copies, products, Cholesky (BLAS/LAPACK above SMALL_MAX,
+ * loops below). Used by the eigensolvers (lib/eig_small.c); uses none of them.
+ * SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
 #include "internal.h"
 #include "lapack.h"
@@ -186,37 +188,4 @@ void bw__vdvt(int d, const double *V, int ldv, const double *f, double *F, int l
     for (int i = 0; i < d; i++) scratch[i + (size_t)j * d] = V[i + (size_t)j * ldv] * f[j];
   bw__gemm('N', 'T', d, 1.0, scratch, d, V, ldv, 0.0, F, ldf);
   bw__symmetrize(d, F, ldf);
-}
-
-bw_status bw__eigh_lapack(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V,
-                         int ldv) {
-  if (d == 1) {
-    w[0] = A[0];
-    V[0] = 1.0;
-    return BW_OK;
-  }
-  for (int j = 0; j < d; j++) /* lower triangle suffices */
-    memmove(V + j + (size_t)j * ldv, A + j + (size_t)j * lda, (size_t)(d - j) * sizeof(double));
-  int info = 0;
-  dsyevd_("V", "L", &d, V, &ldv, w, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
-  return info == 0 ? BW_OK : BW_ERR_LAPACK;
-}
-
-bw_status bw__eigh_path(bw__path path, bw_workspace *ws, int d, const double *A, int lda, double *w,
-                        double *V, int ldv) {
-  if (path == BW__GENERAL || d > BW_EIGH_SMALL_MAX) return bw__eigh_lapack(ws, d, A, lda, w, V, ldv);
-  if (d == 1) {
-    w[0] = A[0];
-    V[0] = 1.0;
-    return BW_OK;
-  }
-  if (d == 2) {
-    bw__eigh2(A[0], A[1], A[1 + lda], w, V, ldv);
-    return BW_OK;
-  }
-  return bw__eigh_tql(d, A, lda, w, V, ldv, ws->work);
-}
-
-bw_status bw__eigh(bw_workspace *ws, int d, const double *A, int lda, double *w, double *V, int ldv) {
-  return bw__eigh_path(BW__AUTO, ws, d, A, lda, w, V, ldv);
 }
