@@ -28,7 +28,7 @@ static const char usage[] =
     "options:\n"
     "  --t T          horizon (default: from the problem's slowest relaxation rate);\n"
     "                 every eta must divide it\n"
-    "  --etas LIST    comma-separated step sizes, at least two (default: eight values of the\n"
+    "  --etas LIST    comma-separated step sizes, at least two (default: seven values of the\n"
     "                 1-2-5 series from the largest step safely inside the region where the\n"
     "                 modified flows are meaningful; the table's header says how they were\n"
     "                 chosen)\n"
@@ -127,20 +127,20 @@ static void print_json(FILE *f, const study *s, double T, const bw_order_default
 /* How the horizon and the step sizes were chosen, for the table's header and the sidecar. */
 static void describe_choice(FILE *f, double T, bool t_given, bool etas_given, const bw_order_defaults *def) {
   if (t_given) fprintf(f, "T = %g (--t)", T);
-  else if (def->t_capped) fprintf(f, "T = %g (capped: the slowest relaxation rate is %.3g)", T, def->rate_slow);
-  else if (def->rate_slow > 0) fprintf(f, "T = %g (about 1.5 / slowest relaxation rate %.3g)", T, def->rate_slow);
-  else fprintf(f, "T = %g (nothing relaxes: the cap)", T);
+  else if (def->rate_slow <= 0) fprintf(f, "T = %g: the cap (nothing relaxes)", T);
+  else if (def->t_capped) fprintf(f, "T = %g: the cap (the slowest relaxation rate is %.3g)", T, def->rate_slow);
+  else fprintf(f, "T = %g: about 1.5 / the slowest relaxation rate %.3g", T, def->rate_slow);
   if (etas_given) {
-    fputs("; etas from --etas", f);
+    fputs("\netas from --etas", f);
   } else {
     static const char *const why[BW_BOUND_COUNT] = {
         [BW_BOUND_HORIZON] = "at least 10 steps over T",
-        [BW_BOUND_RATE] = "eta x fastest rate <= 1/2",
+        [BW_BOUND_RATE] = "eta x the fastest rate <= 1/2",
         [BW_BOUND_PLAN] = "half the largest step for which the JKO step exists",
-        [BW_BOUND_MEAN] = "eta a_max <= 1, half the mean's stability limit 2",
+        [BW_BOUND_MEAN] = "eta a_max <= 1, half the mean's stability limit",
         [BW_BOUND_COLLAPSE] = "every variance >= 4 x the collapse threshold tau eta/(2 - p eta)",
         [BW_BOUND_ILL_POSED] = "eta lambda_max(H) well below 2 along the way"};
-    fprintf(f, "; etas: 1-2-5 values from %.3g down (safe step %.3g: %s)", def->etas[0], def->eta_safe,
+    fprintf(f, "\netas: 1-2-5 values from %g down; the safe step is %.3g (%s)", def->etas[0], def->eta_safe,
             why[def->bound]);
   }
   if (isfinite(def->eta_max)) fprintf(f, "; the modified flows fail beyond eta ~ %.3g", def->eta_max);

@@ -254,7 +254,7 @@ bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_def
   if (t > 0) {
     D.t = t;
   } else {
-    D.t = D.rate_slow > 0 ? series(series_round(1.5 / D.rate_slow)) : BW_ORDER_T_CAP;
+    D.t = D.rate_slow > 0 ? series(series_round(1.5 / D.rate_slow)) : INFINITY;
     if (D.t > BW_ORDER_T_CAP) D.t = BW_ORDER_T_CAP, D.t_capped = 1;
   }
   double eb = INFINITY;

@@ -170,7 +170,8 @@ typedef struct bw_order_defaults {
   double t;            /**< the horizon */
   double rate_slow;    /**< the slowest relaxation rate (1/time; <= 0 when none) */
   double rate_fast;    /**< the fastest relaxation rate (1/time) */
-  int t_capped;        /**< 1 when the horizon was capped at BW_ORDER_T_CAP */
+  int t_capped;        /**< 1 when the horizon is the cap BW_ORDER_T_CAP (also when nothing
+                            relaxes) */
   double eta_safe;     /**< the largest step size safely inside every bound (the ladder
                             starts at the largest 1-2-5 value <= eta_safe) */
   bw_eta_bound bound;  /**< the bound that set eta_safe */
@@ -181,20 +182,20 @@ typedef struct bw_order_defaults {
                             there is none */
   int n;               /**< number of step sizes */
   double etas[BW_ORDER_MAX_ETAS]; /**< decreasing: the largest 1-2-5 value <= eta_safe, then
-                                       the next smaller 1-2-5 values (2.3 decades or more) */
+                                       the next smaller 1-2-5 values (two decades) */
 } bw_order_defaults;
 
 /** Largest default horizon (time units). */
 #define BW_ORDER_T_CAP 5.0
 /** Number of step sizes of the default ladder. */
-#define BW_ORDER_DEFAULT_NETAS 8
+#define BW_ORDER_DEFAULT_NETAS 7
 
 /** Choose a study's horizon and step sizes from the system (docs/order-study.md): the
  * horizon from the slowest relaxation rate (1.5/rate_slow rounded to a 1-2-5 value, at most
  * BW_ORDER_T_CAP), unless t > 0 is given; the largest step safely inside the region where
  * every trajectory exists and is meaningful over [0, T] (the system's bounds, eta times the
  * fastest rate at most 1/2, at least 10 steps); then BW_ORDER_DEFAULT_NETAS step sizes of the
- * 1-2-5 series down from there (2.3 decades). Every eta divides the horizon (with a given t
+ * 1-2-5 series down from there (two decades: e.g. 0.1 ... 0.001). Every eta divides the horizon (with a given t
  * that the 1-2-5 values do not divide, the ladder is t/(N0 {1, 2, 5, 10, ...})).
  * @param sys the system
  * @param t the horizon, or 0 to choose it
