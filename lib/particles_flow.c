@@ -463,10 +463,14 @@ void dstein_(const int *n, const double *d, const double *e, const int *m, const
              const int *iblock, const int *isplit, double *z, const int *ldz, double *work,
              int *iwork, int *ifail, int *info);
 
-bw_status bw_particles_flow_failure_mode(const bw_particles_flow *pf, double *v) {
-  if (!pf || !v) return BW_ERR_NULL;
+bw_status bw_particles_flow_failure_mode(const bw_particles_flow *pf, double *x, double *v) {
+  if (!pf) return BW_ERR_NULL;
   if (pf->fail != BW_ERR_ILL_POSED) return BW_ERR_BAD_ARG;
   const int n = pf->n;
+  if (!v) {
+    if (x) memcpy(x, pf->xfail, (size_t)n * sizeof(double));
+    return BW_OK;
+  }
   double *blk = malloc((size_t)10 * n * sizeof(double));
   int *iblk = malloc((size_t)6 * n * sizeof(int));
   bw_status st = blk && iblk ? BW_OK : BW_ERR_NOMEM;
@@ -494,6 +498,7 @@ bw_status bw_particles_flow_failure_mode(const bw_particles_flow *pf, double *v)
       for (int i = 0; i < n; i++)
         if (fabs(z[i]) > fabs(big)) big = z[i];
       for (int i = 0; i < n; i++) v[i] = big < 0.0 ? -z[i] : z[i];
+      if (x) memcpy(x, pf->xfail, (size_t)n * sizeof(double));
     }
   }
   free(blk);

@@ -162,7 +162,7 @@ static const char *solver(const void *impl, bw_jkoflow_stats *counters) {
 
 static bw_status failure_vector(const void *impl, double *v) {
   const ptraj *t = impl;
-  return t->flow ? bw_particles_flow_failure_mode(t->flow, v) : BW_ERR_BAD_ARG;
+  return t->flow ? bw_particles_flow_failure_mode(t->flow, NULL, v) : BW_ERR_BAD_ARG;
 }
 
 static const char *failure_message(const void *impl) {

@@ -356,16 +356,17 @@ BW_API double bw_particles_flow_time(const bw_particles_flow *pf);
  * @param[out] value eta lambda_max, or NULL
  * @return the failure, ::BW_OK, or ::BW_ERR_NULL */
 BW_API bw_status bw_particles_flow_failure(const bw_particles_flow *pf, double *t, double *value);
-/** After ::BW_ERR_ILL_POSED: the unit eigenvector of lambda_max(H) at the event, the
- * eigenmode JKO-Flow stops damping (LAPACK dstebz + dstein; sign: its largest-magnitude
- * entry positive).
+/** After ::BW_ERR_ILL_POSED: the configuration at the event and the unit eigenvector of
+ * lambda_max(H) there, the eigenmode JKO-Flow stops damping (LAPACK dstebz + dstein; sign:
+ * its largest-magnitude entry positive).
  * @param pf the solver
- * @param[out] v N entries
- * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (the last failure was not
+ * @param[out] x N positions at the event, or NULL
+ * @param[out] v N entries, or NULL
+ * @return ::BW_OK; ::BW_ERR_NULL (pf); ::BW_ERR_BAD_ARG (the last failure was not
  *         ::BW_ERR_ILL_POSED); ::BW_ERR_LAPACK; ::BW_ERR_NOMEM
  * @par Allocation and thread safety
  * Allocates O(N) scratch; only reads pf. */
-BW_API bw_status bw_particles_flow_failure_mode(const bw_particles_flow *pf, double *v);
+BW_API bw_status bw_particles_flow_failure_mode(const bw_particles_flow *pf, double *x, double *v);
 /** CVODE's counters since the last start (root_evals: root-function evaluations).
  * @param pf the solver (NULL: zeros)
  * @param[out] stats the counters */
