@@ -13,6 +13,7 @@ static const struct {
     {"order", cmd_order, "convergence-order study: JKO vs the exact flow and vs JKO-Flow"},
     {"trajectory", cmd_trajectory, "CSV over time of the JKO iterates, the exact flow and JKO-Flow"},
     {"bench", cmd_bench, "timings of the JKO step, distance, exact flow and JKO-Flow against dsyevd"},
+    {"sweep", cmd_sweep, "order studies of many problems x step sizes, serially or over MPI, resumable"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

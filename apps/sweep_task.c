@@ -1,0 +1,132 @@
+/* bwflow sweep: one task on a worker (a problem's plan, or one point of its order study),
+ * the cache of loaded systems, estimated costs. SPDX-License-Identifier: BSD-3-Clause */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sweep.h"
+
+/* Systems kept loaded by a worker: the points of a problem often come to the same worker
+ * in a row, and a large random preset takes long to set up. */
+enum { CACHE = 4 };
+
+struct sweep_worker {
+  const sweep_spec *spec;
+  int p[CACHE];       /* problem index, or -1 */
+  bw_system *sys[CACHE];
+  unsigned long used[CACHE], clock;
+};
+
+sweep_worker *sweep_worker_new(const sweep_spec *s) {
+  sweep_worker *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->spec = s;
+  for (int i = 0; i < CACHE; i++) w->p[i] = -1;
+  return w;
+}
+
+void sweep_worker_free(sweep_worker *w) {
+  if (!w) return;
+  for (int i = 0; i < CACHE; i++) bw_system_free(w->sys[i]);
+  free(w);
+}
+
+/* Problem p's system, loaded or from the cache (the least recently used one goes). */
+static bw_system *system_of(sweep_worker *w, int p, cli_err *e) {
+  int slot = 0;
+  for (int i = 0; i < CACHE; i++) {
+    if (w->p[i] == p) {
+      w->used[i] = ++w->clock;
+      return w->sys[i];
+    }
+    if (w->used[i] < w->used[slot]) slot = i;
+  }
+  bw_system *sys = NULL;
+  cli_err le;
+  if (!cli_load_system(&w->spec->prob[p].args, &sys, &le)) {
+    char label[512];
+    sweep_problem_label(w->spec, p, label, sizeof label);
+    cli_fail(e, "%s: %s: %s", w->spec->path, label, le.msg);
+    return NULL;
+  }
+  bw_system_free(w->sys[slot]);
+  w->sys[slot] = sys;
+  w->p[slot] = p;
+  w->used[slot] = ++w->clock;
+  return sys;
+}
+
+int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_err *e) {
+  double t0 = sweep_now();
+  sweep_result res;
+  memset(&res, 0, sizeof res); /* no uninitialised bytes go into messages */
+  res.kind = t->kind;
+  res.p = t->p;
+  res.j = t->j;
+  bw_system *sys = system_of(w, t->p, e);
+  if (!sys) return EXIT_USAGE;
+  if (t->kind == SWEEP_PLAN) {
+    res.dim = bw_system_dim(sys);
+    snprintf(res.system, sizeof res.system, "%s", bw_system_name(sys));
+    cli_problem_name(&w->spec->prob[t->p].args, sys, res.name, sizeof res.name);
+    res.status = bw_order_defaults_compute(sys, sweep_spec_ladder(w->spec, t->p)->t, &res.def);
+    if (res.status) { /* no defaults: a result (e.g. no admissible step size) */
+      memset(&res.def, 0, sizeof res.def);
+      res.def.t = res.def.rate_slow = res.def.rate_fast = res.def.eta_safe = res.def.eta_max = NAN;
+    }
+  } else {
+    bw_status st = bw_order_point_compute(sys, t->t, t->eta, w->spec->mask, &w->spec->fo, NULL, NULL, &res.pt);
+    if (st) {
+      char label[512];
+      sweep_problem_label(w->spec, t->p, label, sizeof label);
+      cli_fail(e, "%s: %s: eta = %.17g, t = %.17g: %s", w->spec->path, label, t->eta, t->t, bw_strerror(st));
+      return EXIT_FAIL;
+    }
+  }
+  res.wall = sweep_now() - t0;
+  *r = res;
+  return EXIT_OK;
+}
+
+bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
+  for (int p = 0; p < s->nprob; p++) {
+    const sweep_problem *q = &s->prob[p], *prev = p ? &s->prob[p - 1] : NULL;
+    /* seeds vary innermost: the first seed of each (entry, dim, particles) stands for all */
+    if (prev && !q->file && prev->entry == q->entry && prev->args.dim == q->args.dim &&
+        prev->args.particles == q->args.particles)
+      continue;
+    bw_system *sys = NULL;
+    cli_err le;
+    if (!cli_load_system(&q->args, &sys, &le)) {
+      char label[512];
+      sweep_problem_label(s, p, label, sizeof label);
+      return cli_fail(e, "%s: %s: %s", s->path, label, le.msg);
+    }
+    bw_system_free(sys);
+  }
+  return true;
+}
+
+/* The cost model (docs/sweep.md): T/eta steps, each of a cost growing with the size: a
+ * Gaussian step is a few symmetric eigendecompositions and CVODE steps of O(d^3); a
+ * particle step is a Newton solve and banded CVODE steps of O(N). Only the order of the
+ * tasks depends on it (and the progress line's time estimate). */
+double sweep_point_cost(const char *system, int dim, double t, double eta) {
+  double steps = t / eta, d = dim;
+  if (!strcmp(system, "particles")) return steps * 40.0 * (d + 10.0);
+  return steps * (d + 4.0) * (d + 4.0) * (d + 4.0);
+}
+
+void sweep_blas_single_thread(void) {
+  /* OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main: set the count
+   * through its API when it is the BLAS in use (another BLAS has no such symbol). */
+  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (set) set(1);
+}
+
+double sweep_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
