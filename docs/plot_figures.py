@@ -20,11 +20,14 @@ import tempfile
 try:
     import numpy as np
     import matplotlib
-    matplotlib.use("Agg")
+    if __name__ == "__main__":
+        matplotlib.use("Agg")   # files only (a notebook that imports this keeps its backend)
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Ellipse
 except ImportError:
+    if __name__ != "__main__":
+        raise
     print("plot_figures: matplotlib not available (apt-get install python3-matplotlib); "
           "skipping figures", file=sys.stderr)
     sys.exit(0)
@@ -84,9 +87,12 @@ def save(fig, path):
     print(path)
 
 
-def plot_order(csv_path, out_dir, name):
-    data, meta = read_csv(csv_path), read_sidecar(csv_path)
-    slopes, eta = meta.get("slopes", {}), data["eta"]
+def order_figure(data, meta, name):
+    """The order figure of one study (data: read_csv of order-NAME.csv, meta: its sidecar):
+    the errors against eta on log-log axes with reference slopes; failed rows (a status
+    other than "ok") are left out, as in the fits."""
+    res = meta.get("results", {})
+    eta = data["eta"]
     series = [("wgf", "JKO vs exact flow", "tab:blue", "o", 1),
               ("jkoflow", "JKO vs JKO-Flow", "tab:green", "s", 2),
               ("forward_wgf", "forward Euler vs exact flow", "tab:red", "^", 1),
@@ -98,7 +104,7 @@ def plot_order(csv_path, out_dir, name):
         ok = np.isfinite(err) & (err > 0)
         if not ok.any():
             continue
-        s = slopes.get(key)
+        s = res.get("slope_" + key)
         label += " (fitted slope %.2f)" % s if s is not None else " (no fitted slope)"
         ax.loglog(eta[ok], err[ok], marker=marker, color=colour, label=label, lw=1.5, ms=6)
         anchors[order].append(np.exp(np.mean(np.log(err[ok] / eta[ok] ** order))))
@@ -112,12 +118,17 @@ def plot_order(csv_path, out_dir, name):
     ax.set_title("Global error vs step size (expected: slope 1 against the exact flow,\n"
                  "slope 2 against the modified flow: JKO-Flow for JKO)", fontsize=12)
     ax.text(0.5, -0.14, params_line(meta, name, "T = %s, %d step sizes" % (
-        fmt(meta.get("t")), len(eta))), transform=ax.transAxes, ha="center", va="top",
+        fmt(res.get("t")), len(eta))), transform=ax.transAxes, ha="center", va="top",
         fontsize=9.5, color="0.3")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", framealpha=0.9)
     fig.tight_layout()
-    save(fig, os.path.join(out_dir, "order-%s.png" % name))
+    return fig
+
+
+def plot_order(csv_path, out_dir, name):
+    save(order_figure(read_csv(csv_path), read_sidecar(csv_path), name),
+         os.path.join(out_dir, "order-%s.png" % name))
 
 
 def cov2(data, prefix, k):
@@ -131,7 +142,8 @@ def cov2(data, prefix, k):
     return m, np.array([[col(1, 1), col(1, 2)], [col(1, 2), col(2, 2)]])
 
 
-def plot_ellipses(data, meta, out_dir, stem):
+def ellipses_figure(data, meta, stem):
+    """Covariance ellipses and mean paths of a Gaussian trajectory CSV (first two coordinates)."""
     d = meta.get("problem", {}).get("dim", 2)
     t, n = data["t"], len(data["t"])
     picks = sorted(set(int(round(x)) for x in np.linspace(0, n - 1, min(6, n))))
@@ -169,10 +181,11 @@ def plot_ellipses(data, meta, out_dir, stem):
         fmt(meta.get("eta")), fmt(meta.get("t")), ", ".join("%g" % t[k] for k in picks))),
         transform=ax.transAxes, ha="center", va="top", fontsize=9.5, color="0.3")
     fig.tight_layout()
-    save(fig, os.path.join(out_dir, stem + "-ellipses.png"))
+    return fig
 
 
-def plot_energy(data, meta, out_dir, stem):
+def energy_figure(data, meta, stem):
+    """J and J^eta along the three trajectories, and the W2 distances between them."""
     t, eta = data["t"], meta.get("eta")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.2))
     for prefix, label, colour, _ in TRAJ:
@@ -202,7 +215,7 @@ def plot_energy(data, meta, out_dir, stem):
     fig.text(0.5, 0.0, params_line(meta, stem, "eta = %s, T = %s" % (
         fmt(eta), fmt(meta.get("t")))), ha="center", va="top", fontsize=9.5, color="0.3")
     fig.tight_layout()
-    save(fig, os.path.join(out_dir, stem + "-energy.png"))
+    return fig
 
 
 def main():
@@ -219,8 +232,8 @@ def main():
         elif f.startswith("trajectory-"):
             data, meta = read_csv(path), read_sidecar(path)
             if meta.get("problem", {}).get("dim", 2) >= 2:
-                plot_ellipses(data, meta, args.out, stem)
-            plot_energy(data, meta, args.out, stem)
+                save(ellipses_figure(data, meta, stem), os.path.join(args.out, stem + "-ellipses.png"))
+            save(energy_figure(data, meta, stem), os.path.join(args.out, stem + "-energy.png"))
 
 
 if __name__ == "__main__":
