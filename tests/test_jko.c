@@ -2,6 +2,7 @@
  * large-eta limit, energy dissipation, closed forms for entropy and tau = 0, errors.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,6 +410,234 @@ START_TEST(plan_and_step_errors) {
 }
 END_TEST
 
+/* ---------- n steps at once (bw_jko_steps) ---------- */
+
+/* max|x - y| / max|y| over the mean and over the covariance (the larger). */
+static double rel_diff(const bw_gaussian *x, const bw_gaussian *y) {
+  const int d = x->d;
+  double dm = 0, sm = 0;
+  for (int i = 0; i < d; i++) {
+    dm = fmax(dm, fabs(x->mean[i] - y->mean[i]));
+    sm = fmax(sm, fabs(y->mean[i]));
+  }
+  return fmax(dm / fmax(sm, 1e-300),
+              tu_maxabs_diff(d, x->cov, x->ld, y->cov, y->ld) / fmax(tu_maxabs(d, y->cov, y->ld), 1e-300));
+}
+
+/* bw_jko_steps(n) against n calls of bw_jko_step, on the random preset's problems and
+ * initial Gaussians, for every kernel path: d <= 2 (closed forms: the same arithmetic, hence
+ * equal), 3..56 (small eigensolver with fused transformations), 57 and 80 (dsyevd).
+ * n = 1 is the single step itself: bitwise equal. For n > 1 the two computations differ by
+ * rounding only: per step each has a relative error of ~c d eps (backward error of the
+ * eigensolver and of the products, c ~ 10: <= 1e-13 at d = 80), and the step does not
+ * amplify it (the JKO map contracts in W2 by 1/(1 + eta lambda_min(P)) here, P being
+ * positive definite), so the difference is below n * 1e-13 (measured: <= 1.1e-14 for
+ * n <= 50, d <= 150). out may be in. */
+START_TEST(steps_agree_with_single_steps) {
+  static const int dims[] = {1, 2, 3, 5, 10, 30, 56, 57, 80};
+  static const int ns[] = {1, 2, 7, 25};
+  static const double etas[] = {0.1, 1.0};
+  for (int di = 0; di < 9; di++)
+    for (int ie = 0; ie < 2; ie++) {
+      const int d = dims[di];
+      bw_problem *pb = bw_problem_alloc(d);
+      bw_gaussian *g0 = bw_gaussian_alloc(d), *a = bw_gaussian_alloc(d), *b = bw_gaussian_alloc(d);
+      bw_workspace *ws = bw_workspace_alloc(d + 1);
+      ck_assert_int_eq(bw_problem_random(d, 100 + di, 0.7, pb, g0), BW_OK);
+      bw_jko_plan *plan;
+      ck_assert_int_eq(bw_jko_plan_create(pb, etas[ie], &plan), BW_OK);
+      for (int q = 0; q < 4; q++) {
+        const int n = ns[q];
+        ck_assert_int_eq(bw_gaussian_copy(a, g0), BW_OK);
+        for (int k = 0; k < n; k++) ck_assert_int_eq(bw_jko_step(plan, ws, a, a), BW_OK);
+        ck_assert_int_eq(bw_gaussian_copy(b, g0), BW_OK);
+        ck_assert_int_eq(bw_jko_steps(plan, q % 2 ? ws : NULL, b, n, b), BW_OK);
+        if (n == 1) {
+          ck_assert(memcmp(a->mean, b->mean, sizeof(double) * d) == 0);
+          ck_assert(memcmp(a->cov, b->cov, sizeof(double) * d * d) == 0);
+        } else {
+          const double err = rel_diff(b, a);
+          ck_assert_msg(err <= n * 1e-13, "d %d eta %g n %d: %g", d, etas[ie], n, err);
+        }
+      }
+      bw_jko_plan_free(plan);
+      bw_workspace_free(ws);
+      bw_gaussian_free(g0);
+      bw_gaussian_free(a);
+      bw_gaussian_free(b);
+      bw_problem_free(pb);
+    }
+}
+END_TEST
+
+/* A problem of any dimension d: A = Q diag(a) Q', a log-uniform in [alo, ahi], K = 0,
+ * h ~ N(0, 1), tau. */
+static bw_problem *wide_problem(tu_rng *r, int d, double alo, double ahi, double tau) {
+  double *Q = malloc(sizeof(double) * d * d), *A = malloc(sizeof(double) * d * d);
+  double *a = malloc(sizeof(double) * d), *h = malloc(sizeof(double) * d);
+  tu_orthogonal(r, d, Q);
+  for (int i = 0; i < d; i++) {
+    a[i] = alo * pow(ahi / alo, i == 0 ? 0.0 : i == d - 1 ? 1.0 : tu_uniform(r));
+    h[i] = tu_normal(r);
+  }
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) {
+      double x = 0;
+      for (int k = 0; k < d; k++) x += Q[i + k * d] * a[k] * Q[j + k * d];
+      A[i + j * d] = x;
+    }
+  for (int j = 0; j < d; j++) /* exactly symmetric */
+    for (int i = 0; i < j; i++) A[j + i * d] = A[i + j * d];
+  bw_problem *pb = bw_problem_alloc(d);
+  ck_assert_int_eq(bw_problem_set(pb, A, d, h, NULL, 0, tau), BW_OK);
+  free(Q), free(A), free(a), free(h);
+  return pb;
+}
+
+/* An iterate that loses definiteness in floating point: tau = 0, a in [0.1, 10] and eta = 10,
+ * so x = c and every step maps S to B^-1 S B^-1 (B = I + eta A, cond(B) = 101/2 ~ 50):
+ * cond(S_k) grows by up to ~2500 per step until S_k fails the Cholesky test. With single
+ * steps the first failing step k* returns BW_ERR_LOST_SPD; bw_jko_steps must fail the same
+ * way (BW_ERR_LOST_SPD, out untouched) for n >= k* + 1 (S_{k*+1} is ~2500 times worse
+ * conditioned still, so the verdict does not depend on rounding), and agree with the single
+ * steps for n = k* - 2 (cond(S_n) < 1e-6/eps: the same relative tolerance as above). */
+START_TEST(steps_lose_definiteness) {
+  static const int dims[] = {2, 5, 70};
+  tu_rng r;
+  tu_seed(&r, 29);
+  for (int di = 0; di < 3; di++) {
+    const int d = dims[di];
+    bw_problem *pb = wide_problem(&r, d, 0.1, 10.0, 0.0);
+    bw_gaussian *g0 = tu_gaussian(&r, d, 0.5, 2.0), *a = bw_gaussian_alloc(d), *b = bw_gaussian_alloc(d);
+    bw_jko_plan *plan;
+    ck_assert_int_eq(bw_jko_plan_create(pb, 10.0, &plan), BW_OK);
+    ck_assert_int_eq(bw_gaussian_copy(a, g0), BW_OK);
+    int kstar = 0;
+    bw_status st = BW_OK;
+    while (!st && kstar < 100) {
+      kstar++;
+      st = bw_jko_step(plan, NULL, a, a);
+    }
+    ck_assert_int_eq(st, BW_ERR_LOST_SPD);
+    ck_assert_int_ge(kstar, 3);
+    const double S = -777.0;
+    for (int n = kstar + 1; n <= kstar + 3; n++) {
+      for (int k = 0; k < d; k++) b->mean[k] = S;
+      for (int k = 0; k < d * d; k++) b->cov[k] = S;
+      ck_assert_int_eq(bw_jko_steps(plan, NULL, g0, n, b), BW_ERR_LOST_SPD);
+      for (int k = 0; k < d; k++) ck_assert(b->mean[k] == S);
+      for (int k = 0; k < d * d; k++) ck_assert(b->cov[k] == S);
+    }
+    const int n = kstar - 2;
+    ck_assert_int_eq(bw_gaussian_copy(a, g0), BW_OK);
+    for (int k = 0; k < n; k++) ck_assert_int_eq(bw_jko_step(plan, NULL, a, a), BW_OK);
+    ck_assert_int_eq(bw_jko_steps(plan, NULL, g0, n, b), BW_OK);
+    ck_assert_msg(rel_diff(b, a) <= n * 1e-13, "d %d n %d: %g", d, n, rel_diff(b, a));
+    bw_jko_plan_free(plan);
+    bw_gaussian_free(g0);
+    bw_gaussian_free(a);
+    bw_gaussian_free(b);
+    bw_problem_free(pb);
+  }
+}
+END_TEST
+
+/* Argument checks in the style of tests/test_args.c: each class of bad argument gets its
+ * status, the output (in a sentinel-filled buffer, with padding rows: ld = d + 1) is not
+ * written, the input is not modified (compared bytewise), also when out is in. */
+START_TEST(steps_args) {
+  enum { d = 3, LDP = 4 };
+  tu_rng r;
+  tu_seed(&r, 23);
+  bw_problem *pb = rand_problem(&r, d, 0.5, 2.0, 0.5);
+  bw_jko_plan *plan;
+  ck_assert_int_eq(bw_jko_plan_create(pb, 0.2, &plan), BW_OK);
+  bw_workspace *ws = bw_workspace_alloc(d), *small = bw_workspace_alloc(d - 1);
+  /* input: d = 3, ld = 4, NaN in the padding */
+  double im[LDP], ic[LDP * LDP], om[LDP], oc[LDP * LDP], snap_m[LDP], snap_c[LDP * LDP];
+  for (int k = 0; k < LDP * LDP; k++) ic[k] = NAN;
+  im[d] = NAN;
+  bw_gaussian *g = tu_gaussian(&r, d, 0.5, 2.0);
+  for (int j = 0; j < d; j++) {
+    im[j] = g->mean[j];
+    for (int i = 0; i < d; i++) ic[i + j * LDP] = g->cov[i + j * d];
+  }
+  bw_gaussian in = {d, im, ic, LDP}, out = {d, om, oc, LDP};
+  memcpy(snap_m, im, sizeof im);
+  memcpy(snap_c, ic, sizeof ic);
+#define FILL() (memset(om, 0xA5, sizeof om), memset(oc, 0xA5, sizeof oc))
+#define INTACT()                                                                                   \
+  do {                                                                                             \
+    unsigned char ref[sizeof oc];                                                                  \
+    memset(ref, 0xA5, sizeof ref);                                                                 \
+    ck_assert(memcmp(om, ref, sizeof om) == 0 && memcmp(oc, ref, sizeof oc) == 0);                 \
+    ck_assert(memcmp(im, snap_m, sizeof im) == 0 && memcmp(ic, snap_c, sizeof ic) == 0);          \
+  } while (0)
+#define EXPECT(want, call)                                                                         \
+  do {                                                                                             \
+    FILL();                                                                                        \
+    bw_status st_ = (call);                                                                        \
+    ck_assert_msg(st_ == (want), "line %d: %s returned %s, expected %s", __LINE__, #call,          \
+                  bw_status_name(st_), bw_status_name(want));                                      \
+    INTACT();                                                                                      \
+  } while (0)
+  bw_gaussian o = out;
+  EXPECT(BW_ERR_NULL, bw_jko_steps(NULL, ws, &in, 2, &out));
+  EXPECT(BW_ERR_NULL, bw_jko_steps(plan, ws, NULL, 2, &out));
+  EXPECT(BW_ERR_NULL, bw_jko_steps(plan, ws, &in, 2, NULL));
+  o.mean = NULL;
+  EXPECT(BW_ERR_NULL, bw_jko_steps(plan, ws, &in, 2, &o));
+  o = out, o.cov = NULL;
+  EXPECT(BW_ERR_NULL, bw_jko_steps(plan, ws, &in, 2, &o));
+  o = out, o.d = 0;
+  EXPECT(BW_ERR_DIM, bw_jko_steps(plan, ws, &in, 2, &o));
+  o = out, o.ld = d - 1;
+  EXPECT(BW_ERR_DIM, bw_jko_steps(plan, ws, &in, 2, &o));
+  o = out, o.d = 2;
+  EXPECT(BW_ERR_DIM_MISMATCH, bw_jko_steps(plan, ws, &in, 2, &o));
+  EXPECT(BW_ERR_DIM_MISMATCH, bw_jko_steps(plan, small, &in, 2, &out));
+  const int bad_n[3] = {0, -1, INT_MIN};
+  for (int k = 0; k < 3; k++) EXPECT(BW_ERR_BAD_ARG, bw_jko_steps(plan, ws, &in, bad_n[k], &out));
+  /* bad input entries (restored after each case) */
+  bw_gaussian ib = in;
+  ib.d = 2;
+  EXPECT(BW_ERR_DIM_MISMATCH, bw_jko_steps(plan, ws, &ib, 2, &out));
+  ib = in, ib.ld = 2;
+  EXPECT(BW_ERR_DIM, bw_jko_steps(plan, ws, &ib, 2, &out));
+  struct {
+    double *at, v;
+    bw_status want;
+  } bad[] = {{&im[1], NAN, BW_ERR_NONFINITE},         {&ic[1 + LDP], INFINITY, BW_ERR_NONFINITE},
+             {&ic[1], 5.0, BW_ERR_NOT_SYMMETRIC},      {&ic[0], -1.0, BW_ERR_NOT_SPD}};
+  for (int k = 0; k < 4; k++) {
+    const double keep = *bad[k].at;
+    *bad[k].at = bad[k].v;
+    memcpy(snap_m, im, sizeof im);
+    memcpy(snap_c, ic, sizeof ic);
+    EXPECT(bad[k].want, bw_jko_steps(plan, ws, &in, 2, &out));
+    /* in place: the input is the output and must be unchanged on error */
+    FILL();
+    ck_assert_int_eq(bw_jko_steps(plan, ws, &in, 3, &in), bad[k].want);
+    ck_assert(memcmp(im, snap_m, sizeof im) == 0 && memcmp(ic, snap_c, sizeof ic) == 0);
+    *bad[k].at = keep;
+  }
+  memcpy(snap_m, im, sizeof im);
+  memcpy(snap_c, ic, sizeof ic);
+  FILL();
+  ck_assert_int_eq(bw_jko_steps(plan, NULL, &in, 2, &out), BW_OK);
+  ck_assert(memcmp(im, snap_m, sizeof im) == 0 && memcmp(ic, snap_c, sizeof ic) == 0);
+  for (int j = 0; j < d; j++) ck_assert(isfinite(om[j]) && isfinite(oc[j + j * LDP]));
+#undef EXPECT
+#undef INTACT
+#undef FILL
+  bw_gaussian_free(g);
+  bw_workspace_free(ws);
+  bw_workspace_free(small);
+  bw_jko_plan_free(plan);
+  bw_problem_free(pb);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("jko");
   TCase *tc = tcase_create("core");
@@ -419,6 +648,9 @@ int main(void) {
   tcase_add_test(tc, closed_forms);
   tcase_add_test(tc, local_error_order);
   tcase_add_test(tc, plan_and_step_errors);
+  tcase_add_test(tc, steps_agree_with_single_steps);
+  tcase_add_test(tc, steps_lose_definiteness);
+  tcase_add_test(tc, steps_args);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

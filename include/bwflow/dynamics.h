@@ -95,6 +95,32 @@ BW_API int bw_jko_plan_dim(const bw_jko_plan *plan);
 BW_API bw_status bw_jko_step(const bw_jko_plan *plan, bw_workspace *ws, const bw_gaussian *in,
                              bw_gaussian *out);
 
+/** n JKO steps from in: the same iterates as n calls of bw_jko_step() (up to rounding), at
+ * about one symmetric eigendecomposition per step. Between steps the covariance stays in
+ * the eigenbasis R of P, where B = I + eta P is diagonal: with D = diag(1 + eta p)^-1/2, a
+ * step maps C = D R'SR D = V diag(c) V' to the next C = Z Z', Z = D^2 V diag(x)^1/2, i.e. one
+ * eigendecomposition and one symmetric rank-d product (d^3 flops), where bw_jko_step spends
+ * 16/3 d^3 flops of congruences into and out of the basis; the first and the last step
+ * enter and leave it (n = 1 is bw_jko_step). The mean is stepped as in bw_jko_step. Every
+ * intermediate iterate is checked like a single step's output: BW_ERR_LOST_SPD when one
+ * fails the Cholesky test (only tried where the condition bound cond(diag(x)) cond(B) does
+ * not already certify definiteness), BW_ERR_OVERFLOW when one is not finite. On any error
+ * out is untouched (no partial result; start again from in with fewer steps or
+ * bw_jko_step to find the failing step). out may be in.
+ * @param plan the plan (fixes the problem and eta)
+ * @param ws workspace of dimension >= d, or NULL
+ * @param in rho_0
+ * @param n the number of steps, >= 1
+ * @param[out] out rho_n (may be in; any leading dimension >= d)
+ * @return ::BW_OK, ::BW_ERR_BAD_ARG (n < 1), ::BW_ERR_OVERFLOW, ::BW_ERR_LOST_SPD, or a
+ *         status listed in the file description
+ * @par Allocation and thread safety
+ * None with a workspace of dimension >= d (ws == NULL: one temporary workspace). Reentrant:
+ * the plan is only read and may be shared; concurrent calls need distinct workspaces and
+ * outputs. */
+BW_API bw_status bw_jko_steps(const bw_jko_plan *plan, bw_workspace *ws, const bw_gaussian *in,
+                              int n, bw_gaussian *out);
+
 /** One explicit (forward Euler) step: push forward by x -> x - eta v(x), v = grad dJ/drho:
  * m' = m - eta (A m - h), S' = (I - eta M) S (I - eta M), M = P - tau S^-1.
  * BW_ERR_BAD_ETA unless 0 < eta < inf. BW_ERR_LOST_SPD when I - eta M is singular to working
