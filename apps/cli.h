@@ -157,6 +157,37 @@ bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err 
  * (EXIT_COLLAPSE for a collapse or an ill-posed flow, EXIT_FAIL otherwise). */
 int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st);
 
+/* ---- particle problems (apps/particles_input.c, apps/density_output.c) ---- */
+/* The kind of a problem file, told by its keys: *particles true for {"particles", "V", "init",
+ * "positions"}; false with a message naming the keys when it mixes both kinds. */
+bool cli_problem_kind(const char *path, json_t *root, bool *particles, cli_err *e);
+/* A particle problem file's system (takes the reference to root); the _buffer variant
+ * parses len bytes. */
+bool cli_particles_from_json(const char *path, json_t *root, bw_system **sys, cli_err *e);
+bool cli_read_particles_buffer(const char *name, const char *buf, size_t len, bw_system **sys,
+                               cli_err *e);
+/* quartic, doublewell, gauss1d? Their system (--particles N). */
+bool cli_is_particles_preset(const char *name);
+bool cli_particles_preset(const cli_problem_args *a, bw_system **sys, cli_err *e);
+/* The particle problem's members for the sidecar's problem object (starts with ", "). */
+void cli_write_particles_problem(FILE *f, const bw_system *sys);
+/* The densities CSV of `bwflow trajectory` (particles): rows t, k, trajectory, i, x_left,
+ * x_right, rho = 1/(N (x_right - x_left)) for the cells of each trajectory at the chosen
+ * steps. */
+typedef struct {
+  cli_outfile o;
+  long *steps; /* the steps written, increasing */
+  int nsteps, next;
+} cli_density_csv;
+/* Steps: 0, and the times of a --density-times list (NULL: T/4, T/2, 3T/4, T), each rounded
+ * to a step of eta. */
+bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, const double *times,
+                      int ntimes, double eta, long n, cli_err *e);
+/* Rows of the trajectories tr[0..ntr-1] at step k (nothing unless k is a chosen step). */
+bool cli_density_rows(cli_density_csv *d, long k, double t, bw_traj *const *tr, int ntr, cli_err *e);
+bool cli_density_commit(cli_density_csv *d, cli_err *e);
+void cli_density_abort(cli_density_csv *d);
+
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);

@@ -21,6 +21,9 @@ static const char usage[] =
     "the squared slope X_slope_sq = |grad J|^2; then the W2 distances w2_jko_wgf,\n"
     "w2_jko_jkoflow and w2_wgf_jkoflow. Files: DIR/trajectory-NAME-etaH.csv and its JSON\n"
     "sidecar DIR/trajectory-NAME-etaH.json (every parameter and the program version).\n"
+    "Particles: also DIR/densities-NAME-etaH.csv, the density rho = 1/(N (x_right - x_left))\n"
+    "of each trajectory on its cells at a few times (columns t, k, trajectory, i, x_left,\n"
+    "x_right, rho).\n"
     "\n"
     "options:\n"
     "  --eta H        JKO step (positive); T must be a multiple of it\n"
@@ -30,6 +33,8 @@ static const char usage[] =
     "  --atol A       CVODE absolute tolerance (default 1e-14)\n"
     "  --linsol L     auto, dense or krylov (Gaussians; default auto: dense for d <= 7)\n"
     "  --out DIR      output directory (default notebooks-data)\n"
+    "  --density-times LIST  particles: times of the densities CSV besides 0, rounded to\n"
+    "                 steps (default T/4, T/2, 3T/4, T)\n"
     "  -h, --help     this help\n"
     "\n"
     CLI_PROBLEM_FORMAT_HELP
@@ -81,7 +86,8 @@ static bw_status write_row(FILE *f, double t, long k, int nf, double eta, bw_tra
   return BW_OK;
 }
 
-static bool write_sidecar(const char *out, const char *side, const char *csv, const cli_problem_args *pa,
+static bool write_sidecar(const char *out, const char *side, const char *csv, const char *dens,
+                          const cli_problem_args *pa,
                           const bw_system *sys, double eta, double T, long n, const bw_jkoflow_opts *fo,
                           bw_traj *const tr[NTRAJ], cli_err *e) {
   cli_outfile o;
@@ -95,6 +101,7 @@ static bool write_sidecar(const char *out, const char *side, const char *csv, co
   cli_print_double(o.f, T);
   fprintf(o.f, ", \"steps\": %ld, \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\", \"solver\": \"%s\"}",
           n, fo->rtol, fo->atol, cli_linsol_name(fo->linsol), bw_traj_solver(tr[2], NULL));
+  if (dens) fprintf(o.f, ", \"densities\": \"%s\"", dens); /* particles */
   fputs(", \"trajectories\": {\"jko\": \"JKO iterates\", \"wgf\": \"Wasserstein gradient flow\", "
         "\"jkoflow\": \"JKO-Flow: gradient flow of J - eta/4 |grad J|^2\"}}\n", o.f);
   return cli_atomic_commit(&o, e);
@@ -106,6 +113,7 @@ int cmd_trajectory(int argc, char **argv) {
                                         {"eta", required_argument, NULL, OPT_ETA},
                                         {"t", required_argument, NULL, OPT_T},
                                         {"out", required_argument, NULL, OPT_OUT},
+                                        {"density-times", required_argument, NULL, OPT_COMMAND_BASE},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
@@ -113,6 +121,8 @@ int cmd_trajectory(int argc, char **argv) {
   bw_jkoflow_opts_default(&fo);
   double eta = NAN, T = NAN;
   const char *out = "notebooks-data";
+  double *dtimes = NULL; /* --density-times (particles) */
+  int ndtimes = 0;
   cli_err e;
   int c;
   optind = 1;
@@ -124,6 +134,10 @@ int cmd_trajectory(int argc, char **argv) {
     case OPT_ETA: ok = cli_parse_positive("--eta", optarg, &eta, &e); break;
     case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
     case OPT_OUT: out = optarg; break;
+    case OPT_COMMAND_BASE:
+      free(dtimes);
+      ok = cli_parse_list("--density-times", optarg, &dtimes, &ndtimes, &e);
+      break;
     default:
       if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
       cli_bad_option("trajectory", c, argv);
@@ -151,10 +165,13 @@ int cmd_trajectory(int argc, char **argv) {
     bw_system_free(sys);
     return EXIT_USAGE;
   }
-  char name[256], csv[400], side[400];
+  char name[256], csv[400], side[400], dens[400];
   cli_problem_name(&pa, sys, name, sizeof name);
   snprintf(csv, sizeof csv, "trajectory-%s-eta%g.csv", name, eta);
   snprintf(side, sizeof side, "trajectory-%s-eta%g.json", name, eta);
+  snprintf(dens, sizeof dens, "densities-%s-eta%g.csv", name, eta);
+  const bool particles = bw_system_particles(sys, NULL) != NULL;
+  cli_density_csv dc = {0};
 
   const int nf = bw_system_nfields(sys);
   double *v = malloc(sizeof(double) * (size_t)nf);
@@ -173,11 +190,16 @@ int cmd_trajectory(int argc, char **argv) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }
+  if (!st && !rc && particles && !cli_density_open(&dc, out, dens, dtimes, ndtimes, eta, n, &e)) {
+    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
+    rc = EXIT_USAGE;
+  }
   const bool progress = isatty(STDERR_FILENO) && n >= 1000;
   bw_traj *failed = NULL;
   if (!st && !rc) {
     write_header(o.f, sys);
     st = write_row(o.f, 0.0, 0, nf, eta, tr, v);
+    if (!st && particles && !cli_density_rows(&dc, 0, 0.0, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
   }
   for (long k = 1; !st && !rc && k <= n; k++) {
     const double t = k == n ? T : k * eta;
@@ -185,6 +207,7 @@ int cmd_trajectory(int argc, char **argv) {
     for (int r = 0; r < NTRAJ && !st; r++)
       if ((st = bw_traj_advance(tr[r], t))) failed = tr[r];
     if (!st) st = write_row(o.f, t, k, nf, eta, tr, v);
+    if (!st && particles && !cli_density_rows(&dc, k, t, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
   }
   if (progress) fputs("\r\033[K", stderr);
   if (failed) rc = cli_report_failure("trajectory", failed, bw_system_dim(sys), st);
@@ -193,15 +216,22 @@ int cmd_trajectory(int argc, char **argv) {
     rc = EXIT_FAIL;
   }
   if (o.f && rc) cli_atomic_abort(&o);
+  if (particles && rc) cli_density_abort(&dc);
+  if (particles && !rc && !cli_density_commit(&dc, &e)) {
+    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
+    rc = EXIT_USAGE;
+  }
   if (o.f && !rc && !cli_atomic_commit(&o, &e)) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }
-  if (!rc && !write_sidecar(out, side, csv, &pa, sys, eta, T, n, &fo, tr, &e)) {
+  if (!rc && !write_sidecar(out, side, csv, particles ? dens : NULL, &pa, sys, eta, T, n, &fo, tr, &e)) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }
   if (!rc) printf("%s/%s\n%s/%s\n", out, csv, out, side);
+  if (!rc && particles) printf("%s/%s\n", out, dens);
+  free(dtimes);
   for (int r = 0; r < NTRAJ; r++) bw_traj_free(tr[r]);
   free(v);
   bw_system_free(sys);

@@ -92,9 +92,22 @@ bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e) {
   if (!a->preset && !a->path) return cli_fail(e, "missing PROBLEM.json (or --preset NAME)");
   if (a->path && (a->dim >= 0 || a->seed_given || a->particles >= 0))
     return cli_fail(e, "--dim, --seed and --particles go with --preset, not with a problem file");
+  if (a->preset && cli_is_particles_preset(a->preset)) return cli_particles_preset(a, sys, e);
   bw_problem *pb = NULL;
   bw_gaussian *g0 = NULL;
-  bool ok = a->path ? cli_read_problem(a->path, &pb, &g0, e) : load_preset(a, &pb, &g0, e);
+  bool ok;
+  if (a->path) { /* the kind is told by the file's keys */
+    json_t *root = cli_load_json(a->path, e);
+    bool particles = false;
+    if (!root || !cli_problem_kind(a->path, root, &particles, e)) {
+      json_decref(root);
+      return false;
+    }
+    if (particles) return cli_particles_from_json(a->path, root, sys, e);
+    ok = problem_from_json(a->path, root, &pb, &g0, e);
+  } else {
+    ok = load_preset(a, &pb, &g0, e);
+  }
   if (ok) {
     bw_status st = bw_system_gaussian_create(pb, g0, sys);
     if (st) ok = cli_fail(e, "%s: %s", a->path ? a->path : a->preset, bw_strerror(st));

@@ -35,6 +35,18 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
   else check_message(&e);
   bw_gaussian_free(g);
 
+  /* a particle problem (apps/particles_input.c): accepted positions are finite and ordered */
+  bw_system *sys = NULL;
+  memset(&e, 0, sizeof e);
+  if (cli_read_particles_buffer("fuzz.json", (const char *)data, size, &sys, &e)) {
+    const double *x0 = NULL;
+    const bw_particles *pp = bw_system_particles(sys, &x0);
+    if (!pp || bw_particles_check(pp, x0) != BW_OK) abort();
+    bw_system_free(sys);
+  } else {
+    check_message(&e);
+  }
+
   bw_problem *pb = NULL;
   bw_gaussian *g0 = NULL;
   memset(&e, 0, sizeof e);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# CLI contract for particle problems (1-D, docs/particles.md): the problem file and presets,
+# evolve --json, order (MATH.md's table, eta_max), trajectory's densities CSV, the ill-posed
+# exit 3, and one stderr line + exit 2 for every class of bad input.
+# usage: test_particles.sh BWFLOW_EXECUTABLE
+set -u
+exe=$1
+. "$(dirname "$0")/lib.sh"
+
+printf '{"particles": 10, "V": [0, 0, -0.5, 0, 0.25], "tau": 0.5, "init": {"mean": 0.2, "std": 0.7}}' >"$tmp/p.json"
+printf '{"particles": 4, "V": [0, 0, 0.5], "positions": [-1, 0, 0.5, 2]}' >"$tmp/pos.json"
+
+# evolve --json: the keys in order, 17 digits, every method
+for m in jko forward wgf jkoflow forwardflow; do
+  out=$("$exe" evolve "$tmp/p.json" --method $m --eta 0.001 --t 0.01 --json)
+  case "$out" in '{"method": "'$m'", "t": 0.01, "steps": '*', "positions": ['*'], "mean": '*', "variance": '*', "energy": '*) ok ;;
+  *) bad "evolve $m: $out" ;; esac
+done
+out=$("$exe" evolve "$tmp/pos.json" --method jko --eta 0.1 --t 0.1 --json)
+case "$out" in *'"steps": 1, "positions": [-1.004954'*) ok ;; *) bad "positions file: $out" ;; esac
+# the preset and --particles: 40 positions
+out=$("$exe" evolve --preset gauss1d --particles 40 --method wgf --t 0.1 --json)
+n=$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["positions"]))' 2>/dev/null || echo "?")
+[ "$n" = 40 ] && ok || bad "--particles 40: $n positions"
+# a quadratic V: the JKO mean is the Gaussian one, (m + eta h)/(1 + eta a) per step; here a = 1, h = 0
+out=$("$exe" evolve --preset gauss1d --method jko --eta 0.1 --t 0.1 --json)
+case "$out" in *'"mean": 0.90909090909090'*) ok ;; *) bad "gauss1d jko mean: $out" ;; esac
+
+# order: MATH.md's table, eta_max = 2/lambda_max(H(x0))
+out=$("$exe" order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4)
+for want in "6.02e-04          8.07e-06          6.04e-04          8.21e-06" \
+            "7.54e-05  1.00    1.27e-07  2.00    7.54e-05  1.00    1.27e-07  2.00"; do
+  case "$out" in *"$want"*) ok ;; *) bad "order table lacks '$want': $out" ;; esac
+done
+out=$("$exe" order --preset quartic --json)
+case "$out" in *'"eta_max": 0.0020900'*) ok ;; *) bad "order eta_max: $out" ;; esac
+case "$out" in *'"eta_bound": "ill-posed"'*) ok ;; *) bad "order eta_bound: $out" ;; esac
+
+# trajectory: the densities CSV next to the trajectory CSV and its sidecar
+"$exe" trajectory --preset quartic --eta 0.001 --t 0.01 --out "$tmp/o" --density-times 0.005 >"$tmp/t.out" 2>&1 || bad "trajectory: $(cat "$tmp/t.out")"
+[ -f "$tmp/o/densities-quartic-eta0.001.csv" ] && ok || bad "no densities CSV"
+head -1 "$tmp/o/densities-quartic-eta0.001.csv" | grep -q '^t,k,trajectory,i,x_left,x_right,rho$' && ok || bad "densities header"
+rows=$(wc -l <"$tmp/o/densities-quartic-eta0.001.csv")
+[ "$rows" -eq $((1 + 2 * 3 * 19)) ] && ok || bad "densities rows: $rows"
+grep -q '"densities": "densities-quartic-eta0.001.csv"' "$tmp/o/trajectory-quartic-eta0.001.json" && ok || bad "sidecar densities"
+grep -q '"particles": 20, "V": \[0, 0, 0, 0, 0.25\], "tau": 1, "positions": \[' "$tmp/o/trajectory-quartic-eta0.001.json" && ok || bad "sidecar problem"
+
+# JKO-Flow turning ill-posed: exit 3 and one line with the time and eta lambda_max
+expect_status 3 ill-posed "JKO-Flow turns ill-posed at t = 0: eta lambda_max(H) = 3.82773" evolve --preset quartic --method jkoflow --eta 4e-3 --t 0.5
+# the JKO step does not exist: eta max(0, -min V'') >= 1 (double well: min V'' = -1)
+expect_fail jko-eta "--eta 1.5: I + eta P is not positive definite" evolve --preset doublewell --method jko --eta 1.5 --t 3
+expect_fail jkoflow2 "--method jkoflow2 is not available for particles problems" evolve --preset quartic --method jkoflow2 --eta 1e-3 --t 0.01
+
+# bad input: one line naming the field, exit 2
+bf() { printf '%s' "$2" >"$tmp/b.json"; expect_fail "$1" "$3" evolve "$tmp/b.json" --method wgf --t 0.1; }
+bf n1 '{"particles": 1, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}}' '"particles" must be an integer from 2 to 10000000'
+bf nbig '{"particles": 100000000, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}}' '"particles" must be an integer'
+bf nfrac '{"particles": 2.5, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}}' '"particles" must be an integer'
+bf unordered '{"particles": 4, "V": [0, 0, 0.5], "positions": [-1, 0, 0, 2]}' '"positions" must be strictly increasing: [2] = 0 follows [1] = 0'
+bf poslen '{"particles": 5, "V": [0, 0, 0.5], "positions": [-1, 0, 0.5, 2]}' '"positions" has 4 entries, expected "particles" = 5'
+bf odd '{"particles": 4, "V": [0, 0, 0.5, 1], "init": {"mean": 0, "std": 1}}' '"V" has degree 3: V must confine'
+bf lead '{"particles": 4, "V": [0, 0, 0.5, 0, -1], "init": {"mean": 0, "std": 1}}' 'the leading coefficient c_4 must be > 0'
+bf lead0 '{"particles": 4, "V": [0, 0, 0.5, 0, 0], "init": {"mean": 0, "std": 1}}' 'the leading coefficient c_4 must be > 0'
+bf tau '{"particles": 4, "V": [0, 0, 0.5], "tau": -1, "init": {"mean": 0, "std": 1}}' '"tau" is -1: it must be > 0'
+bf std '{"particles": 4, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 0}}' '"std" is 0: it must be > 0'
+bf inf '{"particles": 4, "V": [0, 0, 1e999], "init": {"mean": 0, "std": 1}}' 'real number overflow'
+bf unknown '{"particles": 4, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}, "foo": 1}' 'unknown field "foo"'
+bf unknown-init '{"particles": 4, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1, "x": 2}}' '"init": unknown field "x"'
+bf mixed '{"particles": 4, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}, "dim": 1}' 'mixes the keys of a Gaussian problem ("dim") with those of a particle problem ("particles", "V", "init")'
+bf both '{"particles": 4, "V": [0, 0, 0.5], "init": {"mean": 0, "std": 1}, "positions": [1, 2, 3, 4]}' 'give either "init" or "positions", not both'
+bf none '{"particles": 4, "V": [0, 0, 0.5]}' 'missing the initial configuration'
+bf noV '{"particles": 4, "init": {"mean": 0, "std": 1}}' 'missing field "V"'
+bf posnan '{"particles": 2, "V": [0, 0, 0.5], "positions": [0, "a"]}' '"positions"[1] must be a number'
+expect_fail particles-gauss "--particles goes with a particle preset, not with 'ou2d'" evolve --preset ou2d --particles 10 --method wgf --t 0.1
+expect_fail dim-particles "--dim and --seed go with the Gaussian presets; 'quartic' takes --particles N" evolve --preset quartic --dim 3 --method wgf --t 0.1
+expect_fail particles-one "--particles" evolve --preset quartic --particles 1 --method wgf --t 0.1
+expect_fail density-times "--density-times: 0.90000000000000002 is beyond --t 0.5" trajectory --preset quartic --eta 1e-3 --t 0.5 --out "$tmp/o2" --density-times 0.1,0.9
+[ ! -e "$tmp/o2/densities-quartic-eta0.001.csv" ] && ok || bad "a failed trajectory left a densities file"
+
+finish
