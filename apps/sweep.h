@@ -81,11 +81,11 @@ typedef struct {
 
 /* A task's result. A plan records the system's kind and size and the defaults (their
  * status: BW_OK, or why the system has no admissible step size); a point records the
- * errors with their statuses. wall (seconds) and rank are not part of the results that
- * must be identical between runs. */
+ * errors with their statuses. wall, cpu (seconds of the task, of its thread's CPU) and
+ * rank are not part of the results that must be identical between runs. */
 typedef struct {
   int32_t kind, p, j, rank;
-  double wall;
+  double wall, cpu;
   int32_t status;        /* plan: of bw_order_defaults_compute() */
   int32_t dim;           /* plan: bw_system_dim() */
   char system[16];       /* plan: bw_system_name() */
@@ -106,8 +106,9 @@ int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_
 double sweep_point_cost(const char *system, int dim, double t, double eta);
 /* One BLAS thread in this process (OpenBLAS, when it is the BLAS). */
 void sweep_blas_single_thread(void);
-/* Seconds of a monotonic clock. */
+/* Seconds of a monotonic clock, and of the calling thread's CPU time. */
 double sweep_now(void);
+double sweep_cpu_now(void);
 
 
 /* ------------------------------------------------------------------ the journal */
@@ -119,8 +120,15 @@ typedef struct {
   size_t len, cap;
   long records; /* good records read back on resume */
   long dropped; /* torn or corrupt lines dropped on resume */
-  long commits; /* writes + fsyncs by this run */
+  bool unsynced; /* written since the last fsync */
+  double synced; /* sweep_now() of the last fsync */
+  long syncs;    /* fsyncs by this run */
 } sweep_journal;
+
+/* The longest a written record waits for its fsync (seconds): results that come faster
+ * are synced together (a group commit; an fsync costs 0.5 to 3 ms here, as much as a small
+ * task). */
+#define SWEEP_SYNC_INTERVAL 0.05
 
 /* Open DIR/sweep-NAME.journal: created afresh (fails with EXIT_USAGE when one exists and
  * resume is false), or read back (resume; created when missing): its header must carry
@@ -132,8 +140,10 @@ int sweep_journal_open(sweep_journal *j, const char *dir, const char *name, uint
                        void *ctx, cli_err *e);
 /* Queue a record (written by the next commit). */
 bool sweep_journal_add(sweep_journal *j, const sweep_result *r, cli_err *e);
-/* Write the queued records (one write) and fsync. */
-bool sweep_journal_commit(sweep_journal *j, cli_err *e);
+/* Write the queued records (one write: from then on a kill -9 loses nothing), and fsync
+ * when force is true or the last fsync is SWEEP_SYNC_INTERVAL old (then a power cut loses
+ * nothing either). */
+bool sweep_journal_commit(sweep_journal *j, bool force, cli_err *e);
 /* Close (and unlink when the sweep is complete). */
 void sweep_journal_close(sweep_journal *j, bool unlink_it);
 
@@ -164,7 +174,7 @@ void sweep_state_progress(const sweep_state *st, long *done, long *total, long *
 /* Read access for the writers. */
 const sweep_result *sweep_state_plan(const sweep_state *st, int p);
 const bw_order_point *sweep_state_point(const sweep_state *st, int p, int j, double *wall,
-                                        int *rank);
+                                        double *cpu, int *rank);
 int sweep_state_npoints(const sweep_state *st, int p);
 /* The ladder of problem p (explicit, or from its plan; n = 0 when it has none). */
 void sweep_state_ladder(const sweep_state *st, int p, double *t, int *n, const double **etas);
@@ -176,8 +186,11 @@ typedef struct {
   long computed;            /* tasks computed by this run */
   double wall;              /* seconds of this run's computing */
   double busy;              /* seconds spent in tasks, summed over workers */
-  double coord_cpu;         /* CPU seconds of rank 0's coordinating thread */
-  long commits;             /* journal commits (fsyncs) */
+  double coord_cpu;         /* CPU seconds of rank 0's coordinating thread (serial: outside
+                               the tasks) */
+  double coord_work;        /* of which in the polls that handled results (MPI) */
+  long polls;               /* the coordinator's polls (MPI) */
+  long syncs;               /* journal fsyncs */
 } sweep_stats;
 
 /* Run the missing tasks, recording each in st and in the journal as it finishes. The

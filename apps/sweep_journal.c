@@ -49,14 +49,14 @@ void sweep_record_format(const sweep_result *r, char *buf, size_t n) {
   size_t k = 0;
   if (r->kind == SWEEP_PLAN) {
     const bw_order_defaults *d = &r->def;
-    put(buf, n, &k, "P %d %d %.17g %d %d %s %s %.17g %.17g %.17g %d %.17g %d %.17g %d", r->p, r->rank,
-        r->wall, r->status, r->dim, r->system, r->name, d->t, d->rate_slow, d->rate_fast, d->t_capped,
+    put(buf, n, &k, "P %d %d %.17g %.17g %d %d %s %s %.17g %.17g %.17g %d %.17g %d %.17g %d", r->p, r->rank,
+        r->wall, r->cpu, r->status, r->dim, r->system, r->name, d->t, d->rate_slow, d->rate_fast, d->t_capped,
         d->eta_safe, (int)d->bound, d->eta_max, d->n);
     for (int i = 0; i < d->n && i < BW_ORDER_MAX_ETAS; i++) put(buf, n, &k, " %.17g", d->etas[i]);
   } else {
     const bw_order_point *pt = &r->pt;
-    put(buf, n, &k, "E %d %d %d %.17g %.17g %ld %u", r->p, r->j, r->rank, r->wall, pt->eta, pt->steps,
-        pt->mask);
+    put(buf, n, &k, "E %d %d %d %.17g %.17g %.17g %ld %u", r->p, r->j, r->rank, r->wall, r->cpu, pt->eta,
+        pt->steps, pt->mask);
     for (int e = 0; e < BW_ORDER_NERR; e++)
       put(buf, n, &k, " %d %.17g %.17g %.17g", (int)pt->status[e], pt->err[e], pt->fail_time[e],
           pt->fail_value[e]);
@@ -135,6 +135,7 @@ bool sweep_record_parse(const char *line, sweep_result *r) {
     x.p = (int32_t)integer(&sc);
     x.rank = (int32_t)integer(&sc);
     x.wall = num(&sc);
+    x.cpu = num(&sc);
     x.status = (int32_t)integer(&sc);
     x.dim = (int32_t)integer(&sc);
     word(&sc, x.system, sizeof x.system);
@@ -158,6 +159,7 @@ bool sweep_record_parse(const char *line, sweep_result *r) {
     x.j = (int32_t)integer(&sc);
     x.rank = (int32_t)integer(&sc);
     x.wall = num(&sc);
+    x.cpu = num(&sc);
     pt->eta = num(&sc);
     pt->steps = integer(&sc);
     pt->mask = (unsigned)integer(&sc);
@@ -338,12 +340,20 @@ bool sweep_journal_add(sweep_journal *j, const sweep_result *r, cli_err *e) {
   return true;
 }
 
-bool sweep_journal_commit(sweep_journal *j, cli_err *e) {
-  if (!j->len) return true;
-  if (!write_all(j->fd, j->buf, j->len) || fsync(j->fd) != 0)
-    return cli_fail(e, "%s: cannot write the journal: %s", j->path, strerror(errno));
-  j->len = 0;
-  j->commits++;
+bool sweep_journal_commit(sweep_journal *j, bool force, cli_err *e) {
+  if (j->len) {
+    if (!write_all(j->fd, j->buf, j->len))
+      return cli_fail(e, "%s: cannot write the journal: %s", j->path, strerror(errno));
+    j->len = 0;
+    j->unsynced = true;
+  }
+  double now = sweep_now();
+  if (j->unsynced && (force || now - j->synced >= SWEEP_SYNC_INTERVAL)) {
+    if (fsync(j->fd) != 0) return cli_fail(e, "%s: cannot sync the journal: %s", j->path, strerror(errno));
+    j->unsynced = false;
+    j->synced = now;
+    j->syncs++;
+  }
   return true;
 }
 

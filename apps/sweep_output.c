@@ -28,7 +28,7 @@ static void summarize(const sweep_spec *s, const sweep_state *st, int p, summary
   S->n = sweep_state_npoints(st, p);
   bw_order_point *pts = S->n ? malloc((size_t)S->n * sizeof *pts) : NULL;
   for (int j = 0; j < S->n && pts; j++) {
-    pts[j] = *sweep_state_point(st, p, j, NULL, NULL);
+    pts[j] = *sweep_state_point(st, p, j, NULL, NULL, NULL);
     bw_status f = bw_order_point_status(&pts[j], NULL);
     if (!f) {
       S->ok++;
@@ -99,7 +99,7 @@ static void write_tasks(FILE *f, const sweep_spec *s, const sweep_state *st) {
     const double *etas;
     sweep_state_ladder(st, p, &t, &n, &etas);
     for (int j = 0; j < n; j++) {
-      const bw_order_point *pt = sweep_state_point(st, p, j, NULL, NULL);
+      const bw_order_point *pt = sweep_state_point(st, p, j, NULL, NULL, NULL);
       problem_cols(f, s, st, p);
       fputc(',', f);
       num(f, t);
@@ -176,15 +176,16 @@ static void write_problems(FILE *f, const sweep_spec *s, const sweep_state *st) 
 }
 
 static void write_timing(FILE *f, const sweep_spec *s, const sweep_state *st) {
-  fputs("problem,name,task,eta,wall_s,rank\n", f);
+  fputs("problem,name,dim,task,eta,steps,wall_s,cpu_s,rank\n", f);
   for (int p = 0; p < s->nprob; p++) {
     const sweep_result *plan = sweep_state_plan(st, p);
-    fprintf(f, "%d,%s,plan,,%.6f,%d\n", p, plan->name, plan->wall, plan->rank);
+    fprintf(f, "%d,%s,%d,plan,,,%.6f,%.6f,%d\n", p, plan->name, plan->dim, plan->wall, plan->cpu, plan->rank);
     for (int j = 0; j < sweep_state_npoints(st, p); j++) {
-      double wall;
+      double wall, cpu;
       int rank;
-      const bw_order_point *pt = sweep_state_point(st, p, j, &wall, &rank);
-      fprintf(f, "%d,%s,point,%.17g,%.6f,%d\n", p, plan->name, pt->eta, wall, rank);
+      const bw_order_point *pt = sweep_state_point(st, p, j, &wall, &cpu, &rank);
+      fprintf(f, "%d,%s,%d,point,%.17g,%ld,%.6f,%.6f,%d\n", p, plan->name, plan->dim, pt->eta, pt->steps, wall,
+              cpu, rank);
     }
   }
 }
@@ -219,7 +220,7 @@ static void write_sidecar(FILE *f, const sweep_spec *s, const sweep_state *st, c
         "\"slope_NAME\": \"least-squares slope of log err_NAME against log eta\", "
         "\"order_NAME\": \"local slope between the two smallest usable step sizes\", "
         "\"cP_NAME\": \"leading constant lim err_NAME/eta^P (P the nominal order) by Richardson extrapolation\", "
-        "\"wall_s\": \"timing file only: seconds the task took on its rank (not reproducible)\"}}\n",
+        "\"wall_s\": \"timing file only (not reproducible): seconds the task took on its rank, cpu_s the CPU seconds of its thread\"}}\n",
         f);
 }
 
@@ -260,10 +261,11 @@ void sweep_print_summary(FILE *f, const sweep_spec *s, const sweep_state *st, co
     json_decref(d);
     fprintf(f, ", \"files\": [\"sweep-%s-tasks.csv\", \"sweep-%s-problems.csv\", \"sweep-%s.json\", "
             "\"sweep-%s-timing.csv\"], \"problems\": %d, \"tasks\": %ld, \"resumed\": %ld, \"ranks\": %d, "
-            "\"computed\": %ld, \"wall\": %.6f, \"busy\": %.6f, \"coordinator_cpu\": %.6f, \"commits\": %ld, "
+            "\"computed\": %ld, \"wall\": %.6f, \"busy\": %.6f, \"coordinator_cpu\": %.6f, "
+            "\"coordinator_work_cpu\": %.6f, \"polls\": %ld, \"fsyncs\": %ld, "
             "\"results\": [",
             s->name, s->name, s->name, s->name, s->nprob, ntasks, resumed, stats->ranks, stats->computed,
-            stats->wall, stats->busy, stats->coord_cpu, stats->commits);
+            stats->wall, stats->busy, stats->coord_cpu, stats->coord_work, stats->polls, stats->syncs);
     for (int p = 0; p < s->nprob; p++) {
       summary S;
       summarize(s, st, p, &S);

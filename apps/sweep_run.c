@@ -67,12 +67,6 @@ static bool take(sweep_state *st, sweep_journal *j, const sweep_result *r, sweep
   return true;
 }
 
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---------------------------------------------------------------- serial */
 
 int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, bool show,
@@ -85,21 +79,25 @@ int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, boo
     return EXIT_FAIL;
   }
   progress_line pl = {show, sweep_now(), 0, 1};
-  double c0 = cpu_now(), in_tasks = 0;
+  double c0 = sweep_cpu_now(), in_tasks = 0;
   int rc = EXIT_OK;
   sweep_task t;
   while (rc == EXIT_OK && sweep_state_next(st, &t)) {
     sweep_result r;
-    double c1 = cpu_now();
+    double c1 = sweep_cpu_now();
     rc = sweep_worker_run(w, &t, &r, e);
-    in_tasks += cpu_now() - c1;
-    if (rc == EXIT_OK && (!take(st, j, &r, stats, e) || !sweep_journal_commit(j, e))) rc = EXIT_FAIL;
+    in_tasks += sweep_cpu_now() - c1;
+    /* written at once; synced now, or with the results of the next SWEEP_SYNC_INTERVAL
+     * (what a power cut may lose is at most that much work) */
+    if (rc == EXIT_OK && (!take(st, j, &r, stats, e) || !sweep_journal_commit(j, false, e))) rc = EXIT_FAIL;
     progress(&pl, st, false);
   }
+  cli_err je;
+  if (!sweep_journal_commit(j, true, rc ? &je : e) && !rc) rc = EXIT_FAIL;
   progress(&pl, st, true);
   stats->wall = sweep_now() - pl.t0;
-  stats->coord_cpu = cpu_now() - c0 - in_tasks; /* bookkeeping and journal */
-  stats->commits = j->commits;
+  stats->coord_cpu = sweep_cpu_now() - c0 - in_tasks; /* bookkeeping and journal */
+  stats->syncs = j->syncs;
   sweep_worker_free(w);
   return rc;
 }
@@ -107,9 +105,12 @@ int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, boo
 #ifdef BW_HAVE_MPI
 /* ---------------------------------------------------------------- MPI */
 
-enum { DEPTH = 2, TAG_TASK = 1, TAG_RESULT, TAG_FATAL, TAG_BYE };
-/* Polling: sleep from 10 us, doubling to at most 200 us while nothing happens. */
-enum { SLEEP_MIN_NS = 10000, SLEEP_MAX_NS = 200000 };
+/* Tasks kept at each worker; the number of ranks up to which rank 0 works too (beyond, its
+ * share of the work is below 1/LOCAL_MAX_RANKS while its coordinating thread serves every
+ * rank: it keeps its core for that). */
+enum { DEPTH = 2, LOCAL_MAX_RANKS = 32, TAG_TASK = 1, TAG_RESULT, TAG_FATAL, TAG_BYE };
+/* Polling: sleep from 50 us, doubling to at most 1 ms while nothing happens. */
+enum { SLEEP_MIN_NS = 50000, SLEEP_MAX_NS = 1000000 };
 
 typedef struct {
   int32_t rc;
@@ -340,15 +341,18 @@ static int coordinate(const sweep_spec *s, sweep_state *st, sweep_journal *j, bo
   stats->ranks = size;
   progress_line pl = {show, sweep_now(), 0, size};
   launcher lau = {getppid(), 0};
-  double c0 = cpu_now();
+  double c0 = sweep_cpu_now();
   long ns = SLEEP_MIN_NS;
   int byes = 0;
   bool stopping = false;
   for (;;) {
+    double w0 = sweep_cpu_now();
     int n = receive(&c, &byes);
     if (!c.rc) fill(&c);
     cli_err je;
-    if (!sweep_journal_commit(j, &je)) fail_once(&c, EXIT_FAIL, &je);
+    if (!sweep_journal_commit(j, false, &je)) fail_once(&c, EXIT_FAIL, &je);
+    if (n) stats->coord_work += sweep_cpu_now() - w0;
+    stats->polls++;
     progress(&pl, st, false);
     if (!stopping && (c.rc || sweep_state_done(st))) { /* finished, or failed: stop everyone */
       stopping = true;
@@ -377,17 +381,17 @@ static int coordinate(const sweep_spec *s, sweep_state *st, sweep_journal *j, bo
   if (c.L) {
     pthread_join(th, NULL);
     receive(&c, &byes); /* its last result */
-    cli_err je;
-    if (!sweep_journal_commit(j, &je)) fail_once(&c, EXIT_FAIL, &je);
   }
+  cli_err je;
+  if (!sweep_journal_commit(j, true, &je)) fail_once(&c, EXIT_FAIL, &je);
   if (threads) {
     pthread_mutex_destroy(&L.mu);
     pthread_cond_destroy(&L.cv);
   }
   progress(&pl, st, true);
   stats->wall = sweep_now() - pl.t0;
-  stats->coord_cpu = cpu_now() - c0;
-  stats->commits = j->commits;
+  stats->coord_cpu = sweep_cpu_now() - c0;
+  stats->syncs = j->syncs;
   free(c.out);
   if (c.rc) *e = c.err;
   return c.rc;
@@ -402,6 +406,6 @@ int sweep_run_mpi(const sweep_spec *s, sweep_state *st, sweep_journal *j, bool s
   memset(stats, 0, sizeof *stats);
   if (rank) return worker_loop(s, rank);
   if (size == 1) return sweep_run_serial(s, st, j, show, stats, e);
-  return coordinate(s, st, j, show, stats, size, level >= MPI_THREAD_FUNNELED, e);
+  return coordinate(s, st, j, show, stats, size, level >= MPI_THREAD_FUNNELED && size <= LOCAL_MAX_RANKS, e);
 }
 #endif

@@ -13,7 +13,7 @@ enum { MISSING = 0, OUT = 1, DONE = 2 };
 
 typedef struct {
   bw_order_point pt;
-  double wall;
+  double wall, cpu;
   int32_t rank;
   unsigned char state;
 } point_slot;
@@ -175,6 +175,7 @@ static bool record_point(sweep_state *st, const sweep_result *r) {
   if (!st->started) st->resumed++;
   s->pt = r->pt;
   s->wall = r->wall;
+  s->cpu = r->cpu;
   s->rank = r->rank;
   s->state = DONE;
   st->done++;
@@ -242,9 +243,11 @@ const sweep_result *sweep_state_plan(const sweep_state *st, int p) {
   return st->plan_state[p] == DONE ? &st->plan[p] : NULL;
 }
 
-const bw_order_point *sweep_state_point(const sweep_state *st, int p, int j, double *wall, int *rank) {
+const bw_order_point *sweep_state_point(const sweep_state *st, int p, int j, double *wall,
+                                        double *cpu, int *rank) {
   if (st->npts[p] <= j || st->pts[p][j].state != DONE) return NULL;
   if (wall) *wall = st->pts[p][j].wall;
+  if (cpu) *cpu = st->pts[p][j].cpu;
   if (rank) *rank = st->pts[p][j].rank;
   return &st->pts[p][j].pt;
 }

@@ -58,7 +58,7 @@ static bw_system *system_of(sweep_worker *w, int p, cli_err *e) {
 }
 
 int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_err *e) {
-  double t0 = sweep_now();
+  double t0 = sweep_now(), c0 = sweep_cpu_now();
   sweep_result res;
   memset(&res, 0, sizeof res); /* no uninitialised bytes go into messages */
   res.kind = t->kind;
@@ -85,6 +85,7 @@ int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_
     }
   }
   res.wall = sweep_now() - t0;
+  res.cpu = sweep_cpu_now() - c0;
   *r = res;
   return EXIT_OK;
 }
@@ -108,14 +109,15 @@ bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
   return true;
 }
 
-/* The cost model (docs/sweep.md): T/eta steps, each of a cost growing with the size: a
- * Gaussian step is a few symmetric eigendecompositions and CVODE steps of O(d^3); a
- * particle step is a Newton solve and banded CVODE steps of O(N). Only the order of the
- * tasks depends on it (and the progress line's time estimate). */
+/* The cost model (docs/sweep.md), in units of ~0.16 us: T/eta steps plus a set-up worth
+ * ~20 steps, each step costing (d + 2)^2.5 for Gaussians (fitted on the CPU times of
+ * d = 2..50: eigendecompositions and CVODE's dense algebra) and ~10 (N + 10) for N
+ * particles (tridiagonal Newton, banded CVODE). Only the order in which tasks are handed
+ * out and the progress line's time estimate depend on it. */
 double sweep_point_cost(const char *system, int dim, double t, double eta) {
-  double steps = t / eta, d = dim;
-  if (!strcmp(system, "particles")) return steps * 40.0 * (d + 10.0);
-  return steps * (d + 4.0) * (d + 4.0) * (d + 4.0);
+  double steps = t / eta + 20.0, d = dim;
+  if (!strcmp(system, "particles")) return steps * 10.0 * (d + 10.0);
+  return steps * pow(d + 2.0, 2.5);
 }
 
 void sweep_blas_single_thread(void) {
@@ -128,5 +130,11 @@ void sweep_blas_single_thread(void) {
 double sweep_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double sweep_cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
