@@ -377,6 +377,47 @@ START_TEST(jko_optimality) {
 }
 END_TEST
 
+/* Large N: the positions' rounding floor of the residual (~1e-8 at N = 10^5, eta = 1e-3,
+ * eta lambda_max ~ 2.5e7) is far above eps |y|; warm-started steps converge (they
+ * stagnated when the merit was the unweighted |r|^2) and stay optimal to that floor. */
+START_TEST(jko_large_n) {
+  const int n = 100000;
+  bw_particles *pp;
+  double m, s;
+  ck_assert_int_eq(bw_particles_preset("quartic", n, &pp, &m, &s), BW_OK);
+  double *x = malloc(n * sizeof(double)), *xp = malloc(n * sizeof(double)), *gs = malloc(n * sizeof(double)),
+         *g = malloc(n * sizeof(double)), *d = malloc(n * sizeof(double)), *e = malloc(n * sizeof(double));
+  ck_assert_int_eq(bw_particles_quantiles(n, m, s, x), BW_OK);
+  memcpy(xp, x, n * sizeof(double));
+  const double eta = 1e-3;
+  bw_particles_jko_plan *plan;
+  ck_assert_int_eq(bw_particles_jko_plan_create(pp, eta, &plan), BW_OK);
+  bw_particles_ws *ws = bw_particles_ws_alloc(n);
+  long its = 0;
+  for (int k = 0; k < 20; k++) {
+    for (int i = 0; i < n; i++) gs[i] = 2 * x[i] - xp[i];
+    int it = 0;
+    double *tmp = xp;
+    xp = x, x = tmp;
+    ck_assert_int_eq(bw_particles_jko_step(plan, ws, xp, k ? gs : NULL, x, &it), BW_OK);
+    its += it;
+  }
+  ck_assert_int_eq(bw_particles_gradient(pp, x, g), BW_OK);
+  ck_assert_int_eq(bw_particles_hessian(pp, x, d, e), BW_OK);
+  for (int i = 0; i < n; i++) {
+    const double li = i ? 1 / (x[i] - x[i - 1]) : 0, ri = i < n - 1 ? 1 / (x[i + 1] - x[i]) : 0;
+    const double w = fabs(x[i]) + fabs(xp[i]) + eta * (fabs(x[i]) * fabs(x[i]) * fabs(x[i]) + li + ri) +
+                     (1 + eta * fabs(d[i])) * fabs(x[i]) + eta * ((i ? fabs(e[i - 1] * x[i - 1]) : 0) + (i < n - 1 ? fabs(e[i] * x[i + 1]) : 0));
+    ck_assert_msg(fabs(x[i] - xp[i] + eta * g[i]) <= 16 * 8 * EPS * w, "i %d: residual %g floor %g", i, x[i] - xp[i] + eta * g[i], w * EPS);
+  }
+  printf("jko_large_n: N = %d, eta lambda_max ~ 2.5e7: %.2f Newton iterations per step\n", n, its / 20.0);
+  bw_particles_ws_free(ws);
+  bw_particles_jko_plan_free(plan);
+  free(x), free(xp), free(gs), free(g), free(d), free(e);
+  bw_particles_free(pp);
+}
+END_TEST
+
 /* The JKO step is the global minimiser: Phi(y) <= Phi(y + p) for random small and large
  * ordered perturbations p (Phi strictly convex on the ordered cone). */
 START_TEST(jko_minimality) {
@@ -1051,6 +1092,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, lmax_laguerre);
   tcase_add_test(tc, jko_optimality);
   tcase_add_test(tc, jko_minimality);
+  tcase_add_test(tc, jko_large_n);
   tcase_add_test(tc, gaussian_mean);
   tcase_add_test(tc, gaussian_convergence);
   tcase_add_test(tc, quartic_equilibrium);

@@ -223,14 +223,19 @@ BW_API double bw_particles_jko_plan_eta(const bw_particles_jko_plan *plan);
 /** One JKO step: x_new = argmin F(y) + |y - x|^2/(2 eta), by damped Newton on
  * r(y) = y - x + eta grad F(y) = 0. Each iteration solves the tridiagonal, symmetric
  * positive definite (I + eta H(y)) dy = -r(y) (LAPACK dptsv, O(N)) and backtracks (step
- * halved) until the positions stay strictly increasing and |r| decreases (Armijo on |r|^2;
- * Newton's direction always descends |r|^2). The iteration stops once the Newton
- * correction is at the level of its own rounding error:
- *     |dy|_inf <= 8 (K + 4) eps max_i s_i / min_i (1 + eta V''(y_i)),
+ * halved) until the positions stay strictly increasing and the weighted residual
+ * sum (r_i/w_i)^2 decreases (Armijo; Newton's direction always descends it). With
  *     s_i = |y_i| + |x_i| + eta (|V'|(|y_i|) + tau/D_{i-1} + tau/D_i)
- * (s_i bounds the terms whose rounded sum is r_i, |V'| the derivative with absolute
- * coefficients; 1/min(1 + eta V'') bounds |(I + eta H)^-1|_inf, H being V'' plus a weighted
- * Laplacian): that last correction is applied and the result is x_new to rounding.
+ * (the terms whose rounded sum is r_i; |V'| the derivative with absolute coefficients) and
+ *     w_i = s_i + (|I + eta H| |y|)_i
+ * (r_i also moves that much when the positions are rounded to doubles: at N = 10^5 this
+ * floor is ~1e-8, far above eps s_i), the iteration stops at the first iteration where
+ *     |dy|_inf <= 8 (K + 4) eps max_i s_i / min_i (1 + eta V''(y_i))    or
+ *     max_i |r_i| / w_i <= 8 (K + 4) eps,
+ * i.e. the Newton correction is at the level of its own rounding error (1/min(1 + eta V'')
+ * bounds |(I + eta H)^-1|_inf, H being V'' plus a weighted Laplacian), or the residual is
+ * at the level that rounding the positions causes; that last correction is applied, and
+ * the result is x_new to rounding.
  * ::BW_ERR_NO_CONVERGENCE after BW_PARTICLES_NEWTON_MAX iterations or 60 halvings;
  * never an unconverged or unordered result.
  * @param plan the plan
