@@ -3,6 +3,7 @@
 #define BW_CLI_H
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <jansson.h>
 #include "bwflow.h"
 
@@ -187,6 +188,16 @@ bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, con
 bool cli_density_rows(cli_density_csv *d, long k, double t, bw_traj *const *tr, int ntr, cli_err *e);
 bool cli_density_commit(cli_density_csv *d, cli_err *e);
 void cli_density_abort(cli_density_csv *d);
+
+/* A progress line on stderr (only on a terminal, redrawn at most 10 times a second,
+ * cleared before the command's own output). (apps/progress.c) */
+typedef struct {
+  bool tty, shown;
+  double last;
+} cli_progress;
+void cli_progress_init(cli_progress *p);
+void cli_progress_show(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_clear(cli_progress *p);
 
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -250,20 +249,16 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
   return cli_atomic_commit(&o, e);
 }
 
-/* Progress on a terminal: the eta, its step and the time spent, at most 10 times a second. */
+/* Progress on a terminal: the eta and its step. */
 typedef struct {
+  cli_progress line;
   int i, n;
   double eta;
-  struct timespec last;
 } progress_state;
 
 static void progress(void *ctx, long k, long n) {
   progress_state *p = ctx;
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  if (k < n && (now.tv_sec - p->last.tv_sec) * 1000000000L + (now.tv_nsec - p->last.tv_nsec) < 100000000L) return;
-  p->last = now;
-  fprintf(stderr, "\r\033[Kbwflow order: eta = %-10.4g (%d of %d): step %ld of %ld", p->eta, p->i + 1, p->n, k, n);
+  cli_progress_show(&p->line, "bwflow order: eta = %-10.4g (%d of %d): step %ld of %ld", p->eta, p->i + 1, p->n, k, n);
 }
 
 /* The usable range of each error: exit 3 unless every error has three usable step sizes
@@ -370,16 +365,19 @@ int cmd_order(int argc, char **argv) {
 
   s.pts = calloc((size_t)s.n, sizeof *s.pts);
   int rc = s.pts ? EXIT_OK : EXIT_FAIL;
-  const bool tty = isatty(STDERR_FILENO);
+  progress_state ps;
+  cli_progress_init(&ps.line);
+  ps.n = s.n;
   for (int i = 0; rc == EXIT_OK && i < s.n; i++) {
-    progress_state ps = {.i = i, .n = s.n, .eta = s.etas[i]};
-    bw_status st = bw_order_point_compute(sys, T, s.etas[i], s.mask, &fo, tty ? progress : NULL, &ps, &s.pts[i]);
+    ps.i = i, ps.eta = s.etas[i];
+    bw_status st = bw_order_point_compute(sys, T, s.etas[i], s.mask, &fo, ps.line.tty ? progress : NULL, &ps, &s.pts[i]);
     if (st) {
-      fprintf(stderr, "%sbwflow order: eta = %.17g: %s\n", tty ? "\r\033[K" : "", s.etas[i], bw_strerror(st));
+      cli_progress_clear(&ps.line);
+      fprintf(stderr, "bwflow order: eta = %.17g: %s\n", s.etas[i], bw_strerror(st));
       rc = EXIT_FAIL;
     }
   }
-  if (tty) fputs("\r\033[K", stderr);
+  cli_progress_clear(&ps.line);
   if (rc == EXIT_OK) {
     bw_order_fit_compute(s.n, s.pts, &s.fit);
     char name[256], choice[1024];

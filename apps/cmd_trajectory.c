@@ -194,7 +194,8 @@ int cmd_trajectory(int argc, char **argv) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }
-  const bool progress = isatty(STDERR_FILENO) && n >= 1000;
+  cli_progress progress;
+  cli_progress_init(&progress);
   bw_traj *failed = NULL;
   if (!st && !rc) {
     write_header(o.f, sys);
@@ -203,13 +204,13 @@ int cmd_trajectory(int argc, char **argv) {
   }
   for (long k = 1; !st && !rc && k <= n; k++) {
     const double t = k == n ? T : k * eta;
-    if (progress && k % 100 == 0) fprintf(stderr, "\rbwflow trajectory: step %ld of %ld", k, n);
+    cli_progress_show(&progress, "bwflow trajectory: step %ld of %ld", k, n);
     for (int r = 0; r < NTRAJ && !st; r++)
       if ((st = bw_traj_advance(tr[r], t))) failed = tr[r];
     if (!st) st = write_row(o.f, t, k, nf, eta, tr, v);
     if (!st && particles && !cli_density_rows(&dc, k, t, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
   }
-  if (progress) fputs("\r\033[K", stderr);
+  cli_progress_clear(&progress);
   if (failed) rc = cli_report_failure("trajectory", failed, bw_system_dim(sys), st);
   else if (st && !rc) {
     fprintf(stderr, "bwflow trajectory: %s\n", bw_strerror(st));
