@@ -52,11 +52,11 @@ static bool residual(const bw_particles *p, double eta, const double *x, const d
   return true;
 }
 
-/* sum (r_i / w_i)^2 (inf when not finite). */
-static double merit(int n, const double *r, const double *w) {
+/* sum (r_i / w_i)^2 from winv = 1/w (inf when not finite). */
+static double merit(int n, const double *r, const double *winv) {
   double s = 0.0;
   for (int i = 0; i < n; i++) {
-    const double q = r[i] / w[i];
+    const double q = r[i] * winv[i];
     s += q * q;
   }
   return isfinite(s) ? s : INFINITY;
@@ -96,7 +96,8 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
   if (!ok) st = BW_ERR_OVERFLOW;
   const double c = 8.0 * (deg + 4) * eps;
   int it = 0;
-  bool done = false;
+  bool done = false, full = false; /* full: the last step was a full Newton step */
+  double dprev = INFINITY;         /* |dy|_inf of the last iteration */
   while (!st && !done) {
     if (++it > BW_PARTICLES_NEWTON_MAX) {
       st = BW_ERR_NO_CONVERGENCE;
@@ -114,8 +115,9 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
       if (m < margin) margin = m;
       const double si = ay + fabs(x0[i]) + eta * bw__poly(p->a1, deg - 1, ay) + etau * (rl + ri);
       if (si > smax) smax = si;
-      w[i] = si + fabs(dg[i]) * ay + (i ? left * fabs(y[i - 1]) : 0.0) + (i < n - 1 ? right * fabs(y[i + 1]) : 0.0);
-      if (fabs(r[i]) > rq * w[i]) rq = fabs(r[i]) / w[i];
+      w[i] = 1.0 / (si + fabs(dg[i]) * ay + (i ? left * fabs(y[i - 1]) : 0.0) +
+                    (i < n - 1 ? right * fabs(y[i + 1]) : 0.0)); /* 1/w_i */
+      if (fabs(r[i]) * w[i] > rq) rq = fabs(r[i]) * w[i];
       dy[i] = -r[i];
       left = right;
     }
@@ -143,9 +145,14 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
       break;
     }
     /* Converged (see the header): the correction is at the rounding level of its own
-     * computation, or the residual at the level rounding the positions causes. The
+     * computation, or the residual at the level rounding the positions causes, or (after a
+     * full Newton step) the error left once this correction is applied, bounded by
+     * theta/(1 - theta) |dy| with the contraction theta = |dy|/|dy_prev| (the test of
+     * Hairer and Wanner's implicit Runge-Kutta codes), is at the first level. The
      * correction is applied, and the iteration stops. */
-    done = (margin > 0.0 && dmax * margin <= c * smax) || rq <= c;
+    const double theta = full ? dmax / dprev : 1.0, left_err = theta < 0.5 ? theta / (1 - theta) * dmax : dmax;
+    done = (margin > 0.0 && fmin(dmax, left_err) * margin <= c * smax) || rq <= c;
+    dprev = dmax;
     /* Damping: Armijo on the weighted merit sum (r_i/w_i)^2 (weights fixed over the search;
      * Newton's direction descends it). Weighting makes the components left at their
      * rounding floor count as little as they matter (with |r|^2, a few thousand of them at
@@ -153,7 +160,7 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
     bool accepted = false;
     for (int h = 0; h < 60 && !accepted; h++, a *= 0.5) {
       if (!trial(n, y, dy, a, yt) || !residual(p, eta, x0, yt, rinvt, rt)) continue;
-      if (done || merit(n, rt, w) <= (1.0 - 1e-4 * a) * rr) accepted = true;
+      if (done || merit(n, rt, w) <= (1.0 - 1e-4 * a) * rr) accepted = true, full = a == 1.0;
     }
     if (!accepted) {
       st = BW_ERR_NO_CONVERGENCE;

@@ -230,12 +230,14 @@ BW_API double bw_particles_jko_plan_eta(const bw_particles_jko_plan *plan);
  *     w_i = s_i + (|I + eta H| |y|)_i
  * (r_i also moves that much when the positions are rounded to doubles: at N = 10^5 this
  * floor is ~1e-8, far above eps s_i), the iteration stops at the first iteration where
- *     |dy|_inf <= 8 (K + 4) eps max_i s_i / min_i (1 + eta V''(y_i))    or
- *     max_i |r_i| / w_i <= 8 (K + 4) eps,
- * i.e. the Newton correction is at the level of its own rounding error (1/min(1 + eta V'')
- * bounds |(I + eta H)^-1|_inf, H being V'' plus a weighted Laplacian), or the residual is
- * at the level that rounding the positions causes; that last correction is applied, and
- * the result is x_new to rounding.
+ *     min(|dy|_inf, theta/(1 - theta) |dy|_inf) <= 8 (K + 4) eps max_i s_i / min_i (1 + eta V''(y_i))
+ *     or  max_i |r_i| / w_i <= 8 (K + 4) eps,
+ * i.e. the Newton correction, or the error left once it is applied (estimated from the
+ * contraction theta = |dy|/|dy_previous| < 1/2 after a full step, as in Hairer and Wanner's
+ * implicit Runge-Kutta codes), is at the level of the correction's own rounding error
+ * (1/min(1 + eta V'') bounds |(I + eta H)^-1|_inf, H being V'' plus a weighted Laplacian),
+ * or the residual is at the level that rounding the positions causes; that last
+ * correction is applied, and the result is x_new to rounding.
  * ::BW_ERR_NO_CONVERGENCE after BW_PARTICLES_NEWTON_MAX iterations or 60 halvings;
  * never an unconverged or unordered result.
  * @param plan the plan
