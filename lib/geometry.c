@@ -14,8 +14,11 @@
  * Cost. M~ is formed as E~ + diag(s)^2 (= diag(r) U'(S1 - S0 + S0)U diag(r), since
  * U'S0U = diag(s)): the same matrix to working accuracy and exactly the one whose square root
  * N~ = diag(s) + D~ the refined quadratic equation describes, without two more products.
- * D~^2 is a symmetric rank-d update (dsyrk). A distance is then two eigendecompositions,
- * one Cholesky factorisation (S1's definiteness check) and 8.5 d x d products (was 11).
+ * The refinement's residual is formed in the basis V (see pair_solve: two products and a
+ * symmetric rank-d update, dsyrk), and W2^2 is read off (D~ + correction) V without going back to
+ * the basis U. A distance is then two eigendecompositions, one Cholesky factorisation (S1's
+ * definiteness check) and 12 d^3 flops of products, i.e. 6 d x d products (was 8.5; the OT
+ * map, geodesic and log map need D~ itself: one product more).
  * d = 2 runs the same algorithm in straight-line 2 x 2 arithmetic (pair_solve2), d = 1 in
  * closed form (pair_solve1), without BLAS/LAPACK calls and without workspace.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -24,7 +27,7 @@
 
 /* Workspace slots used by pair_solve and its callers. */
 enum { U_ = 0, T1_ = 1, T2_ = 2, V_ = 3, F_ = 4, X_ = 5, T3_ = 6 };
-enum { S_ = 0, N_ = 1, R_ = 2 };
+enum { S_ = 0, N_ = 1, R_ = 2, IS_ = 3 };
 
 /* bw__check_gaussian for d = 2 in straight-line code (same checks, same order). */
 static bw_status check_gaussian2(const bw_gaussian *g) {
@@ -83,43 +86,48 @@ static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *
   if (!(n[0] > 0.0)) return BW_ERR_NOT_SPD;
   for (int j = 0; j < d; j++) n[j] = sqrt(n[j]);
 
-  /* F = (E~ V) ./ (s_i + n_j), D~ = F V'. */
+  /* F = (E~ V) ./ (s_i + n_j), so that D~ = F V' (in A). */
   bw__gemm('N', 'N', d, 1.0, B, d, V, d, 0.0, A, d);
   for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) A[i + j * d] /= s[i] + n[j];
-  bw__gemm('N', 'T', d, 1.0, A, d, V, d, 0.0, F, d);
-  bw__symmetrize(d, F, d);
+    for (int i = 0; i < d; i++) {
+      A[i + j * d] /= s[i] + n[j];
+      B[i + j * d] = s[i] * A[i + j * d]; /* diag(s) F, for G below */
+    }
 
   /* One step of iterative refinement (Newton on diag(s) D + D diag(s) + D^2 = E~): the
    * eigenvectors V of the graded matrix M~ are accurate only to eps |M~| / gap, which for
    * nearby Gaussians with a wide spectrum costs up to ~1e-9 relative accuracy. The
-   * residual R = E~ - diag(s) D~ - D~ diag(s) - D~^2 is computed entrywise-accurately and
-   * the correction solves N~ X + X N~ = R with the same (approximate) eigenbasis. */
-  bw__syrk(d, F, C); /* lower triangle of D~^2 = D~ D~' */
+   * correction X solves N~ X + X N~ = R, R = E~ - diag(s) D~ - D~ diag(s) - D~^2, in the
+   * same (approximate) eigenbasis: V'XV = (V'RV) ./ (n_i + n_j). The residual is formed in
+   * that basis directly: with D~ = F V' and E~ V = diag(s) F + F diag(n) (the definition of
+   * F), V'RV = K diag(n) - G' - K K', K = V'F (= V'D~V), G = V' diag(s) F: two products and
+   * a rank-d update instead of D~ = F V', D~^2 and a congruence. */
+  bw__gemm('T', 'N', d, 1.0, V, d, B, d, 0.0, F, d); /* G */
+  bw__gemm('T', 'N', d, 1.0, V, d, A, d, 0.0, C, d); /* K */
+  bw__syrk(d, C, B);                                  /* lower triangle of K K' */
   for (int j = 0; j < d; j++)
     for (int i = j; i < d; i++) {
-      double c = B[i + j * d] - (s[i] + s[j]) * F[i + j * d] - C[i + j * d];
-      C[i + j * d] = c;
-      C[j + i * d] = c;
+      const double kn = 0.5 * (C[i + j * d] * n[j] + C[j + i * d] * n[i]);
+      const double g = 0.5 * (F[j + i * d] + F[i + j * d]);
+      const double x = (kn - g - B[i + j * d]) / (n[i] + n[j]);
+      C[i + j * d] = C[j + i * d] = x;
     }
-  bw__sym_congruence('T', d, C, V, C, A); /* V'RV */
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i < d; i++) C[i + j * d] /= n[i] + n[j];
-  bw__sym_congruence('N', d, C, V, A, B); /* the correction V X V' (E~ no longer needed) */
-  for (size_t k = 0; k < (size_t)d * d; k++) F[k] += A[k];
+  /* (D~ + V X V') V = F + V X (in A). */
+  bw__gemm('N', 'N', d, 1.0, V, d, C, d, 1.0, A, d);
 
-  /* cov_part = tr(D~ diag(1/s) D~) = sum_ij D~_ij^2 / s_i (row i = column i: symmetric). */
-  double acc = 0.0;
-  for (int i = 0; i < d; i++) {
-    double row = 0.0;
-    for (int j = 0; j < d; j++) row += F[j + i * d] * F[j + i * d];
-    acc += row / s[i];
-  }
+  /* cov_part = tr(D~ diag(1/s) D~) = |diag(s)^-1/2 D~|_F^2 = |diag(s)^-1/2 D~ V|_F^2 (V is
+   * orthogonal) = sum_ij A_ij^2 / s_i. */
+  double acc = 0.0, *is = ws->vec[IS_];
+  for (int i = 0; i < d; i++) is[i] = 1.0 / s[i];
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i < d; i++) acc += A[i + j * d] * A[i + j * d] * is[i];
   *cov_part = acc;
   if (!isfinite(acc)) return BW_ERR_OVERFLOW;
 
-  if (want_x) { /* X~ = diag(1/r) D~ diag(1/r) */
+  if (want_x) { /* D~ = A V' (symmetrised), X~ = diag(1/r) D~ diag(1/r) */
     double *X = ws->mat[X_];
+    bw__gemm('N', 'T', d, 1.0, A, d, V, d, 0.0, F, d);
+    bw__symmetrize(d, F, d);
     for (int j = 0; j < d; j++)
       for (int i = 0; i < d; i++) X[i + j * d] = F[i + j * d] / (r[i] * r[j]);
   }
