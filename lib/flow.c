@@ -1,4 +1,4 @@
-/* The exact Wasserstein gradient flow of J (MATH.md section 3):
+/* The exact Wasserstein gradient flow of J (docs/math.md section 3):
  *
  *   m(t) = Q diag(e^{-a t}) Q' m0 + Q diag(phi(a, t)) Q' h,    A = Q diag(a) Q'
  *   S(t) = E S0 E + 2 tau R diag(phi(2 p, t)) R',  E = R diag(e^{-p t}) R',  P = R diag(p) R'

@@ -1,4 +1,4 @@
-/* The explicit (forward Euler) step (MATH.md section 4): push rho = N(m, S) forward by
+/* The explicit (forward Euler) step (docs/math.md section 4): push rho = N(m, S) forward by
  * x -> x - eta (A m - h) - eta M (x - m), M = P - tau S^-1:
  *
  *   m' = m - eta (A m - h),   S' = N S N,   N = I - eta M  (symmetric).

@@ -1,4 +1,4 @@
-/* The JKO step in closed form (MATH.md section 4).
+/* The JKO step in closed form (docs/math.md section 4).
  *
  *   m_{k+1} = (I + eta A)^-1 (m_k + eta h) = G m_k + g,   G = Q diag(1/(1 + eta a)) Q', g = eta G h
  *   B = I + eta P = R diag(b) R',  b = 1 + eta p > 0,  W = R diag(b^-1/2)  (so B^-1/2 = W R')

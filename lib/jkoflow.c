@@ -1,5 +1,5 @@
 /* JKO-Flow: the Wasserstein gradient flow of J^e = J - e/4 |grad J|^2 on Gaussians
- * (MATH.md section 5), integrated by CVODE: BDF + Newton, or Adams + fixed-point iterations
+ * (docs/math.md section 5), integrated by CVODE: BDF + Newton, or Adams + fixed-point iterations
  * (BW_METHOD_AUTO: Adams when rho0 T is small, BDF otherwise and as fallback from Adams'
  * last accepted state; see bw_ode_method in the header).
  *

@@ -1,4 +1,4 @@
-/* The energy J on Gaussians (MATH.md sections 1, 3, 5): the problem object, its cached
+/* The energy J on Gaussians (docs/math.md sections 2, 3, 5): the problem object, its cached
  * eigendecompositions, J, its gradient, the WGF velocity, the squared slope |grad J|^2
  * and the modified energy J^eta = J - eta/4 |grad J|^2.
  *
