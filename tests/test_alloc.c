@@ -490,6 +490,61 @@ START_TEST(hot_paths_allocation_free) {
 }
 END_TEST
 
+/* The particle system (include/bwflow/particles.h): steps, energies and flow outputs with a
+ * reused workspace, plan and solver, N in {2, 20, 1000}. */
+START_TEST(particles_allocation_free) {
+  const int ns[] = {2, 20, 1000};
+  for (int k = 0; k < 3; k++) {
+    const int n = ns[k];
+    bw_particles *pp;
+    double m, s, x;
+    ck_assert_int_eq(bw_particles_preset("doublewell", n, &pp, &m, &s), BW_OK);
+    double *x0 = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n), *g = malloc(sizeof(double) * n);
+    ck_assert_int_eq(bw_particles_quantiles(n, m, s, x0), BW_OK);
+    bw_particles_ws *ws = bw_particles_ws_alloc(n);
+    bw_particles_jko_plan *plan;
+    ck_assert_int_eq(bw_particles_jko_plan_create(pp, 0.01, &plan), BW_OK);
+    double lmax;
+    ck_assert_int_eq(bw_particles_hessian_extremes(pp, ws, x0, NULL, &lmax), BW_OK);
+    bw_particles_flow *pf[3];
+    const bw_flow_kind kinds[3] = {BW_FLOW_PLAIN, BW_FLOW_JKO, BW_FLOW_FORWARD};
+    for (int j = 0; j < 3; j++) {
+      ck_assert_int_eq(bw_particles_flow_create(pp, kinds[j], 0.5 / lmax, NULL, &pf[j]), BW_OK);
+      ck_assert_int_eq(bw_particles_flow_start(pf[j], x0, 1.0), BW_OK);
+      ck_assert_int_eq(bw_particles_flow_advance(pf[j], 1e-3, y), BW_OK); /* warm-up */
+    }
+    for (int rep = 0; rep < 2; rep++) { /* rep 0 warms up */
+      arm();
+      bw_status st = bw_particles_jko_step(plan, ws, x0, NULL, y, NULL);
+      if (!st) st = bw_particles_jko_step(plan, ws, x0, y, y, NULL);
+      if (!st) st = bw_particles_forward_step(pp, 1e-4, ws, x0, y);
+      if (!st) st = bw_particles_energy(pp, x0, &x);
+      if (!st) st = bw_particles_gradient(pp, x0, g);
+      if (!st) st = bw_particles_slope_sq(pp, x0, &x);
+      if (!st) st = bw_particles_modified_energy(pp, x0, 0.1, &x);
+      if (!st) st = bw_particles_hessian_extremes(pp, ws, x0, &x, &lmax);
+      if (!st) st = bw_particles_moments(n, x0, &x, &x);
+      if (!st) st = bw_particles_w2(n, x0, y, &x);
+      for (int j = 0; j < 3 && !st; j++) {
+        st = bw_particles_flow_advance(pf[j], 2e-3 * (rep + 1), y);
+        if (!st) st = bw_particles_flow_rhs(pf[j], x0, g);
+      }
+      disarm();
+      ck_assert_int_eq(st, BW_OK);
+      if (rep && nsites) print_sites("    ");
+      ck_assert_msg(!rep || src_count[SRC_OWN] == 0, "N = %d: %ld heap allocations of the particle system's own", n,
+                    src_count[SRC_OWN]);
+      ck_assert(!rep || src_count[SRC_UNATTRIBUTED] == 0);
+    }
+    for (int j = 0; j < 3; j++) bw_particles_flow_free(pf[j]);
+    bw_particles_jko_plan_free(plan);
+    bw_particles_ws_free(ws);
+    bw_particles_free(pp);
+    free(x0), free(y), free(g);
+  }
+}
+END_TEST
+
 /* bw_workspace_bytes(ws) <= 80 d^2 + 160 d + 512: the workspace holds BW_WS_NMAT = 8 d x d
  * scratch matrices and dsyevd's real workspace of 1 + 6d + 2d^2 doubles, i.e. 10 d x d
  * double matrices (80 d^2 bytes), plus O(d) vectors and integers and the struct itself.
@@ -543,6 +598,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, counter_counts);
   tcase_add_test(tc, hot_paths_allocation_free);
+  tcase_add_test(tc, particles_allocation_free);
   tcase_add_test(tc, workspace_is_quadratic);
   suite_add_tcase(s, tc);
   return tu_run(s);
