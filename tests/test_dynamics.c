@@ -1,4 +1,4 @@
-/* The exact Wasserstein gradient flow (MATH.md section 3) against an independent CVODE
+/* The exact Wasserstein gradient flow (docs/math.md section 3) against an independent CVODE
  * integration, and the explicit step (section 4). SPDX-License-Identifier: BSD-3-Clause */
 #include <float.h>
 #include <math.h>

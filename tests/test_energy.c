@@ -1,4 +1,4 @@
-/* The problem object, the energy J and its derived quantities, presets (MATH.md sections 1,
+/* The problem object, the energy J and its derived quantities, presets (docs/math.md sections 2,
  * 3, 5). Reference values are computed independently in the tests: Gaussian KL formula,
  * entropy from eigenvalues, expectations of the pointwise integrands by sigma points, finite
  * differences. SPDX-License-Identifier: BSD-3-Clause */

@@ -1,4 +1,4 @@
-/* Gaussians, SPD spectral functions and Bures-Wasserstein geometry (MATH.md section 2).
+/* Gaussians, SPD spectral functions and Bures-Wasserstein geometry (docs/math.md section 1).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <math.h>
 #include <stdlib.h>

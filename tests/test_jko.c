@@ -1,4 +1,4 @@
-/* The JKO step (MATH.md section 4): optimality conditions, global minimality, fixed point,
+/* The JKO step (docs/math.md section 4): optimality conditions, global minimality, fixed point,
  * large-eta limit, energy dissipation, closed forms for entropy and tau = 0, errors.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <float.h>

@@ -1,4 +1,4 @@
-/* JKO-Flow integrated by CVODE (MATH.md section 5): closed forms, scalar laws, stationary
+/* JKO-Flow integrated by CVODE (docs/math.md section 5): closed forms, scalar laws, stationary
  * point, collapse, the JKO scheme's convergence orders, dense vs Krylov, errors.
  * Every reference below is computed in this file independently of lib/jkoflow.c (matrix
  * exponentials from the spd module, RK4 written here, analytic integrals, bw_wgf, JKO steps).
@@ -375,7 +375,7 @@ END_TEST
 
 /* ---------- eta = 0 through the same code against the closed form ---------- */
 
-/* BW_FLOW_PLAIN against bw_wgf (MATH.md section 3, closed form with expm1) on random
+/* BW_FLOW_PLAIN against bw_wgf (docs/math.md section 3, closed form with expm1) on random
  * problems, d = 1..6, including one with an indefinite A (growing modes) and tau = 0.
  * CVODE controls the local error per step, the global error is a modest multiple of rtol
  * (printed: ~5-20x). At rtol 1e-12, atol 1e-14 (the defaults) the agreement must be 1e-9
@@ -612,7 +612,7 @@ static double scheme_error(const bw_problem *pb, const bw_gaussian *g0, int step
   return err;
 }
 
-/* MATH.md section 5 (d = 3, non-commuting, K != 0, tau = 0.7, T = 2): JKO is O(eta) from the
+/* docs/math.md section 5 (d = 3, non-commuting, K != 0, tau = 0.7, T = 2): JKO is O(eta) from the
  * WGF (error ratios ~2 when eta halves) and O(eta^2) from JKO-Flow (ratios ~4); the explicit
  * step is O(eta^2) from its own modified flow; one JKO step is O(eta^3) from JKO-Flow
  * (ratios ~8; measured at eta = 0.05, 0.025, 0.0125, closer to the asymptotic regime: at

@@ -4,7 +4,7 @@
 For random problems (d = 1..20, K != 0, tau in {0, 0.37, 1.6}) written as PROBLEM.json,
 the reference is computed here by other means than the library uses:
   jko      m <- solve(I + eta A, m + eta h); B = I + eta P, Bh = scipy sqrtm(B)^-1,
-           C = Bh S Bh, X = e I + C/2 + sqrtm(C^2/4 + e C), S <- Bh X Bh  (MATH.md s. 4)
+           C = Bh S Bh, X = e I + C/2 + sqrtm(C^2/4 + e C), S <- Bh X Bh  (docs/math.md s. 4)
   forward  m <- m - eta (A m - h); M = P - tau S^-1; S <- (I - eta M) S (I - eta M)
   wgf      Van Loan's block exponentials (scipy expm): e^{-At} and the integral of
            e^{-As} h ds for the mean; for the covariance vec form of

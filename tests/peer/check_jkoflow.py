@@ -4,7 +4,7 @@
 For random non-commuting problems (d = 1..12, K != 0 indefinite with P = A + K SPD,
 tau in {0, 0.37, 1.6}, eta = 0.1, initial covariance eigenvalues in [0.3, 3] well above
 tau eta, so nothing collapses) written as PROBLEM.json, the reference is the full
-(unreduced) matrix ODE of MATH.md section 5 in the original basis,
+(unreduced) matrix ODE of docs/math.md section 5 in the original basis,
 
   m' = -(I - e/2 A)(A m - h)
   S' = 2 tau I - P S - S P + e/2 (P^2 S + S P^2) - e tau^2 S^-1

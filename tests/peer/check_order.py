@@ -7,7 +7,7 @@ K != 0), horizon T and steps eta in {0.2, 0.1, 0.05, 0.025} (n = T/eta up to 80)
 errors of the order study are recomputed here, for k = 1..n:
   JKO_k      m <- solve(I + eta A, m + eta h); B^-1/2 and X from numpy eigh:
              C = B^-1/2 S B^-1/2 = V diag(c) V', X = V diag(e + c/2 + sqrt(c^2/4 + e c)) V',
-             S <- B^-1/2 X B^-1/2, e = eta tau (MATH.md section 4)
+             S <- B^-1/2 X B^-1/2, e = eta tau (docs/math.md section 4)
   FE_k       m <- m - eta (A m - h), S <- (I - eta M) S (I - eta M), M = P - tau S^-1
   WGF(k eta) Van Loan block exponentials (scipy expm) of the mean ODE and of the vec form
              of S' = 2 tau I - P S - S P (section 3), at each t = k eta
@@ -17,7 +17,7 @@ errors of the order study are recomputed here, for k = 1..n:
 and err_wgf = max_k W2(JKO_k, WGF), err_jkoflow = max_k W2(JKO_k, JKO-Flow),
 err_forward_wgf = max_k W2(FE_k, WGF), err_forward_flow = max_k W2(FE_k, FE flow).
 W2 is evaluated with mpmath at 40 digits (eigsy) on the double-precision states: the
-double-precision trace formula is noise for nearby Gaussians (MATH.md section 2).
+double-precision trace formula is noise for nearby Gaussians (docs/math.md section 1).
 Required: relative agreement 1e-6 with bwflow's four errors at its default CVODE tolerances
 (rtol 1e-12, atol 1e-14; measured 8e-8). The JKO-Flow distances are ~1e-3 .. 1e-4 here and
 an absolute error delta in the flow's state moves them by ~delta: with the former defaults
