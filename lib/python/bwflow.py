@@ -1,6 +1,13 @@
 """bwflow: Python binding of libbwflow (ctypes + numpy, no compiled extension).
 
-Exact Wasserstein gradient flows, JKO steps and JKO-Flow on Gaussian measures N(m, S).
+Exact Wasserstein gradient flows, JKO steps and JKO-Flow on Gaussian measures N(m, S),
+and on 1-D measures as N ordered particles on the quantile line (Particles: Langevin
+dynamics with a polynomial potential; docs/particles.md):
+
+    pp, x0 = bwflow.Particles.preset("quartic")          # V = x^4/4, N = 20
+    xs = bwflow.ParticlesJKOPlan(pp, eta=1e-3).run(x0, 500)
+    xf = bwflow.particles_flow(pp, x0, [0.5], eta=1e-3)   # JKO-Flow
+    res = bwflow.particles_order(pp, x0, T=0.5, etas=[2e-3, 1e-3, 5e-4])
 
     import numpy as np, bwflow
     pb, m0, S0 = bwflow.Problem.preset("ou2d")
@@ -38,6 +45,9 @@ __all__ = [
     "BwflowError", "CollapseError", "library_path", "version", "status_name", "strerror",
     "w2", "w2sq", "ot_map", "geodesic", "Problem", "JKOPlan", "forward_step", "wgf",
     "JKOFlow", "jkoflow", "order", "loglog_slope",
+    "IllPosedError", "Particles", "ParticlesJKOPlan", "ParticlesFlow", "particles_quantiles",
+    "particles_forward_step", "particles_flow", "particles_w2", "particles_moments",
+    "particles_order",
 ]
 
 _c_double_p = ctypes.POINTER(ctypes.c_double)
@@ -707,7 +717,13 @@ def _none(v):
 
 
 def order(problem, m0, S0, T=None, etas=None, rtol=None, atol=None, linsol="auto"):
-    """The convergence-order study of `bwflow order`, from N(m0, S0). For each eta (all
+    """The convergence-order study of `bwflow order` (see _order), from N(m0, S0)."""
+    return _order(_System(problem, m0, S0), T, etas, _flow_opts(rtol, atol, linsol, None))
+
+
+def _order(system, T, etas, opts):
+    """The convergence-order study of `bwflow order` on a system (a Gaussian one from
+    order(), a particle one from particles_order()). For each eta (all
     dividing T), the largest W2 distance over the n = T/eta steps between the JKO (forward
     Euler) iterates and the gradient flow / JKO-Flow (the forward modified flow). T and etas
     default, as in the CLI, to the horizon and ladder chosen from the problem
@@ -718,8 +734,6 @@ def order(problem, m0, S0, T=None, etas=None, rtol=None, atol=None, linsol="auto
     "c1_wgf", "c2_jkoflow", "c1_forward_wgf", "c2_forward_flow" (leading constants), None
     when undefined, and "eta_max", "eta_safe", "eta_bound". A collapsing step size is a row,
     not an exception."""
-    system = _System(problem, m0, S0)
-    opts = _flow_opts(rtol, atol, linsol, None)
     d = _OrderDefaults()
     st = _lib.bw_order_defaults_compute(system._p, float(T or 0.0), ctypes.byref(d))
     if st and (T is None or etas is None):
@@ -750,3 +764,316 @@ def order(problem, m0, S0, T=None, etas=None, rtol=None, atol=None, linsol="auto
     res["eta_safe"] = _none(d.eta_safe) if not st else None
     res["eta_bound"] = _lib.bw_eta_bound_name(d.bound).decode() if not st else "horizon"
     return res
+
+
+# --------------------------------------------------------------------------- particles
+
+_STATUS_ILL_POSED = 21  # BW_ERR_ILL_POSED; checked at load time
+_PJAC = {"analytic": 0, "dq": 1}
+_PROTOS_PARTICLES = {
+    "bw_particles_create": (_st, [_int, _int, _c_double_p, _dbl, ctypes.POINTER(_vp)]),
+    "bw_particles_free": (None, [_vp]),
+    "bw_particles_n": (_int, [_vp]),
+    "bw_particles_degree": (_int, [_vp]),
+    "bw_particles_coef": (_c_double_p, [_vp]),
+    "bw_particles_tau": (_dbl, [_vp]),
+    "bw_particles_vpp_min": (_dbl, [_vp]),
+    "bw_particles_preset": (_st, [ctypes.c_char_p, _int, ctypes.POINTER(_vp), _c_double_p, _c_double_p]),
+    "bw_particles_quantiles": (_st, [_int, _dbl, _dbl, _c_double_p]),
+    "bw_particles_energy": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_gradient": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_hessian": (_st, [_vp, _c_double_p, _c_double_p, _c_double_p]),
+    "bw_particles_slope_sq": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_modified_energy": (_st, [_vp, _c_double_p, _dbl, _c_double_p]),
+    "bw_particles_hessian_extremes": (_st, [_vp, _vp, _c_double_p, _c_double_p, _c_double_p]),
+    "bw_particles_moments": (_st, [_int, _c_double_p, _c_double_p, _c_double_p]),
+    "bw_particles_w2": (_st, [_int, _c_double_p, _c_double_p, _c_double_p]),
+    "bw_particles_density": (_st, [_int, _c_double_p, _c_double_p]),
+    "bw_particles_ws_alloc": (_vp, [_int]),
+    "bw_particles_ws_free": (None, [_vp]),
+    "bw_particles_jko_plan_create": (_st, [_vp, _dbl, ctypes.POINTER(_vp)]),
+    "bw_particles_jko_plan_free": (None, [_vp]),
+    "bw_particles_jko_step": (_st, [_vp, _vp, _c_double_p, _c_double_p, _c_double_p,
+                                    ctypes.POINTER(_int)]),
+    "bw_particles_forward_step": (_st, [_vp, _dbl, _vp, _c_double_p, _c_double_p]),
+    "bw_particles_flow_create": (_st, [_vp, _int, _dbl, ctypes.POINTER(_FlowOpts), ctypes.POINTER(_vp)]),
+    "bw_particles_flow_free": (None, [_vp]),
+    "bw_particles_flow_set_jacobian": (_st, [_vp, _int]),
+    "bw_particles_flow_solve": (_st, [_vp, _c_double_p, _int, _c_double_p, _c_double_p]),
+    "bw_particles_flow_failure": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_flow_failure_mode": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_flow_stats": (None, [_vp, ctypes.POINTER(_FlowStats)]),
+    "bw_particles_flow_cvode_message": (ctypes.c_char_p, [_vp]),
+    "bw_system_particles_create": (_st, [_vp, _c_double_p, ctypes.POINTER(_vp)]),
+}
+for _name, (_res, _args) in _PROTOS_PARTICLES.items():
+    _fn = getattr(_lib, _name)
+    _fn.restype, _fn.argtypes = _res, _args
+if _lib.bw_status_name(_STATUS_ILL_POSED) != b"BW_ERR_ILL_POSED":
+    raise ImportError("bwflow: %s does not number its statuses as this module expects" % library_path)
+
+
+class IllPosedError(BwflowError):
+    """A particle JKO-Flow turns ill-posed (BW_ERR_ILL_POSED): eta lambda_max(H) reaches 2,
+    and the flow no longer damps H's top eigenmode (docs/particles.md).
+
+    time: the first time with eta lambda_max = 2 (0 when ill-posed from the start);
+    eta_lambda_max: eta lambda_max(H) there; positions: the configuration then; mode: the
+    unit eigenvector of lambda_max (largest-magnitude entry positive); eta: the step size."""
+
+    def __init__(self, where, time, value, positions, mode, eta):
+        super().__init__(_STATUS_ILL_POSED, where,
+                         "eta = %.17g, t = %.17g, eta lambda_max = %.6g" % (eta, time, value))
+        self.time, self.eta_lambda_max, self.positions, self.mode, self.eta = time, value, positions, mode, eta
+
+
+def _positions_in(x, n, what="the positions"):
+    return _vec_in(x, n, what)
+
+
+def particles_quantiles(n, mean, std):
+    """The quantiles of N(mean, std^2) at the levels (i - 1/2)/n, i = 1..n."""
+    x = np.empty(int(n))
+    _check(_lib.bw_particles_quantiles(int(n), float(mean), float(std), _ptr(x)), "bw_particles_quantiles")
+    return x
+
+
+def particles_w2(x, y):
+    """W2 between two ordered configurations of the same N: |x - y| / sqrt(N)."""
+    xa = _vec_in(x, None, "x")
+    ya = _vec_in(y, xa.shape[0], "y")
+    out = ctypes.c_double()
+    _check(_lib.bw_particles_w2(xa.shape[0], _ptr(xa), _ptr(ya), ctypes.byref(out)), "bw_particles_w2")
+    return out.value
+
+
+def particles_moments(x):
+    """(mean, variance) of the particle measure (1/N) sum delta_{x_i}."""
+    xa = _vec_in(x, None, "x")
+    m, v = ctypes.c_double(), ctypes.c_double()
+    _check(_lib.bw_particles_moments(xa.shape[0], _ptr(xa), ctypes.byref(m), ctypes.byref(v)),
+           "bw_particles_moments")
+    return m.value, v.value
+
+
+class Particles:
+    """A particle problem: N particles of mass 1/N on the line, the potential
+    V(x) = V[0] + V[1] x + ... + V[K] x^K (K even >= 2, V[K] > 0) and the entropy weight tau:
+    F(x) = sum V(x_i) - tau sum log(N (x_{i+1} - x_i)), J_N = F/N (include/bwflow/particles.h).
+    Positions are 1-D arrays of length N, strictly increasing."""
+
+    def __init__(self, n, V, tau=1.0):
+        c = np.ascontiguousarray(V, dtype=np.float64)
+        if c.ndim != 1 or c.shape[0] < 3:
+            raise ValueError("V must be a vector of at least 3 coefficients, got shape %s" % (np.shape(V),))
+        p = _vp()
+        _check(_lib.bw_particles_create(int(n), c.shape[0] - 1, _ptr(c), float(tau), ctypes.byref(p)),
+               "bw_particles_create")
+        self._p = p
+
+    @classmethod
+    def preset(cls, name, n=0):
+        """("quartic" | "doublewell" | "gauss1d", N or 0 for 20) -> (Particles, x0), x0 the
+        quantiles of N(1, 1/4)."""
+        p, m, s = _vp(), ctypes.c_double(), ctypes.c_double()
+        _check(_lib.bw_particles_preset(name.encode(), int(n), ctypes.byref(p), ctypes.byref(m), ctypes.byref(s)),
+               "bw_particles_preset", name)
+        self = cls.__new__(cls)
+        self._p = p
+        return self, particles_quantiles(self.n, m.value, s.value)
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            _lib.bw_particles_free(self._p)
+            self._p = None
+
+    def __repr__(self):
+        return "Particles(n=%d, V=%s, tau=%g)" % (self.n, list(self.V), self.tau)
+
+    @property
+    def n(self):
+        return _lib.bw_particles_n(self._p)
+
+    @property
+    def V(self):
+        return np.ctypeslib.as_array(_lib.bw_particles_coef(self._p), (_lib.bw_particles_degree(self._p) + 1,)).copy()
+
+    @property
+    def tau(self):
+        return _lib.bw_particles_tau(self._p)
+
+    @property
+    def vpp_min(self):
+        """min over the line of V'': the JKO step exists for eta max(0, -vpp_min) < 1."""
+        return _lib.bw_particles_vpp_min(self._p)
+
+    def _scalar(self, fn, where, x, *extra):
+        xa = _positions_in(x, self.n)
+        out = ctypes.c_double()
+        _check(fn(self._p, _ptr(xa), *extra, ctypes.byref(out)), where)
+        return out.value
+
+    def energy(self, x):
+        """J_N(x) = F(x)/N."""
+        return self._scalar(_lib.bw_particles_energy, "bw_particles_energy", x)
+
+    def slope_sq(self, x):
+        """|grad F(x)|^2 / N."""
+        return self._scalar(_lib.bw_particles_slope_sq, "bw_particles_slope_sq", x)
+
+    def modified_energy(self, x, eta):
+        """J_N - eta/4 |grad F|^2/N (eta < 0: the forward Euler modified energy)."""
+        return self._scalar(_lib.bw_particles_modified_energy, "bw_particles_modified_energy", x, float(eta))
+
+    def gradient(self, x):
+        """grad F(x) (the flow is x' = -grad F)."""
+        xa = _positions_in(x, self.n)
+        g = np.empty(self.n)
+        _check(_lib.bw_particles_gradient(self._p, _ptr(xa), _ptr(g)), "bw_particles_gradient")
+        return g
+
+    def hessian(self, x):
+        """(diagonal, off-diagonal) of the tridiagonal H = grad^2 F(x)."""
+        xa = _positions_in(x, self.n)
+        d, e = np.empty(self.n), np.empty(self.n - 1)
+        _check(_lib.bw_particles_hessian(self._p, _ptr(xa), _ptr(d), _ptr(e)), "bw_particles_hessian")
+        return d, e
+
+    def hessian_extremes(self, x):
+        """(lambda_min, lambda_max) of H(x); 2/lambda_max(H(x0)) is JKO-Flow's eta_max."""
+        xa = _positions_in(x, self.n)
+        lo, hi = ctypes.c_double(), ctypes.c_double()
+        _check(_lib.bw_particles_hessian_extremes(self._p, None, _ptr(xa), ctypes.byref(lo), ctypes.byref(hi)),
+               "bw_particles_hessian_extremes")
+        return lo.value, hi.value
+
+    def density(self, x):
+        """rho_{i+1/2} = 1/(N (x_{i+1} - x_i)), N - 1 values (on the cells [x_i, x_{i+1}])."""
+        xa = _positions_in(x, self.n)
+        rho = np.empty(self.n - 1)
+        _check(_lib.bw_particles_density(self.n, _ptr(xa), _ptr(rho)), "bw_particles_density")
+        return rho
+
+
+class ParticlesJKOPlan:
+    """JKO steps of size eta for a Particles problem (damped Newton, converged to rounding)."""
+
+    def __init__(self, particles, eta):
+        self.particles, self.eta = particles, float(eta)
+        plan = _vp()
+        _check(_lib.bw_particles_jko_plan_create(particles._p, self.eta, ctypes.byref(plan)),
+               "bw_particles_jko_plan_create", "eta = %.17g" % self.eta)
+        self._p = plan
+        self._ws = _lib.bw_particles_ws_alloc(particles.n)
+        if not self._ws:
+            raise MemoryError("bw_particles_ws_alloc")
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            _lib.bw_particles_jko_plan_free(self._p)
+            self._p = None
+        if getattr(self, "_ws", None):
+            _lib.bw_particles_ws_free(self._ws)
+            self._ws = None
+
+    def step(self, x, guess=None):
+        """One step from x (Newton started at guess when given) -> (x_new, Newton iterations)."""
+        xa = _positions_in(x, self.particles.n)
+        ga = _positions_in(guess, self.particles.n, "guess") if guess is not None else None
+        out, it = np.empty_like(xa), ctypes.c_int()
+        _check(_lib.bw_particles_jko_step(self._p, self._ws, _ptr(xa), _ptr(ga) if ga is not None else None,
+                                          _ptr(out), ctypes.byref(it)), "bw_particles_jko_step")
+        return out, it.value
+
+    def run(self, x0, n):
+        """n steps from x0, warm-started by extrapolation -> array (n + 1, N) of the iterates."""
+        xs = np.empty((int(n) + 1, self.particles.n))
+        xs[0] = _positions_in(x0, self.particles.n)
+        for k in range(1, int(n) + 1):
+            guess = 2 * xs[k - 1] - xs[k - 2] if k > 1 else None
+            xs[k], _ = self.step(xs[k - 1], guess)
+        return xs
+
+
+def particles_forward_step(particles, eta, x):
+    """x - eta grad F(x) (BwflowError BW_ERR_NOT_ORDERED when the order is lost)."""
+    xa = _positions_in(x, particles.n)
+    out = np.empty_like(xa)
+    _check(_lib.bw_particles_forward_step(particles._p, float(eta), None, _ptr(xa), _ptr(out)),
+           "bw_particles_forward_step")
+    return out
+
+
+class ParticlesFlow:
+    """A particle flow by CVODE BDF with a band solver: kind "jko" (JKO-Flow
+    x' = -grad F + (eta/2) H grad F), "forward" (the forward Euler modified flow, -eta) or
+    "plain" (the gradient flow, eta ignored); jacobian "analytic" or "dq" (CVODE's banded
+    difference quotients). JKO-Flow raises IllPosedError where eta lambda_max(H) reaches 2."""
+
+    def __init__(self, particles, eta, kind="jko", rtol=None, atol=None, max_steps=None, jacobian="analytic"):
+        if kind not in _KINDS:
+            raise ValueError("kind must be one of %s" % sorted(_KINDS))
+        if jacobian not in _PJAC:
+            raise ValueError("jacobian must be 'analytic' or 'dq'")
+        self.particles, self.eta, self.kind = particles, float(eta), kind
+        opts = _flow_opts(rtol, atol, "auto", max_steps)
+        p = _vp()
+        _check(_lib.bw_particles_flow_create(particles._p, _KINDS[kind], self.eta, ctypes.byref(opts), ctypes.byref(p)),
+               "bw_particles_flow_create")
+        self._p = p
+        _check(_lib.bw_particles_flow_set_jacobian(p, _PJAC[jacobian]), "bw_particles_flow_set_jacobian")
+        self.stats = None
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            _lib.bw_particles_flow_free(self._p)
+            self._p = None
+
+    def solve(self, x0, times):
+        """Positions at the times (non-decreasing, >= 0) -> array (len(times), N); CVODE's
+        counters in self.stats (dict)."""
+        n = self.particles.n
+        xa = _positions_in(x0, n, "x0")
+        ts = np.ascontiguousarray(np.atleast_1d(times), dtype=np.float64)
+        out = np.empty((ts.shape[0], n))
+        st = _lib.bw_particles_flow_solve(self._p, _ptr(xa), ts.shape[0], _ptr(ts), _ptr(out))
+        s = _FlowStats()
+        _lib.bw_particles_flow_stats(self._p, ctypes.byref(s))
+        self.stats = {k: getattr(s, k) for k, _ in _FlowStats._fields_}
+        if st == _STATUS_ILL_POSED:
+            t, v = ctypes.c_double(), ctypes.c_double()
+            _lib.bw_particles_flow_failure(self._p, ctypes.byref(t), ctypes.byref(v))
+            xf, mode = np.empty(n), np.empty(n)
+            _check(_lib.bw_particles_flow_failure_mode(self._p, _ptr(xf), _ptr(mode)), "bw_particles_flow_failure_mode")
+            raise IllPosedError("bw_particles_flow_solve", t.value, v.value, xf, mode, self.eta)
+        if st:
+            raise BwflowError(st, "bw_particles_flow_solve", _lib.bw_particles_flow_cvode_message(self._p).decode())
+        return out
+
+
+def particles_flow(particles, x0, times, eta, kind="jko", **options):
+    """ParticlesFlow(particles, eta, kind, **options).solve(x0, times)."""
+    return ParticlesFlow(particles, eta, kind, **options).solve(x0, times)
+
+
+class _ParticlesSystem:
+    """A bw_system of particles (owned)."""
+
+    def __init__(self, particles, x0):
+        xa = _positions_in(x0, particles.n, "x0")
+        p = _vp()
+        _check(_lib.bw_system_particles_create(particles._p, _ptr(xa), ctypes.byref(p)), "bw_system_particles_create")
+        self._p = p
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            _lib.bw_system_free(self._p)
+            self._p = None
+
+
+def particles_order(particles, x0, T=None, etas=None, rtol=None, atol=None):
+    """The convergence-order study of `bwflow order` on a particle problem from x0: the same
+    dict as order() ("eta_max" is 2/lambda_max(H(x0)), "eta_bound" "ill-posed" when that bound
+    chose the step sizes; a step size beyond JKO-Flow's well-posed range is a row with status
+    "ill-posed", not an exception)."""
+    return _order(_ParticlesSystem(particles, x0), T, etas, _flow_opts(rtol, atol, "auto", None))

@@ -27,12 +27,12 @@ out=$("$exe" evolve --preset gauss1d --method jko --eta 0.1 --t 0.1 --json)
 case "$out" in *'"mean": 0.90909090909090'*) ok ;; *) bad "gauss1d jko mean: $out" ;; esac
 
 # order: MATH.md's table, eta_max = 2/lambda_max(H(x0))
-out=$("$exe" order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4)
+out=$("$exe" order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4 --out "$tmp/o")
 for want in "6.02e-04          8.07e-06          6.04e-04          8.21e-06" \
             "7.54e-05  1.00    1.27e-07  2.00    7.54e-05  1.00    1.27e-07  2.00"; do
   case "$out" in *"$want"*) ok ;; *) bad "order table lacks '$want': $out" ;; esac
 done
-out=$("$exe" order --preset quartic --json)
+out=$("$exe" order --preset quartic --json --out "$tmp/o")
 case "$out" in *'"eta_max": 0.0020900'*) ok ;; *) bad "order eta_max: $out" ;; esac
 case "$out" in *'"eta_bound": "ill-posed"'*) ok ;; *) bad "order eta_bound: $out" ;; esac
 

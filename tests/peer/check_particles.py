@@ -225,11 +225,11 @@ def order_errors(p, T, eta):
     return errs
 
 
-def check_order_table(exe):
+def check_order_table(exe, tmp):
     etas = [2e-3, 1e-3, 5e-4, 2.5e-4]
     math_md = [[6.02e-4, 8.07e-6, 6.04e-4, 8.21e-6], [3.01e-4, 2.03e-6, 3.02e-4, 2.04e-6],
                [1.51e-4, 5.07e-7, 1.51e-4, 5.10e-7], [7.54e-5, 1.27e-7, 7.54e-5, 1.27e-7]]
-    args = ["order", "--preset", "quartic", "--t", "0.5", "--etas", ",".join(map(repr, etas)), "--json"]
+    args = ["order", "--preset", "quartic", "--t", "0.5", "--etas", ",".join(map(repr, etas)), "--json", "--out", tmp]
     out = json.loads(run(exe, args))
     tight = json.loads(run(exe, args + ["--rtol", "1e-13", "--atol", "1e-15"]))
     keys = ["err_wgf", "err_jkoflow", "err_forward_wgf", "err_forward_flow"]
@@ -266,7 +266,7 @@ def check_default_slopes(exe, tmp):
             json.dump({"particles": 20, "V": c, "tau": 1.0, "init": {"mean": float(rng.standard_normal()), "std": 0.5}}, f)
         cases.append([path])
     for args in cases:
-        out = json.loads(run(exe, ["order"] + args + ["--json"]))
+        out = json.loads(run(exe, ["order"] + args + ["--json", "--out", tmp]))
         slopes = [out["slope_wgf"], out["slope_jkoflow"], out["slope_forward_wgf"], out["slope_forward_flow"]]
         ok = all(abs(s - w) <= 0.03 for s, w in zip(slopes, [1, 2, 1, 2]))
         check(ok and all(s == "ok" for s in out["status"]), "order %s: slopes %s, status %s" % (" ".join(args), slopes, out["status"]))
@@ -310,7 +310,7 @@ def main():
     exe = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         check_evolve(exe, tmp)
-        check_order_table(exe)
+        check_order_table(exe, tmp)
         check_illposed(exe, tmp)
         check_default_slopes(exe, tmp)
     if failures:
