@@ -5,8 +5,9 @@
 
 For every order-NAME.csv it writes order-NAME.png (errors vs eta, log-log); for every
 trajectory-NAME-etaH.csv it writes trajectory-NAME-etaH-ellipses.png (covariance
-ellipses and mean paths) and trajectory-NAME-etaH-energy.png (J, J^eta and W2 distances
-vs t). Parameters are read from the JSON sidecars. matplotlib is optional: without it the
+ellipses and mean paths; Gaussians) and trajectory-NAME-etaH-energy.png (J, J^eta and W2
+distances vs t); for every densities-NAME-etaH.csv (particles) densities-NAME-etaH.png
+(the densities of the three trajectories at a few times, with the target exp(-V/tau)/Z). Parameters are read from the JSON sidecars. matplotlib is optional: without it the
 script says so on stderr and exits 0.
 """
 import argparse
@@ -66,8 +67,9 @@ def fmt(x):
 
 def params_line(meta, name, extra):
     p = meta.get("problem", {})
-    return "problem %s, d = %s, tau = %s, %s    (%s %s)" % (
-        p.get("preset", name), p.get("dim", "?"), fmt(p.get("tau")), extra,
+    size = "N = %s particles" % p["particles"] if "particles" in p else "d = %s" % p.get("dim", "?")
+    return "problem %s, %s, tau = %s, %s    (%s %s)" % (
+        p.get("preset", name), size, fmt(p.get("tau")), extra,
         meta.get("program", "bwflow"), meta.get("version", "?"))
 
 
@@ -218,6 +220,78 @@ def energy_figure(data, meta, stem):
     return fig
 
 
+def densities_figure(csv_path, meta, stem):
+    """Particles: the piecewise constant densities rho = 1/(N (x_{i+1} - x_i)) of the JKO
+    iterates, the gradient flow and JKO-Flow at the times of the densities CSV, one panel per
+    time, with the equilibrium exp(-V/tau)/Z; the last panel overlays the gradient flow's
+    densities at every time."""
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    p = meta.get("problem", {})
+    V, tau = np.array(p.get("V", [0, 0, 0.5]), float), float(p.get("tau", 1.0))
+    times = sorted({float(r["t"]) for r in rows})
+    cells = {}
+    for r in rows:
+        cells.setdefault((float(r["t"]), r["trajectory"]), []).append(
+            (float(r["x_left"]), float(r["x_right"]), float(r["rho"])))
+    lo = min(float(r["x_left"]) for r in rows)
+    hi = max(float(r["x_right"]) for r in rows)
+    pad = 0.25 * (hi - lo)
+    xs = np.linspace(lo - pad, hi + pad, 800)
+    Vx = np.polynomial.polynomial.polyval(xs, V)
+    w = np.exp(-(Vx - Vx.min()) / tau)
+    target = w / np.trapz(w, xs)
+    style = {"jko": ("JKO iterates", "tab:blue", "-", 2.2),
+             "wgf": ("gradient flow", "tab:orange", "--", 1.6),
+             "jkoflow": ("JKO-Flow", "tab:green", ":", 1.6)}
+    n = len(times) + 1
+    ncol = 3
+    nrow = (n + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.6 * nrow), sharex=True, sharey=True)
+    axes = np.atleast_1d(axes).ravel()
+    ymax = max(max(c[2] for c in v) for v in cells.values())
+    ymax = 1.1 * max(ymax, target.max())
+    for k, t in enumerate(times):
+        ax = axes[k]
+        ax.plot(xs, target, color="0.55", lw=4, alpha=0.45, label="equilibrium exp(-V/tau)/Z")
+        for key, (label, colour, ls, lw) in style.items():
+            c = cells.get((t, key))
+            if not c:
+                continue
+            xe = [c[0][0]] + [b for _, b, _ in c]
+            ax.stairs([r for _, _, r in c], xe, color=colour, ls=ls, lw=lw, label=label)
+        ax.set_title("t = %s" % fmt(t))
+        ax.set_ylim(0, ymax)
+        ax.grid(True, alpha=0.3)
+        if k == 0:
+            ax.legend(fontsize=8.5, loc="upper left", framealpha=0.9)
+    ax = axes[len(times)]
+    ax.plot(xs, target, color="0.55", lw=4, alpha=0.45, label="equilibrium")
+    cmap = plt.get_cmap("viridis")
+    for k, t in enumerate(times):
+        c = cells.get((t, "wgf"))
+        if c:
+            xe = [c[0][0]] + [b for _, b, _ in c]
+            ax.stairs([r for _, _, r in c], xe, color=cmap(k / max(1, len(times) - 1)), lw=1.6,
+                      label="t = %s" % fmt(t))
+    ax.set_title("gradient flow over time")
+    ax.legend(fontsize=8.5, loc="upper left", framealpha=0.9)
+    ax.grid(True, alpha=0.3)
+    for ax in axes[len(times) + 1:]:
+        ax.axis("off")
+    for ax in axes[-ncol:]:
+        ax.set_xlabel("x")
+    for ax in axes[::ncol]:
+        ax.set_ylabel("density rho")
+    V_text = " + ".join("%g x^%d" % (c, k) if k else "%g" % c for k, c in enumerate(V) if c)
+    fig.suptitle("Particles on the quantile line: densities 1/(N (x_{i+1} - x_i)) relaxing to exp(-V/tau)/Z,"
+                 "\nV = %s (the three trajectories differ by O(eta): the curves overlap)" % V_text, fontsize=12)
+    fig.text(0.5, 0.0, params_line(meta, stem, "eta = %s, T = %s" % (fmt(meta.get("eta")), fmt(meta.get("t")))),
+             ha="center", va="top", fontsize=9.5, color="0.3")
+    fig.tight_layout()
+    return fig
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.path.join(ROOT, "notebooks-data"))
@@ -229,9 +303,12 @@ def main():
         path, stem = os.path.join(args.data, f), f[:-4]
         if f.startswith("order-"):
             plot_order(path, args.out, stem[len("order-"):])
+        elif f.startswith("densities-"):  # particles: the sidecar is the trajectory's
+            meta = read_sidecar(os.path.join(args.data, "trajectory-" + f[len("densities-"):]))
+            save(densities_figure(path, meta, stem), os.path.join(args.out, stem + ".png"))
         elif f.startswith("trajectory-"):
             data, meta = read_csv(path), read_sidecar(path)
-            if meta.get("problem", {}).get("dim", 2) >= 2:
+            if "particles" not in meta.get("problem", {}) and meta.get("problem", {}).get("dim", 2) >= 2:
                 save(ellipses_figure(data, meta, stem), os.path.join(args.out, stem + "-ellipses.png"))
             save(energy_figure(data, meta, stem), os.path.join(args.out, stem + "-energy.png"))
 
