@@ -16,6 +16,9 @@
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork,
              int *info, size_t ljobz, size_t luplo);
+/* Cholesky factorisation and inverse from it: the floor of a JKO-Flow right-hand side. */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
 
 static const char usage[] =
     "usage: bwflow bench [--json] [--quick]\n"
@@ -23,25 +26,32 @@ static const char usage[] =
     "Median wall time (CLOCK_MONOTONIC) of the library's hot paths on bw_problem_random(d, 1,\n"
     "tau = 0.7) and its initial Gaussian, for d = 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000:\n"
     "  jko_step   one bw_jko_step (eta = 0.1, plan made once, in place, reused workspace)\n"
+    "  jko_steps  bw_jko_steps with n = 10 (in place), per step: n steps kept in P's eigenbasis\n"
     "  distance   one bw_w2 between the initial Gaussian and the exact flow at t = 1\n"
     "  wgf        one bw_wgf (exact flow to t = 1) with a reused workspace\n"
     "  dsyevd     LAPACK dsyevd (JOBZ = 'V') of the initial covariance, copy included:\n"
     "             the floor of a JKO step, which does one symmetric eigendecomposition\n"
     "Calls are timed in batches of ~2 ms (single calls when one call takes longer); the\n"
     "median over 15 batches is reported (7 or 5 single calls for slow calls). The table adds\n"
-    "step/dsyevd and distance/dsyevd and the exponent p of t_step ~ d^p fitted over\n"
-    "d = 100..1000. JKO-Flow (eta = 0.1, rtol 1e-8, atol 1e-14, linsol auto) is timed from\n"
-    "the initial Gaussian to T = 2 for d = 2, 10, 50, 200, with CVODE's step and right-hand-side\n"
-    "counts. Timings depend on the machine and its load: run it on a quiet machine\n"
-    "(OPENBLAS_NUM_THREADS=1 for reproducible single-core figures).\n"
+    "step/dsyevd, steps/dsyevd (per step) and distance/dsyevd and the exponent p of\n"
+    "t_step ~ d^p fitted over d = 100..1000. JKO-Flow (eta = 0.1, rtol 1e-8, atol 1e-14,\n"
+    "linsol auto) is timed from the initial Gaussian to T = 2 for d = 2, 10, 50, 200, with\n"
+    "CVODE's step and right-hand-side counts, the time per right-hand-side evaluation (solve\n"
+    "time / evaluations) and, for comparison, LAPACK dpotrf + dpotri (uplo 'U', the\n"
+    "right-hand side's inverse) of the initial covariance, copy included. Timings depend on\n"
+    "the machine and its load: run it on a quiet machine (OPENBLAS_NUM_THREADS=1 for\n"
+    "reproducible single-core figures).\n"
     "\n"
     "options:\n"
     "  --quick     d <= 50 only, fewer and shorter batches (a smoke run)\n"
-    "  --json      print {\"jko_step_ns\": {\"1\": ..., ...}, \"distance_ns\", \"wgf_ns\", \"eig_ns\",\n"
+    "  --json      print {\"jko_step_ns\": {\"1\": ..., ...}, \"jko_steps_ns\" (per step),\n"
+    "              \"distance_ns\", \"wgf_ns\", \"eig_ns\", \"jko_steps_n\",\n"
     "              \"jkoflow_ms\": {\"2\": ..., ...}, then \"jkoflow_steps\", \"jkoflow_rhs_evals\",\n"
-    "              \"jkoflow_jtv_evals\", \"jkoflow_linsol\", \"step_over_eig\",\n"
-    "              \"distance_over_eig\", \"workspace_bytes\", \"step_exponent\" (null when\n"
-    "              not measured), \"machine\"}\n"
+    "              \"jkoflow_jtv_evals\", \"jkoflow_linsol\", \"jkoflow_solver\",\n"
+    "              \"jkoflow_rhs_ns\", \"chol_inv_ns\", \"rhs_over_chol_inv\",\n"
+    "              \"step_over_eig\", \"steps_over_eig\", \"distance_over_eig\",\n"
+    "              \"workspace_bytes\", \"step_exponent\" (null when not measured),\n"
+    "              \"machine\"}\n"
     "  -h, --help  this help\n"
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad usage\n";
@@ -49,9 +59,11 @@ static const char usage[] =
 static const int all_dims[] = {1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
 static const int flow_dims[] = {2, 10, 50, 200};
 enum { NDIM = sizeof all_dims / sizeof all_dims[0], NFLOW = sizeof flow_dims / sizeof flow_dims[0] };
-enum { OP_STEP, OP_DIST, OP_WGF, OP_EIG, NOP };
-static const char *const op_keys[NOP] = {"jko_step_ns", "distance_ns", "wgf_ns", "eig_ns"};
-static const char *const op_names[NOP] = {"bw_jko_step", "bw_w2", "bw_wgf", "dsyevd"};
+enum { OP_STEP, OP_STEPS, OP_DIST, OP_WGF, OP_EIG, NOP };
+static const char *const op_keys[NOP] = {"jko_step_ns", "jko_steps_ns", "distance_ns", "wgf_ns",
+                                         "eig_ns"};
+static const char *const op_names[NOP] = {"bw_jko_step", "bw_jko_steps", "bw_w2", "bw_wgf", "dsyevd"};
+enum { NSTEPS = 10 }; /* steps per bw_jko_steps call; its time is reported per step */
 
 enum { OPT_QUICK = 2000 }; /* after cli.h's option codes */
 
@@ -112,6 +124,7 @@ typedef struct {
 typedef bw_status (*op_fn)(bench_ctx *c);
 
 static bw_status op_step(bench_ctx *c) { return bw_jko_step(c->plan, c->ws, c->g, c->g); }
+static bw_status op_steps(bench_ctx *c) { return bw_jko_steps(c->plan, c->ws, c->g, NSTEPS, c->g); }
 static bw_status op_dist(bench_ctx *c) { return bw_w2(c->ws, c->g0, c->g1, &c->w2); }
 static bw_status op_wgf(bench_ctx *c) { return bw_wgf(c->pb, c->ws, c->g0, T_WGF, c->gt); }
 static bw_status op_eig(bench_ctx *c) {
@@ -119,6 +132,14 @@ static bw_status op_eig(bench_ctx *c) {
   int info = 0;
   memcpy(c->A, c->g0->cov, sizeof(double) * (size_t)d * d); /* dsyevd overwrites its input */
   dsyevd_("V", "L", &d, c->A, &d, c->w, c->work, &c->lwork, c->iwork, &c->liwork, &info, 1, 1);
+  return info ? BW_ERR_LAPACK : BW_OK;
+}
+static bw_status op_chol_inv(bench_ctx *c) {
+  const int d = c->d;
+  int info = 0;
+  memcpy(c->A, c->g0->cov, sizeof(double) * (size_t)d * d);
+  dpotrf_("U", &d, c->A, &d, &info, 1);
+  if (!info) dpotri_("U", &d, c->A, &d, &info, 1);
   return info ? BW_ERR_LAPACK : BW_OK;
 }
 static bw_status op_flow(bench_ctx *c) {
@@ -230,7 +251,7 @@ typedef struct {
   int nd, nf;
   double t[NOP][NDIM];
   size_t ws_bytes[NDIM];
-  double flow_ms[NFLOW];
+  double flow_ms[NFLOW], chol_inv_ns[NFLOW];
   long flow_steps[NFLOW], flow_rhs[NFLOW], flow_jtv[NFLOW];
   bw_linsol flow_linsol[NFLOW];
   const char *flow_solver[NFLOW]; /* static strings */
@@ -249,24 +270,31 @@ static void print_table(FILE *f, const results *r, bool quick) {
           quick ? " --quick" : "");
   fprintf(f, "BLAS: %s%s, OPENBLAS_NUM_THREADS=%s\n\n", core ? "OpenBLAS, kernels " : "not OpenBLAS",
           core ? core : "", thr ? thr : "unset");
-  fprintf(f, "%5s %11s %11s %11s %11s %9s %9s %11s\n", "d", "jko_step", "distance", "wgf", "dsyevd",
-          "step/eig", "dist/eig", "workspace");
+  fprintf(f, "%5s %11s %11s %11s %11s %11s %9s %9s %9s %11s\n", "d", "jko_step", "jko_steps",
+          "distance", "wgf", "dsyevd", "step/eig", "steps/eig", "dist/eig", "workspace");
   for (int i = 0; i < r->nd; i++) {
     fprintf(f, "%5d", all_dims[i]);
     for (int k = 0; k < NOP; k++) print_time(f, r->t[k][i]);
-    fprintf(f, " %9.2f %9.2f %8.1f KB\n", r->t[OP_STEP][i] / r->t[OP_EIG][i],
-            r->t[OP_DIST][i] / r->t[OP_EIG][i], (double)r->ws_bytes[i] / 1024.0);
+    fprintf(f, " %9.2f %9.2f %9.2f %8.1f KB\n", r->t[OP_STEP][i] / r->t[OP_EIG][i],
+            r->t[OP_STEPS][i] / r->t[OP_EIG][i], r->t[OP_DIST][i] / r->t[OP_EIG][i],
+            (double)r->ws_bytes[i] / 1024.0);
   }
+  fprintf(f, "(jko_steps: per step of bw_jko_steps with n = %d)\n", NSTEPS);
   if (isfinite(r->exponent))
     fprintf(f, "\nfitted exponent of the JKO step time over d = 100..1000: %.2f\n", r->exponent);
   fprintf(f, "\nJKO-Flow to T = 2 (eta = 0.1, rtol 1e-8, atol 1e-14, method and linsol auto):\n");
-  fprintf(f, "%5s %11s %7s %10s %10s  %s\n", "d", "wall", "steps", "rhs_evals", "jtv_evals", "solver");
+  fprintf(f, "%5s %11s %7s %10s %10s %11s %11s %9s  %s\n", "d", "wall", "steps", "rhs_evals",
+          "jtv_evals", "per_rhs", "chol+inv", "rhs/inv", "solver");
   for (int i = 0; i < r->nf; i++) {
+    const double per_rhs = r->flow_ms[i] * 1e6 / (double)r->flow_rhs[i];
     fprintf(f, "%5d", flow_dims[i]);
     print_time(f, r->flow_ms[i] * 1e6);
-    fprintf(f, " %7ld %10ld %10ld  %s\n", r->flow_steps[i], r->flow_rhs[i], r->flow_jtv[i],
-            r->flow_solver[i]);
+    fprintf(f, " %7ld %10ld %10ld", r->flow_steps[i], r->flow_rhs[i], r->flow_jtv[i]);
+    print_time(f, per_rhs);
+    print_time(f, r->chol_inv_ns[i]);
+    fprintf(f, " %9.2f  %s\n", per_rhs / r->chol_inv_ns[i], r->flow_solver[i]);
   }
+  fprintf(f, "(per_rhs: solve time / rhs_evals; chol+inv: dpotrf + dpotri of a d x d copy)\n");
 }
 
 static void json_map_d(FILE *f, const char *key, int n, const int *dims, const double *v) {
@@ -307,6 +335,17 @@ static void print_json(FILE *f, const results *r, bool quick) {
   json_map_l(f, "jkoflow_rhs_evals", r->nf, flow_dims, r->flow_rhs);
   fputs(", ", f);
   json_map_l(f, "jkoflow_jtv_evals", r->nf, flow_dims, r->flow_jtv);
+  fputs(", ", f);
+  double per_rhs[NFLOW], rhs_ratio[NFLOW];
+  for (int i = 0; i < r->nf; i++) {
+    per_rhs[i] = r->flow_ms[i] * 1e6 / (double)r->flow_rhs[i];
+    rhs_ratio[i] = per_rhs[i] / r->chol_inv_ns[i];
+  }
+  json_map_d(f, "jkoflow_rhs_ns", r->nf, flow_dims, per_rhs);
+  fputs(", ", f);
+  json_map_d(f, "chol_inv_ns", r->nf, flow_dims, r->chol_inv_ns);
+  fputs(", ", f);
+  json_map_d(f, "rhs_over_chol_inv", r->nf, flow_dims, rhs_ratio);
   fputs(", \"jkoflow_linsol\": {", f);
   for (int i = 0; i < r->nf; i++)
     fprintf(f, "%s\"%d\": \"%s\"", i ? ", " : "", flow_dims[i], cli_linsol_name(r->flow_linsol[i]));
@@ -314,19 +353,22 @@ static void print_json(FILE *f, const results *r, bool quick) {
   for (int i = 0; i < r->nf; i++)
     fprintf(f, "%s\"%d\": \"%s\"", i ? ", " : "", flow_dims[i], r->flow_solver[i]);
   fputs("}, ", f);
-  double ratio[2][NDIM];
+  double ratio[3][NDIM];
   long wsb[NDIM];
   for (int i = 0; i < r->nd; i++) {
     ratio[0][i] = r->t[OP_STEP][i] / r->t[OP_EIG][i];
-    ratio[1][i] = r->t[OP_DIST][i] / r->t[OP_EIG][i];
+    ratio[1][i] = r->t[OP_STEPS][i] / r->t[OP_EIG][i];
+    ratio[2][i] = r->t[OP_DIST][i] / r->t[OP_EIG][i];
     wsb[i] = (long)r->ws_bytes[i];
   }
   json_map_d(f, "step_over_eig", r->nd, all_dims, ratio[0]);
   fputs(", ", f);
-  json_map_d(f, "distance_over_eig", r->nd, all_dims, ratio[1]);
+  json_map_d(f, "steps_over_eig", r->nd, all_dims, ratio[1]);
+  fputs(", ", f);
+  json_map_d(f, "distance_over_eig", r->nd, all_dims, ratio[2]);
   fputs(", ", f);
   json_map_l(f, "workspace_bytes", r->nd, all_dims, wsb);
-  fputs(", \"step_exponent\": ", f);
+  fprintf(f, ", \"jko_steps_n\": %d, \"step_exponent\": ", NSTEPS);
   cli_print_double(f, r->exponent);
 
   char cpu[256], date[64] = "";
@@ -384,7 +426,7 @@ int cmd_bench(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   r.exponent = NAN;
   const bool progress = isatty(STDERR_FILENO);
-  static const op_fn fns[NOP] = {op_step, op_dist, op_wgf, op_eig};
+  static const op_fn fns[NOP] = {op_step, op_steps, op_dist, op_wgf, op_eig};
   bench_ctx ctx;
   bw_status st = BW_OK;
   const char *what = "";
@@ -400,6 +442,7 @@ int cmd_bench(int argc, char **argv) {
       what = op_names[k];
       st = time_op(fns[k], &ctx, quick, &r.t[k][i]);
     }
+    r.t[OP_STEPS][i] /= NSTEPS;
     r.ws_bytes[i] = bw_workspace_bytes(ctx.ws);
     ctx_free(&ctx);
     if (!st) r.nd = i + 1;
@@ -423,6 +466,11 @@ int cmd_bench(int argc, char **argv) {
     if (!st) {
       what = "bw_jkoflow_solve";
       st = time_op(op_flow, &ctx, quick, &ns);
+    }
+    if (!st) {
+      what = "dpotrf + dpotri";
+      ctx.A = malloc(sizeof(double) * (size_t)d * d);
+      st = ctx.A ? time_op(op_chol_inv, &ctx, quick, &r.chol_inv_ns[i]) : BW_ERR_NOMEM;
     }
     if (!st) {
       r.flow_ms[i] = ns * 1e-6;
