@@ -1,6 +1,7 @@
 /* bwflow: workspaces. SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/workspace.h
- * @brief Workspaces: the scratch memory that makes the numerical routines allocation-free. */
+ * @brief Workspaces: the scratch memory that keeps bwflow's numerical routines free of heap
+ * allocation. */
 #ifndef BWFLOW_WORKSPACE_H
 #define BWFLOW_WORKSPACE_H
 #include "common.h"
@@ -10,10 +11,26 @@ extern "C" {
 
 /** Scratch memory for the dense linear algebra of one thread.
  *
- * A workspace allocated for dimension dmax serves every call with d <= dmax; functions
- * that take one do no heap allocation. Functions accept ws == NULL and then allocate a
- * temporary workspace themselves (convenient, not for hot loops). A workspace is mutable:
- * give each thread its own. Size: O(dmax^2) doubles (see bw_workspace_bytes). */
+ * A workspace allocated for dimension dmax serves every call with d <= dmax. With one, the
+ * functions that take it make no heap allocation of their own: during the call bwflow's
+ * code calls no malloc, calloc, realloc or aligned allocator, nor a C library function
+ * that allocates. That is what "None" and "No allocation" mean in the Allocation notes of
+ * this API: for the functions that take a workspace, and for the solves of a JKO-Flow
+ * solver (bw_jkoflow_rhs(), bw_jkoflow_start(), bw_jkoflow_advance(), bw_jkoflow_solve();
+ * the first and the last grow a buffer once, as their notes say). tests/test_alloc.c
+ * checks it for each of these calls, attributing every allocation to the code that made it.
+ *
+ * The promise does not cover the BLAS and LAPACK library bwflow calls, which may allocate
+ * inside a routine. Measured with OpenBLAS 0.3.21 (docs/performance.md, "Allocation"):
+ * single-threaded, its Prescott and Haswell kernels and Debian's reference BLAS/LAPACK
+ * allocate nothing in these calls, while its SkylakeX and Cooperlake kernels (AVX-512
+ * CPUs) call malloc for a small buffer in some d x d products for 17 <= d <= 100 and
+ * inside dsyevd (used for d >= 57); with OPENBLAS_NUM_THREADS >= 2 OpenBLAS, whatever its
+ * kernels, may allocate buffers for its threads in level-3 routines from d ~ 64 on.
+ *
+ * Functions accept ws == NULL and then allocate a temporary workspace themselves
+ * (convenient, not for hot loops). A workspace is mutable: give each thread its own.
+ * Size: O(dmax^2) doubles (see bw_workspace_bytes). */
 typedef struct bw_workspace bw_workspace;
 
 /** Allocate a workspace for dimensions up to dmax.
