@@ -58,6 +58,22 @@ case "$json" in *'"err_jkoflow": [null, '*) ok ;; *) bad "order null: $json" ;; 
 expect_status 3 trajectory-collapse "JKO-Flow collapses at t = " trajectory "$tmp/col.json" --eta 0.1 --t 1 --out "$out"
 [ -e "$out/trajectory-col-eta0.1.csv" ] && bad "trajectory left a file despite the collapse" || ok
 
+# A user's own 2-D problem (issue 12), no --t or --etas: the defaults come from the problem
+# (one variance 0.1 ~ 0.2 x tau: the collapse bound sets the step sizes); clean slopes.
+printf '{"dim": 2, "A": [[1, 0.5], [0.5, 2]], "h": [1, 0], "tau": 0.5, "mean": [3, -1], "cov": [[2, 0.3], [0.3, 0.1]]}' >"$tmp/p.json"
+json=$("$exe" order "$tmp/p.json" --json --out "$out")
+rc=$?
+[ "$rc" -eq 0 ] && ok || bad "order p.json: exit $rc"
+printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+ok = r["status"] == ["ok"] * len(r["etas"]) and r["eta_bound"] == "collapse"
+ok &= abs(r["slope_wgf"] - 1) < 0.05 and abs(r["slope_jkoflow"] - 2) < 0.05
+ok &= abs(r["order_wgf"] - 1) < 0.01 and abs(r["order_jkoflow"] - 2) < 0.01
+ok &= r["c1_wgf"] > 0 and r["c2_jkoflow"] > 0 and r["etas"][0] / r["etas"][-1] >= 99.99
+sys.exit(0 if ok else 1)' && ok || bad "order p.json defaults: $json"
+"$exe" order "$tmp/p.json" --out "$out" | head -2 | grep -q '^etas: 1-2-5 values from 0.05 down; the safe step is 0.0507 (every variance >= 4 x the collapse threshold' && ok || bad "order p.json header"
+
 # Bad input.
 expect_fail etas-garbage "--etas item 2: '0.05x' is not a number" order --preset ou2d --etas 0.1,0.05x --out "$out"
 expect_fail etas-empty "--etas item 2: '' is not a number" order --preset ou2d --etas 0.1,,0.05 --out "$out"
