@@ -1,4 +1,4 @@
-/* The particle system on the quantile line (MATH.md section 6): the problem, presets,
+/* The particle system on the quantile line (docs/math.md section 7): the problem, presets,
  * initial configurations, the energy and its derivatives, the extreme eigenvalues of the
  * Hessian, moments, distances and workspaces.
  *

@@ -14,7 +14,7 @@
  *   JKO-Flow: 2 - eta lambda_max(H(x)). H is an irreducible tridiagonal matrix (off-diagonal
  *     -tau/D_i^2 != 0), so its eigenvalues are simple and lambda_max is an analytic function
  *     of x: the root function is smooth, and its zero is the first time the flow stops
- *     damping the top eigenmode of H (MATH.md section 6). lambda_max is computed to rounding
+ *     damping the top eigenmode of H (docs/math.md section 7). lambda_max is computed to rounding
  *     by Laguerre's iteration from just above the previous value (bw__tridiag_lmax; 2-3
  *     O(N) sweeps per evaluation).
  *   every flow: the smallest gap min_i D_i (two particles meeting). A minimum of smooth

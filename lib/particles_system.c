@@ -175,7 +175,7 @@ static const char *failure_message(const void *impl) {
  *   fast: the rate of the initial motion, |H g|/|g| at x0 (g = grad F: along the flow
  *         g' = -H g, so this bounds the relative decay rate of the velocity). Not
  *         lambda_max(H) ~ 4 tau N^2 max(rho)^2: the stiff top modes carry almost none of a
- *         smooth configuration's motion (MATH.md's table is clean at eta lambda_max = 1.9);
+ *         smooth configuration's motion (the table of docs/math.md section 7 is clean at eta lambda_max = 1.9);
  *         the step sizes they limit are bounded by eta_bound (ill-posedness), with margin. */
 static bw_status timescales(const void *data, double *rate_slow, double *rate_fast) {
   const pdata *pd = data;

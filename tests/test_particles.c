@@ -1,6 +1,6 @@
-/* The particle system on the quantile line (MATH.md section 6, include/bwflow/particles.h):
+/* The particle system on the quantile line (docs/math.md section 7, include/bwflow/particles.h):
  * closed forms (Gaussian quantiles, the Gaussian module's mean for a quadratic V, a
- * self-similar JKO-Flow whose ill-posedness time is known in closed form), MATH.md's
+ * self-similar JKO-Flow whose ill-posedness time is known in closed form), docs/math.md's
  * measured numbers (quartic equilibrium, convergence to the Gaussian flow, the order table),
  * properties (JKO optimality to rounding, energy dissipation, order kept), derivatives and
  * Jacobians against finite differences, lambda_max against LAPACK, and argument checks with
@@ -507,7 +507,7 @@ END_TEST
 
 /* V = x^2/2, tau = 1, from the quantiles of N(1, 0.25): W2 of the particle WGF at T = 1 to
  * the quantised exact Gaussian (quantiles of N(e^-1, 1 - 0.75 e^-2)) decreases with N;
- * MATH.md's values for N = 10..320 to two digits, and the rate. */
+ * docs/math.md section 7's values for N = 10..320 to two digits, and the rate. */
 START_TEST(gaussian_convergence) {
   const double c[3] = {0, 0, 0.5}, want[6] = {1.1e-2, 6.4e-3, 4.0e-3, 2.6e-3, 1.8e-3, 1.3e-3};
   double w[7], prev = INFINITY;
@@ -522,7 +522,7 @@ START_TEST(gaussian_convergence) {
     ck_assert_int_eq(bw_particles_flow_solve(pf, x0, 1, &T, x), BW_OK);
     ck_assert_int_eq(bw_particles_quantiles(n, exp(-1.0), sqrt(1 - 0.75 * exp(-2.0)), q), BW_OK);
     ck_assert_int_eq(bw_particles_w2(n, x, q, &w[k]), BW_OK);
-    if (k < 6) ck_assert_msg(fabs(w[k] - want[k]) <= 0.05 * want[k] + 0.5e-4, "N %d: W2 %.3g, MATH.md %.2g", n, w[k], want[k]);
+    if (k < 6) ck_assert_msg(fabs(w[k] - want[k]) <= 0.05 * want[k] + 0.5e-4, "N %d: W2 %.3g, docs/math.md %.2g", n, w[k], want[k]);
     ck_assert(w[k] < prev);
     prev = w[k];
     bw_particles_flow_free(pf);
@@ -537,7 +537,7 @@ START_TEST(gaussian_convergence) {
 }
 END_TEST
 
-/* ---- MATH.md's quartic numbers ---- */
+/* ---- docs/math.md section 7's quartic numbers ---- */
 
 START_TEST(quartic_equilibrium) {
   const double want[4] = {0.67900, 0.67793, 0.67710, 0.67659};
@@ -553,7 +553,7 @@ START_TEST(quartic_equilibrium) {
     double m, v;
     ck_assert_int_eq(bw_particles_moments(n, x, &m, &v), BW_OK);
     const double ex2 = v + m * m;
-    ck_assert_msg(fabs(ex2 - want[k]) <= 5e-6, "N %d: E x^2 = %.6f, MATH.md %.5f", n, ex2, want[k]);
+    ck_assert_msg(fabs(ex2 - want[k]) <= 5e-6, "N %d: E x^2 = %.6f, docs/math.md %.5f", n, ex2, want[k]);
     ck_assert(fabs(m) <= 1e-13);                  /* symmetric */
     ck_assert(ex2 - exact > 0 && ex2 - exact < prev); /* converging from above */
     prev = ex2 - exact;
@@ -565,7 +565,7 @@ START_TEST(quartic_equilibrium) {
 }
 END_TEST
 
-/* MATH.md's table (V = x^4/4, N = 20, T = 0.5) through the order study. */
+/* the table of docs/math.md section 7 (V = x^4/4, N = 20, T = 0.5) through the order study. */
 START_TEST(quartic_order_table) {
   bw_particles *pp;
   double m, s, x0[20];
@@ -573,7 +573,7 @@ START_TEST(quartic_order_table) {
   ck_assert_int_eq(bw_particles_quantiles(20, m, s, x0), BW_OK);
   double lmax;
   ck_assert_int_eq(bw_particles_hessian_extremes(pp, NULL, x0, NULL, &lmax), BW_OK);
-  ck_assert(fabs(lmax - 957) < 0.5); /* MATH.md: 957, eta < 2.09e-3 */
+  ck_assert(fabs(lmax - 957) < 0.5); /* docs/math.md section 7: 957, eta < 2.09e-3 */
   bw_system *sys;
   ck_assert_int_eq(bw_system_particles_create(pp, x0, &sys), BW_OK);
   const double etas[4] = {2e-3, 1e-3, 5e-4, 2.5e-4};
@@ -588,7 +588,7 @@ START_TEST(quartic_order_table) {
       ck_assert_int_eq(pts[k].status[e], BW_OK);
       /* three digits: within half a unit of the third */
       ck_assert_msg(fabs(pts[k].err[e] - want[k][e]) <= 0.005 * want[k][e] * 1.0001,
-                    "eta %g error %d: %.4g, MATH.md %.3g", etas[k], e, pts[k].err[e], want[k][e]);
+                    "eta %g error %d: %.4g, docs/math.md %.3g", etas[k], e, pts[k].err[e], want[k][e]);
     }
   }
   bw_order_fit fit;

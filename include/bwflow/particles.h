@@ -1,5 +1,5 @@
 /* bwflow: non-Gaussian Langevin dynamics in 1-D, N particles on the quantile line
- * (docs/particles.md, MATH.md section 6). SPDX-License-Identifier: BSD-3-Clause */
+ * (docs/particles.md, docs/math.md section 7). SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/particles.h
  * @brief The particle system: a 1-D measure as N ordered particles x_1 < ... < x_N of mass
  * 1/N (quantile levels (i - 1/2)/N), the energy of Langevin dynamics with a polynomial
@@ -83,7 +83,7 @@ BW_API double bw_particles_vpp_min(const bw_particles *pp);
 
 /** Named presets: "quartic" (V = x^4/4), "doublewell" (V = x^4/4 - x^2/2), "gauss1d"
  * (V = x^2/2), all with tau = 1, N = 20 by default and the initial configuration of
- * bw_particles_quantiles() with mean 1 and std 0.5 (MATH.md section 6).
+ * bw_particles_quantiles() with mean 1 and std 0.5 (docs/math.md section 7).
  * @param name "quartic", "doublewell" or "gauss1d"
  * @param n the number of particles, or 0 for the default 20
  * @param[out] pp receives the problem
@@ -292,7 +292,7 @@ typedef enum bw_particles_jac {
  * for the Gaussian flows; method must be BW_METHOD_AUTO or BW_METHOD_BDF (the particle
  * flows are stiff: lambda_max(H) ~ 4 tau N^2 max(rho)^2; BDF is used) and linsol
  * BW_LINSOL_AUTO (the band solver); other values give ::BW_ERR_BAD_ARG.
- * JKO-Flow is meaningful only while eta lambda_max(H(x(t))) < 2 (MATH.md section 6): the
+ * JKO-Flow is meaningful only while eta lambda_max(H(x(t))) < 2 (docs/math.md section 7): the
  * solver locates the first time eta lambda_max = 2 by CVODE's root finding on the smooth
  * function 2 - eta lambda_max(H(x)) (H is irreducible, so lambda_max is a simple eigenvalue,
  * an analytic function of x; it is computed to rounding by Laguerre's iteration from above)

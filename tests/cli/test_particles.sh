@@ -1,6 +1,6 @@
 #!/bin/sh
 # CLI contract for particle problems (1-D, docs/particles.md): the problem file and presets,
-# evolve --json, order (MATH.md's table, eta_max), trajectory's densities CSV, the ill-posed
+# evolve --json, order (the table of docs/math.md section 7, eta_max), trajectory's densities CSV, the ill-posed
 # exit 3, and one stderr line + exit 2 for every class of bad input.
 # usage: test_particles.sh BWFLOW_EXECUTABLE
 set -u
@@ -26,7 +26,7 @@ n=$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.st
 out=$("$exe" evolve --preset gauss1d --method jko --eta 0.1 --t 0.1 --json)
 case "$out" in *'"mean": 0.90909090909090'*) ok ;; *) bad "gauss1d jko mean: $out" ;; esac
 
-# order: MATH.md's table, eta_max = 2/lambda_max(H(x0))
+# order: the table of docs/math.md section 7, eta_max = 2/lambda_max(H(x0))
 out=$("$exe" order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4 --out "$tmp/o")
 for want in "6.02e-04          8.07e-06          6.04e-04          8.21e-06" \
             "7.54e-05  1.00    1.27e-07  2.00    7.54e-05  1.00    1.27e-07  2.00"; do

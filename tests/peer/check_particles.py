@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent check of the particle system (issue 13, MATH.md section 6) with numpy/scipy.
+"""Independent check of the particle system (issue 13, docs/math.md section 7) with numpy/scipy.
 
 The reference is computed here from the formulas, by other code than the library's:
   F(x) = sum V(x_i) - tau sum log(N D_i), grad F, the tridiagonal H (numpy polynomials);
@@ -12,12 +12,12 @@ Checks:
   1. `bwflow evolve --json` on random polynomial potentials (degree 2, 4, 6), N from 2 to
      200, positions or "init" files: jko and forward to 1e-10 relative (max-norm of the
      positions over max |x|), wgf, jkoflow and forwardflow to 1e-8; mean, variance, energy.
-  2. MATH.md's table: `bwflow order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4`
+  2. the table of docs/math.md section 7: `bwflow order --preset quartic --t 0.5 --etas 2e-3,1e-3,5e-4,2.5e-4`
      against the errors computed here (max over the steps of |x - y|/sqrt(N); the flows by
      solve_ivp DOP853 at rtol 1e-13, whose 7th-order dense output keeps the references to
      ~1e-14: the study needs 1e-13 absolute for 1e-6 relative on errors of 1e-7), to 1e-6
      relative (measured 9e-7: bwflow's default rtol 1e-12 leaves ~1e-13 of integration
-     error), to 5e-7 with --rtol 1e-13 (measured 2.6e-7), and against MATH.md's three digits.
+     error), to 5e-7 with --rtol 1e-13 (measured 2.6e-7), and against the three digits of docs/math.md's table.
   3. the ill-posedness time of JKO-Flow on a contracting configuration: bwflow's exit 3
      line against solve_ivp's event 2 - eta lambda_max(H) = 0, to 1e-6 relative;
   4. `bwflow order` with its default step sizes on quartic, doublewell and random
@@ -250,8 +250,8 @@ def check_order_table(exe, tmp):
             worst_tight = max(worst_tight, rel_t)
             check(rel_t <= 5e-7, "order (rtol 1e-13) eta %g %s: relative %.1e" % (eta, key, rel_t))
             check(abs(got - math_md[i][j]) <= 0.005 * math_md[i][j] * 1.0001,
-                  "order eta %g %s: %.4g, MATH.md %.3g" % (eta, key, got, math_md[i][j]))
-    print("order table: bwflow vs peer errors agree to %.1e relative (%.1e with --rtol 1e-13); MATH.md's "
+                  "order eta %g %s: %.4g, docs/math.md %.3g" % (eta, key, got, math_md[i][j]))
+    print("order table: bwflow vs peer errors agree to %.1e relative (%.1e with --rtol 1e-13); docs/math.md's "
           "three digits reproduced" % (worst, worst_tight))
 
 

@@ -1,7 +1,7 @@
 """The particle system through the binding (lib/python/bwflow.py): the problem and its
 derivatives against numpy, JKO steps (optimality, the Gaussian mean for a quadratic V),
 flows (the Gaussian mean, the Jacobian choices agree, ill-posedness as IllPosedError with
-the time and the mode) and the order study (MATH.md's table; `bwflow order --json`)."""
+the time and the mode) and the order study (the table of docs/math.md section 7; `bwflow order --json`)."""
 import json
 import os
 import subprocess
@@ -105,7 +105,7 @@ def test_order_table_and_cli(tmp_path):
     pp, x0 = bwflow.Particles.preset("quartic")
     res = bwflow.particles_order(pp, x0, T=0.5, etas=[2e-3, 1e-3, 5e-4, 2.5e-4])
     assert res["status"] == ["ok"] * 4
-    assert res["err_jkoflow"] == pytest.approx([8.07e-6, 2.03e-6, 5.07e-7, 1.27e-7], rel=0.005)  # MATH.md
+    assert res["err_jkoflow"] == pytest.approx([8.07e-6, 2.03e-6, 5.07e-7, 1.27e-7], rel=0.005)  # docs/math.md section 7
     assert res["slope_wgf"] == pytest.approx(1, abs=0.01) and res["slope_jkoflow"] == pytest.approx(2, abs=0.01)
     assert res["eta_max"] == pytest.approx(2 / pp.hessian_extremes(x0)[1], rel=1e-12)
     exe = os.environ.get("BWFLOW_EXE")
