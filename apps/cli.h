@@ -199,6 +199,20 @@ void cli_progress_init(cli_progress *p);
 void cli_progress_show(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_clear(cli_progress *p);
 
+/* bwflow bench's particle part (apps/bench_particles.c): JKO step per particle for
+ * N = 100, 1000, 10^4, 10^5 (Newton iterations per step), JKO-Flow to T = 0.5 for N = 20, 200
+ * with the analytic Jacobian [0] and CVODE's difference quotients [1]. */
+enum { CLI_BENCH_PT_NSTEP = 4, CLI_BENCH_PT_NFLOW = 2 };
+typedef struct {
+  int nstep, nflow;
+  double step_ns[CLI_BENCH_PT_NSTEP], newton[CLI_BENCH_PT_NSTEP];
+  double flow_ms[2][CLI_BENCH_PT_NFLOW], flow_eta[CLI_BENCH_PT_NFLOW];
+  long flow_steps[2][CLI_BENCH_PT_NFLOW], flow_rhs[2][CLI_BENCH_PT_NFLOW], flow_jac[2][CLI_BENCH_PT_NFLOW];
+} cli_bench_pt;
+bw_status cli_bench_particles(bool quick, cli_bench_pt *r, const char **what);
+void cli_bench_particles_json(FILE *f, const cli_bench_pt *r); /* members, each after ", " */
+void cli_bench_particles_table(FILE *f, const cli_bench_pt *r);
+
 /* Subcommands. argv[0] is the subcommand name. Return the exit status. */
 int cmd_distance(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);

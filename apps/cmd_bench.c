@@ -54,6 +54,11 @@ static const char usage[] =
     "              \"machine\"}\n"
     "  -h, --help  this help\n"
     "\n"
+    "Particles (quartic preset; keys particles_*, --quick: N <= 1000): a warm-started JKO step\n"
+    "(eta = 1e-3) per particle with its Newton iterations for N = 100 .. 100000, and JKO-Flow\n"
+    "to T = 0.5 for N = 20 and 200 (eta = 1e-3 (20/N)^2, rtol 1e-8) with the analytic banded\n"
+    "Jacobian and with CVODE's difference quotients (keys ..._dq).\n"
+    "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad usage\n";
 
 static const int all_dims[] = {1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
@@ -256,6 +261,7 @@ typedef struct {
   bw_linsol flow_linsol[NFLOW];
   const char *flow_solver[NFLOW]; /* static strings */
   double exponent; /* NaN when d = 100..1000 were not all measured */
+  cli_bench_pt particles; /* the particle system's part (apps/bench_particles.c) */
 } results;
 
 static void print_time(FILE *f, double ns) {
@@ -295,6 +301,7 @@ static void print_table(FILE *f, const results *r, bool quick) {
     fprintf(f, " %9.2f  %s\n", per_rhs / r->chol_inv_ns[i], r->flow_solver[i]);
   }
   fprintf(f, "(per_rhs: solve time / rhs_evals; chol+inv: dpotrf + dpotri of a d x d copy)\n");
+  cli_bench_particles_table(f, &r->particles);
 }
 
 static void json_map_d(FILE *f, const char *key, int n, const int *dims, const double *v) {
@@ -368,6 +375,7 @@ static void print_json(FILE *f, const results *r, bool quick) {
   json_map_d(f, "distance_over_eig", r->nd, all_dims, ratio[2]);
   fputs(", ", f);
   json_map_l(f, "workspace_bytes", r->nd, all_dims, wsb);
+  cli_bench_particles_json(f, &r->particles); /* ", particles_...": {...} */
   fprintf(f, ", \"jko_steps_n\": %d, \"step_exponent\": ", NSTEPS);
   cli_print_double(f, r->exponent);
 
@@ -485,6 +493,11 @@ int cmd_bench(int argc, char **argv) {
               bw_strerror(st));
     }
     ctx_free(&ctx);
+  }
+  if (!st) { /* the particle system (apps/bench_particles.c) */
+    if (progress) fputs("\rbwflow bench: particles      ", stderr);
+    if ((st = cli_bench_particles(quick, &r.particles, &what)))
+      fprintf(stderr, "%sbwflow bench: particles: %s: %s\n", progress ? "\r\033[K" : "", what, bw_strerror(st));
   }
   if (progress) fputs("\r\033[K", stderr);
   if (st) return EXIT_FAIL;
