@@ -32,8 +32,10 @@ bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *ou
 json_t *cli_load_json(const char *path, cli_err *e);
 /* The same from a buffer of len bytes; name is used in messages. */
 json_t *cli_parse_json(const char *name, const char *buf, size_t len, cli_err *e);
-/* Reject keys of obj not in the NULL-terminated list allowed. */
+/* Reject keys of obj not in the NULL-terminated list allowed (the message lists them). */
 bool cli_check_keys(const char *path, json_t *obj, const char *const *allowed, cli_err *e);
+/* "an object", "a list", "a string", "a number", "a boolean" or "null", for messages. */
+const char *cli_json_type(const json_t *v);
 /* Read obj[key] as a vector of length n (n < 0: any length >= 1, stored in *n_out). The
  * caller frees *out. */
 bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, double **out,

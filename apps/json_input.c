@@ -114,12 +114,17 @@ bool cli_check_keys(const char *path, json_t *obj, const char *const *allowed, c
   json_object_foreach(obj, key, val) {
     bool ok = false;
     for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(key, *a) == 0;
-    if (!ok) return cli_fail(e, "%s: unknown field \"%s\"", path, key);
+    if (!ok) {
+      char known[512] = "";
+      for (const char *const *a = allowed; *a; a++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", a == allowed ? "" : ", ", *a);
+      return cli_fail(e, "%s: unknown field \"%s\" (known: %s)", path, key, known);
+    }
   }
   return true;
 }
 
-static const char *type_name(const json_t *v) {
+const char *cli_json_type(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT: return "an object";
   case JSON_ARRAY: return "a list";
@@ -134,7 +139,7 @@ static const char *type_name(const json_t *v) {
 
 /* A finite number, or an error naming where it is (where is e.g. "\"mean\"[3]"). */
 static bool number_at(const char *path, const char *where, const json_t *v, double *out, cli_err *e) {
-  if (!json_is_number(v)) return cli_fail(e, "%s: %s must be a number, found %s", path, where, type_name(v));
+  if (!json_is_number(v)) return cli_fail(e, "%s: %s must be a number, found %s", path, where, cli_json_type(v));
   double x = json_number_value(v);
   if (!isfinite(x)) return cli_fail(e, "%s: %s is not finite", path, where);
   *out = x;
@@ -153,7 +158,7 @@ bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, doub
                      int *n_out, cli_err *e) {
   json_t *v = json_object_get(obj, key);
   if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
-  if (!json_is_array(v)) return cli_fail(e, "%s: \"%s\" must be a list of numbers, found %s", path, key, type_name(v));
+  if (!json_is_array(v)) return cli_fail(e, "%s: \"%s\" must be a list of numbers, found %s", path, key, cli_json_type(v));
   size_t len = json_array_size(v);
   if (len == 0) return cli_fail(e, "%s: \"%s\" is empty", path, key);
   if (len > 46340) return cli_fail(e, "%s: \"%s\" has %zu entries: too many", path, key, len);
@@ -179,7 +184,7 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
   json_t *v = json_object_get(obj, key);
   if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
   if (!json_is_array(v))
-    return cli_fail(e, "%s: \"%s\" must be a list of %d rows, found %s", path, key, d, type_name(v));
+    return cli_fail(e, "%s: \"%s\" must be a list of %d rows, found %s", path, key, d, cli_json_type(v));
   if (json_array_size(v) != (size_t)d)
     return cli_fail(e, "%s: \"%s\" has %zu rows, expected %d", path, key, json_array_size(v), d);
   double *A = malloc((size_t)d * d * sizeof *A);
@@ -188,7 +193,7 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
     json_t *row = json_array_get(v, (size_t)i);
     if (!json_is_array(row) || json_array_size(row) != (size_t)d) {
       if (!json_is_array(row))
-        cli_fail(e, "%s: \"%s\" row %d must be a list of %d numbers, found %s", path, key, i, d, type_name(row));
+        cli_fail(e, "%s: \"%s\" row %d must be a list of %d numbers, found %s", path, key, i, d, cli_json_type(row));
       else
         cli_fail(e, "%s: \"%s\" row %d has %zu entries, expected %d", path, key, i, json_array_size(row), d);
       free(A);

@@ -109,8 +109,9 @@ int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, boo
  * share of the work is below 1/LOCAL_MAX_RANKS while its coordinating thread serves every
  * rank: it keeps its core for that). */
 enum { DEPTH = 2, LOCAL_MAX_RANKS = 32, TAG_TASK = 1, TAG_RESULT, TAG_FATAL, TAG_BYE };
-/* Polling: sleep from 50 us, doubling to at most 1 ms while nothing happens. */
-enum { SLEEP_MIN_NS = 50000, SLEEP_MAX_NS = 1000000 };
+/* Polling: sleep from 50 us, doubling to at most 5 ms while nothing happens (a poll costs
+ * ~20 us of CPU; a worker holds its next task, so a late answer costs it nothing). */
+enum { SLEEP_MIN_NS = 50000, SLEEP_MAX_NS = 5000000 };
 
 typedef struct {
   int32_t rc;

@@ -27,35 +27,12 @@ static bool fail_at(cli_err *e, const char *path, const char *field, const char 
   return cli_fail(e, "%s: %s: %s", path, field, msg);
 }
 
-static const char *type_of(const json_t *v) {
-  switch (json_typeof(v)) {
-  case JSON_OBJECT: return "an object";
-  case JSON_ARRAY: return "a list";
-  case JSON_STRING: return "a string";
-  case JSON_INTEGER:
-  case JSON_REAL: return "a number";
-  case JSON_TRUE:
-  case JSON_FALSE: return "a boolean";
-  default: return "null";
-  }
-}
-
+/* Unknown keys of obj, an object at field where ("" at the top). */
 static bool check_keys(const char *path, const char *where, json_t *obj,
                        const char *const *allowed, cli_err *e) {
-  const char *key;
-  json_t *val;
-  json_object_foreach(obj, key, val) {
-    bool ok = false;
-    for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(key, *a);
-    if (!ok) {
-      char known[256] = "";
-      for (const char *const *a = allowed; *a; a++)
-        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", a == allowed ? "" : ", ", *a);
-      if (*where) return fail_at(e, path, where, "unknown field \"%s\" (known: %s)", key, known);
-      return cli_fail(e, "%s: unknown field \"%s\" (known: %s)", path, key, known);
-    }
-  }
-  return true;
+  char at[4096 + 160];
+  snprintf(at, sizeof at, "%s%s%s", path, *where ? ": " : "", where);
+  return cli_check_keys(at, obj, allowed, e);
 }
 
 /* An integer in [lo, hi]. */
@@ -64,7 +41,7 @@ static bool int_at(const char *path, const char *field, const json_t *v, long lo
   if (!json_is_integer(v)) {
     if (json_is_real(v))
       return fail_at(e, path, field, "%.17g is not an integer", json_real_value(v));
-    return fail_at(e, path, field, "must be an integer, found %s", type_of(v));
+    return fail_at(e, path, field, "must be an integer, found %s", cli_json_type(v));
   }
   long long x = json_integer_value(v);
   if (x < lo || x > hi) return fail_at(e, path, field, "%lld is outside [%lld, %lld]", x, lo, hi);
@@ -75,7 +52,7 @@ static bool int_at(const char *path, const char *field, const json_t *v, long lo
 /* A positive finite number. */
 static bool positive_at(const char *path, const char *field, const json_t *v, double *out,
                         cli_err *e) {
-  if (!json_is_number(v)) return fail_at(e, path, field, "must be a number, found %s", type_of(v));
+  if (!json_is_number(v)) return fail_at(e, path, field, "must be a number, found %s", cli_json_type(v));
   double x = json_number_value(v);
   if (!isfinite(x) || !(x > 0)) return fail_at(e, path, field, "%.17g is not a positive number", x);
   *out = x;
@@ -127,7 +104,7 @@ static bool seed_list(const char *path, const char *where, json_t *obj, long lon
   snprintf(field, sizeof field, "%s.seeds", where);
   if (!json_is_object(many))
     return fail_at(e, path, field, "must be a list of seeds or {\"from\": s, \"count\": n}, found %s",
-                   type_of(many));
+                   cli_json_type(many));
   static const char *const keys[] = {"from", "count", NULL};
   if (!check_keys(path, field, many, keys, e)) return false;
   long long from = 1, count = 0;
@@ -174,7 +151,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
       l->autom = false;
       l->n = (int)n;
     } else {
-      return fail_at(e, path, fe, "must be \"auto\" or a list of step sizes, found %s", type_of(je));
+      return fail_at(e, path, fe, "must be \"auto\" or a list of step sizes, found %s", cli_json_type(je));
     }
   }
   if (jt) {
@@ -182,7 +159,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
     else if (json_is_number(jt)) {
       if (!positive_at(path, ft, jt, &l->t, e)) return false;
     } else {
-      return fail_at(e, path, ft, "must be \"auto\" or a positive number, found %s", type_of(jt));
+      return fail_at(e, path, ft, "must be \"auto\" or a positive number, found %s", cli_json_type(jt));
     }
   }
   if (!l->autom && !(l->t > 0))
@@ -251,7 +228,7 @@ static bool read_flow_opts(const char *path, json_t *root, bw_jkoflow_opts *fo, 
 static bool read_name(const char *path, json_t *root, char *name, size_t n, cli_err *e) {
   json_t *v = json_object_get(root, "name");
   if (v) {
-    if (!json_is_string(v)) return fail_at(e, path, "name", "must be a string, found %s", type_of(v));
+    if (!json_is_string(v)) return fail_at(e, path, "name", "must be a string, found %s", cli_json_type(v));
     const char *s = json_string_value(v);
     size_t len = strlen(s);
     if (len == 0 || len >= n) return fail_at(e, path, "name", "must have 1 to %zu characters", n - 1);
@@ -321,14 +298,14 @@ static bool read_entry(sweep_spec *s, int i, json_t *ent, const sweep_ladder *to
   snprintf(where, sizeof where, "problems[%d]", i);
   if (!json_is_object(ent))
     return fail_at(e, s->path, where, "must be an object {\"preset\": ...} or {\"file\": ...}, found %s",
-                   type_of(ent));
+                   cli_json_type(ent));
   if (!check_keys(s->path, where, ent, entry_keys, e)) return false;
   json_t *preset = json_object_get(ent, "preset"), *file = json_object_get(ent, "file");
   if (!!preset == !!file) return fail_at(e, s->path, where, "give either \"preset\" or \"file\"");
   if (preset && !json_is_string(preset)) {
     char f[96];
     snprintf(f, sizeof f, "%s.preset", where);
-    return fail_at(e, s->path, f, "must be a string, found %s", type_of(preset));
+    return fail_at(e, s->path, f, "must be a string, found %s", cli_json_type(preset));
   }
   if (file) {
     static const char *const not_with_file[] = {"dim", "seed", "seeds", "particles", NULL};
@@ -351,7 +328,7 @@ static bool read_entry(sweep_spec *s, int i, json_t *ent, const sweep_ladder *to
       if (json_is_array(file)) snprintf(f2, sizeof f2, "%s[%zu]", f, k);
       else snprintf(f2, sizeof f2, "%s", f);
       if (!json_is_string(x) || !json_string_value(x)[0])
-        return fail_at(e, s->path, f2, "must be a file name, found %s", type_of(x));
+        return fail_at(e, s->path, f2, "must be a file name, found %s", cli_json_type(x));
       if (!(s->paths[i][k] = resolve(s->path, json_string_value(x))))
         return cli_fail(e, "%s: out of memory", s->path);
       if (!hash_file(s->path, f2, s->paths[i][k], h, e)) return false;
@@ -401,7 +378,7 @@ static bool parse(sweep_spec *s, cli_err *e) {
   if (!check_keys(s->path, "", root, top_keys, e) || !read_name(s->path, root, s->name, sizeof s->name, e))
     return false;
   json_t *d = json_object_get(root, "description");
-  if (d && !json_is_string(d)) return fail_at(e, s->path, "description", "must be a string, found %s", type_of(d));
+  if (d && !json_is_string(d)) return fail_at(e, s->path, "description", "must be a string, found %s", cli_json_type(d));
   if (!read_errors(s->path, root, &s->mask, e) || !read_flow_opts(s->path, root, &s->fo, e)) return false;
   sweep_ladder top = {.autom = true};
   if (!read_ladder(s->path, "", root, &(sweep_ladder){.autom = true}, &top, e)) return false;

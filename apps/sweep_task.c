@@ -109,15 +109,16 @@ bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
   return true;
 }
 
-/* The cost model (docs/sweep.md), in units of ~0.16 us: T/eta steps plus a set-up worth
- * ~20 steps, each step costing (d + 2)^2.5 for Gaussians (fitted on the CPU times of
- * d = 2..50: eigendecompositions and CVODE's dense algebra) and ~10 (N + 10) for N
- * particles (tridiagonal Newton, banded CVODE). Only the order in which tasks are handed
- * out and the progress line's time estimate depend on it. */
+/* The cost model (docs/sweep.md), in units of ~0.16 us of CPU, fitted on measured task
+ * times: T/eta steps plus a set-up, each step costing (d + 2)^2.5 for Gaussians
+ * (d = 2..50: eigendecompositions and CVODE's dense algebra; set-up ~20 steps) and
+ * 0.6 (N + 20) for N particles (N = 20, 40: tridiagonal Newton, banded CVODE; set-up ~500
+ * steps). Only the order in which tasks are handed out and the progress line's time
+ * estimate depend on it. */
 double sweep_point_cost(const char *system, int dim, double t, double eta) {
-  double steps = t / eta + 20.0, d = dim;
-  if (!strcmp(system, "particles")) return steps * 10.0 * (d + 10.0);
-  return steps * pow(d + 2.0, 2.5);
+  double steps = t / eta, d = dim;
+  if (!strcmp(system, "particles")) return (steps + 500.0) * 0.6 * (d + 20.0);
+  return (steps + 20.0) * pow(d + 2.0, 2.5);
 }
 
 void sweep_blas_single_thread(void) {

@@ -158,6 +158,23 @@ for f in sweep-k-tasks.csv sweep-k-problems.csv sweep-k.json; do
   cmp -s "$tmp/ref/$f" "$tmp/kill/$f" && ok || bad "$f differs after kill -9 + --resume"
 done
 [ -e "$j" ] && bad "journal left after the resumed sweep completed" || ok
+# killed after the last task, before the files: here the files cannot be written (a folder
+# in the way), the complete journal stays, and --resume computes nothing and writes them
+mkdir "$tmp/late" "$tmp/late/sweep-k-problems.csv"
+"$exe" sweep "$s/k.json" --out "$tmp/late" >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "sweep-k-problems.csv: write failed" "$tmp/err" && [ -s "$tmp/late/sweep-k.journal" ] \
+  && ok || bad "a failed write: exit $rc, $(cat "$tmp/err")"
+rmdir "$tmp/late/sweep-k-problems.csv"
+"$exe" sweep "$s/k.json" --out "$tmp/late" --resume --json >"$tmp/json" 2>/dev/null || bad "resume of a complete journal failed"
+grep -q '"resumed": 24, "ranks": 1, "computed": 0,' "$tmp/json" && ok || bad "resume of a complete journal: $(head -c 300 "$tmp/json")"
+for f in sweep-k-tasks.csv sweep-k-problems.csv sweep-k.json; do
+  cmp -s "$tmp/ref/$f" "$tmp/late/$f" && ok || bad "$f differs after a resume of a complete journal"
+done
+# killed before the journal's header was written: an empty journal is a fresh start
+mkdir "$tmp/empty" && : >"$tmp/empty/sweep-k.journal"
+"$exe" sweep "$s/k.json" --out "$tmp/empty" --resume >/dev/null 2>&1 && cmp -s "$tmp/ref/sweep-k-tasks.csv" "$tmp/empty/sweep-k-tasks.csv" \
+  && ok || bad "--resume over an empty journal"
 # --resume with no journal runs the whole sweep; a journal of another spec is refused
 "$exe" sweep "$s/k.json" --out "$tmp/fresh" --resume >/dev/null 2>&1 && cmp -s "$tmp/ref/sweep-k-tasks.csv" "$tmp/fresh/sweep-k-tasks.csv" \
   && ok || bad "--resume without a journal"
