@@ -446,7 +446,15 @@ bw_status bw__tridiag_lmax(int n, const double *a, const double *b, double hint,
         lam = gersh ? U + tiny : hint + rel * nrm;
         continue;
       }
-      if (lam > lo) lo = lam; /* fell below by rounding: bisection in [lam, prev] */
+      /* At or below lambda_max: exact Laguerre stays above, so the step landed on
+       * lambda_max to rounding (cubic convergence typically gets there in one step from a
+       * start 1e-6 nrm above). Certified when lam + 16 tiny is above lambda_max (one Sturm
+       * sweep); otherwise bisection in [lam, prev]. */
+      if (above_all(n, a, b, lam + 16.0 * tiny)) {
+        *lmax = lam > lo ? lam : lo;
+        return BW_OK;
+      }
+      if (lam > lo) lo = lam;
       lam = prev;
       break;
     }
