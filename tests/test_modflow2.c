@@ -1,0 +1,453 @@
+/* JKO-Flow of order 2 as pure functions (lib/modflow2.c, lib/particles_modflow2.c;
+ * docs/math.md section 8), against independent computations:
+ *
+ * Gaussians
+ *  - the series a1, a2, a3 against the library's closed-form JKO step: the remainder
+ *    S+(eta) - (S + eta a1 + eta^2 a2 + eta^3 a3) is O(eta^4), so halving eta divides it by
+ *    16 (measured ratios 16 +- 1 at eta = 0.04, 0.02, 0.01; a wrong sign or coefficient in
+ *    any a_k leaves a remainder of order eta^k, ratio 2^k <= 8: the window [12, 20] tells);
+ *  - the backward-error recursion from the series (f2 = a2 - f1'[f1]/2, ...) against the
+ *    closed forms f1, f2, f3: two derivations that agree to rounding (1e-11 relative);
+ *  - the derivatives f1'[Y], f2'[Y], f3'[Y] against central differences with Richardson
+ *    extrapolation (h = 1e-4 against eigenvalues of S >= 0.3: truncation O((h/0.3)^4) ~ 1e-14,
+ *    rounding ~ eps |f|/h ~ 1e-12): 1e-8 relative;
+ *  - conjugation equivariance f(Q'PQ, Q'SQ) = Q'f(P, S)Q (what lets the solver work in P's
+ *    eigenbasis), 1e-12;
+ *  - the truncated logarithm: L_q(z) = log(1 + z)/z + O(z^(q+1)), and L_2 > 0 on the line.
+ * Particles (random even polynomial potentials, N = 2..50, perturbed quantile starts)
+ *  - the eta^2 term against the library's JKO step (damped Newton, converged to rounding):
+ *    the JKO step is implicit Euler, x+ = x - eta g + eta^2 H g - eta^3 (H^2 g + T[g,g]/2)
+ *    + O(eta^4), with T[g, g] = 12 t2 - 4 H^2 g read off bw__pt_mf2_term: the remainder
+ *    shrinks by 16 per halving;
+ *  - T[g, g] also against the fourth-order central second difference of grad F along g;
+ *  - the banded Jacobian of t2 against central differences of t2 (every entry of the dense
+ *    N x N matrix, so also the zeros outside the band), 1e-7 relative.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "modflow2.h"
+#include "particles_internal.h"
+#include "testutil.h"
+
+#define DMAX 8
+
+/* ---------------------------------------------------------------- Gaussians */
+
+typedef struct {
+  int d;
+  double tau;
+  double P[DMAX * DMAX], S[DMAX * DMAX], Si[DMAX * DMAX];
+  bw_problem *pb;
+} gcase;
+
+/* Si = S^-1 by Gauss-Jordan with partial pivoting in long double (S SPD, small d). */
+static void inverse(int d, const double *S, double *Si) {
+  long double a[DMAX][2 * DMAX];
+  for (int i = 0; i < d; i++)
+    for (int j = 0; j < 2 * d; j++) a[i][j] = j < d ? S[i + j * d] : (j - d == i);
+  for (int c = 0; c < d; c++) {
+    int piv = c;
+    for (int r = c + 1; r < d; r++)
+      if (fabsl(a[r][c]) > fabsl(a[piv][c])) piv = r;
+    for (int j = 0; j < 2 * d; j++) {
+      long double t = a[c][j];
+      a[c][j] = a[piv][j];
+      a[piv][j] = t;
+    }
+    for (int r = 0; r < d; r++) {
+      if (r == c) continue;
+      long double f = a[r][c] / a[c][c];
+      for (int j = 0; j < 2 * d; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  for (int i = 0; i < d; i++)
+    for (int j = 0; j < d; j++) Si[i + j * d] = (double)(a[i][d + j] / a[i][i]);
+}
+
+/* A random problem (bw_problem_random: A SPD, K != 0 PSD, S0 commuting with neither) with
+ * the given tau. */
+static void gcase_make(gcase *c, int d, uint64_t seed, double tau) {
+  c->d = d;
+  c->tau = tau;
+  c->pb = bw_problem_alloc(d);
+  bw_gaussian *g0 = bw_gaussian_alloc(d);
+  ck_assert(c->pb && g0);
+  ck_assert_int_eq(bw_problem_random(d, seed, tau, c->pb, g0), BW_OK);
+  memcpy(c->P, bw_problem_P(c->pb), sizeof(double) * d * d);
+  memcpy(c->S, g0->cov, sizeof(double) * d * d);
+  inverse(d, c->S, c->Si);
+  bw_gaussian_free(g0);
+}
+
+static double maxabs(int n, const double *x) {
+  double m = 0.0;
+  for (int i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
+  return m;
+}
+
+static double maxdiff(int n, const double *x, const double *y) {
+  double m = 0.0;
+  for (int i = 0; i < n; i++) m = fmax(m, fabs(x[i] - y[i]));
+  return m;
+}
+
+START_TEST(series_vs_jko_step) {
+  double scratch[8 * DMAX * DMAX], a1[DMAX * DMAX], a2[DMAX * DMAX], a3[DMAX * DMAX];
+  for (int d = 1; d <= 6; d++)
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      gcase c;
+      gcase_make(&c, d, seed, 0.7);
+      bw__mf2_series(d, c.P, c.tau, c.S, c.Si, a1, a2, a3, scratch);
+      double rem[3];
+      const double etas[3] = {0.04, 0.02, 0.01};
+      bw_gaussian *g = bw_gaussian_alloc(d), *gp = bw_gaussian_alloc(d);
+      for (int i = 0; i < d; i++) g->mean[i] = 0.0;
+      memcpy(g->cov, c.S, sizeof(double) * d * d);
+      for (int k = 0; k < 3; k++) {
+        const double e = etas[k];
+        bw_jko_plan *plan = NULL;
+        ck_assert_int_eq(bw_jko_plan_create(c.pb, e, &plan), BW_OK);
+        ck_assert_int_eq(bw_jko_step(plan, NULL, g, gp), BW_OK);
+        bw_jko_plan_free(plan);
+        double r = 0.0;
+        for (int q = 0; q < d * d; q++)
+          r = fmax(r, fabs(gp->cov[q] - (c.S[q] + e * a1[q] + e * e * a2[q] + e * e * e * a3[q])));
+        rem[k] = r;
+      }
+      for (int k = 0; k < 2; k++) {
+        const double ratio = rem[k] / rem[k + 1];
+        ck_assert_msg(ratio > 12.0 && ratio < 20.0, "d = %d seed %d: remainder ratio %g (%g, %g)", d,
+                      (int)seed, ratio, rem[k], rem[k + 1]);
+      }
+      bw_gaussian_free(g);
+      bw_gaussian_free(gp);
+      bw_problem_free(c.pb);
+    }
+}
+END_TEST
+
+START_TEST(recursion_vs_closed_form) {
+  double scratch[8 * DMAX * DMAX], a1[DMAX * DMAX], a2[DMAX * DMAX], a3[DMAX * DMAX];
+  double r1[DMAX * DMAX], r2[DMAX * DMAX], r3[DMAX * DMAX], c1[DMAX * DMAX], c2[DMAX * DMAX],
+      c3[DMAX * DMAX];
+  const double taus[3] = {0.0, 0.7, 2.5};
+  for (int d = 1; d <= DMAX; d++)
+    for (int t = 0; t < 3; t++) {
+      gcase c;
+      gcase_make(&c, d, 10 + d, taus[t]);
+      const int n = d * d;
+      bw__mf2_series(d, c.P, c.tau, c.S, c.Si, a1, a2, a3, scratch);
+      bw__mf2_recursion(d, c.P, c.tau, c.Si, a1, a2, a3, r1, r2, r3, scratch);
+      bw__mf2_fields(d, c.P, c.tau, c.S, c.Si, c1, c2, c3, scratch);
+      ck_assert(maxdiff(n, r1, c1) <= 1e-12 * fmax(maxabs(n, c1), 1.0));
+      ck_assert_msg(maxdiff(n, r2, c2) <= 1e-11 * maxabs(n, c2), "f2 d = %d: %g", d, maxdiff(n, r2, c2));
+      ck_assert_msg(maxdiff(n, r3, c3) <= 1e-11 * maxabs(n, c3), "f3 d = %d tau %g: %g of %g", d, c.tau,
+                    maxdiff(n, r3, c3), maxabs(n, c3));
+      bw_problem_free(c.pb);
+    }
+}
+END_TEST
+
+/* f_k(S + h Y) for k = 1..3 into f (3 d^2). */
+static void fields_at(const gcase *c, const double *Y, double h, double *f, double *scratch) {
+  const int d = c->d, n = d * d;
+  double S[DMAX * DMAX], Si[DMAX * DMAX];
+  for (int q = 0; q < n; q++) S[q] = c->S[q] + h * Y[q];
+  inverse(d, S, Si);
+  bw__mf2_fields(d, c->P, c->tau, S, Si, f, f + n, f + 2 * n, scratch);
+}
+
+START_TEST(derivatives_vs_differences) {
+  double scratch[8 * DMAX * DMAX], Y[DMAX * DMAX], df[3 * DMAX * DMAX];
+  double fp1[3 * DMAX * DMAX], fm1[3 * DMAX * DMAX], fp2[3 * DMAX * DMAX], fm2[3 * DMAX * DMAX];
+  tu_rng r;
+  tu_seed(&r, 77);
+  for (int d = 1; d <= DMAX; d++) {
+    gcase c;
+    gcase_make(&c, d, 100 + d, 0.9);
+    const int n = d * d;
+    tu_sym(&r, d, 1.0, Y);
+    bw__mf2_dfields(d, c.P, c.tau, c.Si, Y, df, df + n, df + 2 * n, scratch);
+    const double h = 1e-4;
+    fields_at(&c, Y, h, fp1, scratch);
+    fields_at(&c, Y, -h, fm1, scratch);
+    fields_at(&c, Y, 2 * h, fp2, scratch);
+    fields_at(&c, Y, -2 * h, fm2, scratch);
+    for (int k = 0; k < 3; k++) {
+      double fd[DMAX * DMAX];
+      for (int q = 0; q < n; q++) {
+        const int o = k * n + q;
+        fd[q] = (8.0 * (fp1[o] - fm1[o]) - (fp2[o] - fm2[o])) / (12.0 * h);
+      }
+      const double err = maxdiff(n, fd, df + k * n), scale = maxabs(n, df + k * n);
+      ck_assert_msg(err <= 1e-8 * scale, "f%d' d = %d: %g of %g", k + 1, d, err, scale);
+    }
+    bw_problem_free(c.pb);
+  }
+}
+END_TEST
+
+START_TEST(equivariance) {
+  double scratch[8 * DMAX * DMAX], Q[DMAX * DMAX], T[DMAX * DMAX];
+  double P2[DMAX * DMAX], S2[DMAX * DMAX], Si2[DMAX * DMAX];
+  double f[3][DMAX * DMAX], g[3][DMAX * DMAX];
+  tu_rng r;
+  tu_seed(&r, 5);
+  for (int d = 2; d <= DMAX; d++) {
+    gcase c;
+    gcase_make(&c, d, 200 + d, 0.6);
+    const int n = d * d;
+    tu_orthogonal(&r, d, Q);
+    /* X' = Q' X Q */
+    const double *in[3] = {c.P, c.S, c.Si};
+    double *out[3] = {P2, S2, Si2};
+    for (int m = 0; m < 3; m++) {
+      tu_matmul(d, in[m], Q, T);
+      for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+          double s = 0.0;
+          for (int k = 0; k < d; k++) s += Q[k + i * d] * T[k + j * d];
+          out[m][i + j * d] = s;
+        }
+    }
+    bw__mf2_fields(d, c.P, c.tau, c.S, c.Si, f[0], f[1], f[2], scratch);
+    bw__mf2_fields(d, P2, c.tau, S2, Si2, g[0], g[1], g[2], scratch);
+    for (int k = 0; k < 3; k++) {
+      double h[DMAX * DMAX];
+      tu_matmul(d, f[k], Q, T);
+      for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+          double s = 0.0;
+          for (int q = 0; q < d; q++) s += Q[q + i * d] * T[q + j * d];
+          h[i + j * d] = s;
+        }
+      ck_assert(maxdiff(n, h, g[k]) <= 1e-12 * maxabs(n, h));
+    }
+    bw_problem_free(c.pb);
+  }
+}
+END_TEST
+
+START_TEST(logfactor) {
+  for (int q = 0; q <= 4; q++)
+    for (int k = 0; k < 6; k++) {
+      const double z = 1e-1 * pow(0.5, k), exact = log1p(z) / z;
+      const double err = fabs(bw__mf_logfactor(q, z) - exact);
+      /* the first omitted term: z^(q+1)/(q+2) */
+      ck_assert_msg(err <= 1.01 * pow(z, q + 1) / (q + 2) + 1e-16, "q = %d z = %g: %g", q, z, err);
+    }
+  ck_assert(bw__mf_logfactor(1, 2.0) == 0.0);
+  for (double z = -50.0; z <= 50.0; z += 0.01) ck_assert(bw__mf_logfactor(2, z) > 0.0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- particles */
+
+typedef struct {
+  bw_particles *p;
+  int n;
+  double *x;
+} pcase;
+
+/* V: even degree K in {2, 4, 6}, random coefficients, c_K > 0 (V confines); x: quantiles of
+ * N(0.3, 0.5^2) moved by up to 10% of the local gap, so the configuration is ordered but not
+ * symmetric. */
+static void pcase_make(pcase *c, int n, uint64_t seed) {
+  tu_rng r;
+  tu_seed(&r, seed);
+  const int K = 2 + 2 * (int)(3 * tu_uniform(&r));
+  double coef[7];
+  for (int k = 0; k <= K; k++) coef[k] = 0.5 * tu_normal(&r);
+  coef[K] = 0.1 + tu_uniform(&r);
+  ck_assert_int_eq(bw_particles_create(n, K, coef, 0.3 + tu_uniform(&r), &c->p), BW_OK);
+  c->n = n;
+  c->x = malloc(sizeof(double) * n);
+  ck_assert_int_eq(bw_particles_quantiles(n, 0.3, 0.5, c->x), BW_OK);
+  double prev = c->x[0];
+  for (int i = 0; i < n; i++) {
+    const double gap = i < n - 1 ? c->x[i + 1] - c->x[i] : c->x[i] - prev;
+    prev = c->x[i];
+    c->x[i] += 0.1 * gap * (2.0 * tu_uniform(&r) - 1.0);
+  }
+  ck_assert_int_eq(bw_particles_check(c->p, c->x), BW_OK);
+}
+
+static void pcase_free(pcase *c) {
+  bw_particles_free(c->p);
+  free(c->x);
+}
+
+/* g, H, Hg, t2 and H^2 g at x (arrays of n; rinv n). */
+typedef struct {
+  double *rinv, *g, *hd, *ho, *hg, *h2g, *t2;
+} pderiv;
+
+static void pderiv_alloc(pderiv *q, int n) {
+  double *b = calloc(7 * (size_t)n, sizeof(double));
+  ck_assert(b);
+  q->rinv = b, q->g = b + n, q->hd = b + 2 * n, q->ho = b + 3 * n, q->hg = b + 4 * n, q->h2g = b + 5 * n,
+  q->t2 = b + 6 * n;
+}
+
+static void hmul(int n, const double *hd, const double *ho, const double *v, double *y) {
+  for (int i = 0; i < n; i++) {
+    y[i] = hd[i] * v[i];
+    if (i) y[i] += ho[i - 1] * v[i - 1];
+    if (i < n - 1) y[i] += ho[i] * v[i + 1];
+  }
+}
+
+static void pderiv_eval(const bw_particles *p, const double *x, pderiv *q) {
+  const int n = p->n;
+  ck_assert(bw__pt_grad(p, x, q->rinv, q->g));
+  bw__pt_hess(p, x, q->rinv, q->hd, q->ho);
+  hmul(n, q->hd, q->ho, q->g, q->hg);
+  hmul(n, q->hd, q->ho, q->hg, q->h2g);
+  bw__pt_mf2_term(p, x, q->rinv, q->g, q->hd, q->ho, q->hg, q->t2);
+}
+
+static const int pns[] = {2, 3, 5, 8, 20, 50};
+#define NPNS ((int)(sizeof pns / sizeof pns[0]))
+
+START_TEST(particles_term_vs_jko_step) {
+  for (int a = 0; a < NPNS; a++)
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+      pcase c;
+      pcase_make(&c, pns[a], 1000 * seed + pns[a]);
+      const int n = c.n;
+      pderiv q;
+      pderiv_alloc(&q, n);
+      pderiv_eval(c.p, c.x, &q);
+      double lmin = 0.0, lmax = 0.0;
+      ck_assert_int_eq(bw_particles_hessian_extremes(c.p, NULL, c.x, &lmin, &lmax), BW_OK);
+      const double rate = fmax(fmax(lmax, -lmin), -bw_particles_vpp_min(c.p));
+      double *a3 = malloc(sizeof(double) * n), *xp = malloc(sizeof(double) * n);
+      for (int i = 0; i < n; i++) a3[i] = -(q.h2g[i] + 0.5 * (12.0 * q.t2[i] - 4.0 * q.h2g[i]));
+      double rem[3];
+      const double base = 0.02 / rate; /* eta |lambda| <= 0.02, 0.01, 0.005 */
+      for (int k = 0; k < 3; k++) {
+        const double e = base * pow(0.5, k);
+        bw_particles_jko_plan *plan = NULL;
+        ck_assert_int_eq(bw_particles_jko_plan_create(c.p, e, &plan), BW_OK);
+        ck_assert_int_eq(bw_particles_jko_step(plan, NULL, c.x, NULL, xp, NULL), BW_OK);
+        bw_particles_jko_plan_free(plan);
+        double r = 0.0;
+        for (int i = 0; i < n; i++)
+          r = fmax(r, fabs(xp[i] - (c.x[i] - e * q.g[i] + e * e * q.hg[i] + e * e * e * a3[i])));
+        rem[k] = r;
+      }
+      for (int k = 0; k < 2; k++) {
+        const double ratio = rem[k] / rem[k + 1];
+        ck_assert_msg(ratio > 12.0 && ratio < 20.0, "N = %d seed %d: remainder ratio %g (%g, %g)", n, (int)seed,
+                      ratio, rem[k], rem[k + 1]);
+      }
+      free(a3);
+      free(xp);
+      free(q.rinv);
+      pcase_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(particles_tgg_vs_differences) {
+  for (int a = 0; a < NPNS; a++) {
+    pcase c;
+    pcase_make(&c, pns[a], 7 + pns[a]);
+    const int n = c.n;
+    pderiv q;
+    pderiv_alloc(&q, n);
+    pderiv_eval(c.p, c.x, &q);
+    /* T[g, g] = d^2/ds^2 grad F(x + s g) at 0 (fourth-order central difference) */
+    double gmax = maxabs(n, q.g), dmin = INFINITY;
+    for (int i = 0; i < n - 1; i++) dmin = fmin(dmin, c.x[i + 1] - c.x[i]);
+    const double s = 0.01 * dmin / gmax; /* gaps move by <= 2% */
+    double *xs = malloc(sizeof(double) * n), *gs[5], *rinv = malloc(sizeof(double) * n);
+    for (int m = 0; m < 5; m++) {
+      gs[m] = malloc(sizeof(double) * n);
+      for (int i = 0; i < n; i++) xs[i] = c.x[i] + (m - 2) * s * q.g[i];
+      ck_assert(bw__pt_grad(c.p, xs, rinv, gs[m]));
+    }
+    double err = 0.0, scale = 0.0;
+    for (int i = 0; i < n; i++) {
+      const double fd = (-gs[4][i] + 16.0 * gs[3][i] - 30.0 * gs[2][i] + 16.0 * gs[1][i] - gs[0][i]) / (12.0 * s * s);
+      const double tgg = 12.0 * q.t2[i] - 4.0 * q.h2g[i];
+      err = fmax(err, fabs(fd - tgg));
+      scale = fmax(scale, fabs(tgg));
+    }
+    ck_assert_msg(err <= 1e-6 * scale, "N = %d: T[g,g] vs differences %g of %g", n, err, scale);
+    for (int m = 0; m < 5; m++) free(gs[m]);
+    free(xs);
+    free(rinv);
+    free(q.rinv);
+    pcase_free(&c);
+  }
+}
+END_TEST
+
+START_TEST(particles_jacobian_vs_differences) {
+  for (int a = 0; a < NPNS; a++)
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      pcase c;
+      pcase_make(&c, pns[a], 31 * seed + pns[a]);
+      const int n = c.n;
+      pderiv q, qp;
+      pderiv_alloc(&q, n);
+      pderiv_alloc(&qp, n);
+      pderiv_eval(c.p, c.x, &q);
+      double *band = malloc(sizeof(double) * 7 * n), *scr = malloc(sizeof(double) * 32 * n);
+      bw__pt_mf2_term_jac(c.p, c.x, q.rinv, q.g, q.hd, q.ho, q.hg, band, scr);
+      double dmin = INFINITY;
+      for (int i = 0; i < n - 1; i++) dmin = fmin(dmin, c.x[i + 1] - c.x[i]);
+      const double h = 1e-3 * dmin;
+      double *xs = malloc(sizeof(double) * n), *col = malloc(sizeof(double) * 4 * n);
+      double err = 0.0, scale = 0.0;
+      for (int j = 0; j < n; j++) {
+        const double steps[4] = {h, -h, 2 * h, -2 * h};
+        for (int m = 0; m < 4; m++) {
+          memcpy(xs, c.x, sizeof(double) * n);
+          xs[j] += steps[m];
+          pderiv_eval(c.p, xs, &qp);
+          memcpy(col + m * n, qp.t2, sizeof(double) * n);
+        }
+        for (int i = 0; i < n; i++) {
+          const double fd = (8.0 * (col[i] - col[n + i]) - (col[2 * n + i] - col[3 * n + i])) / (12.0 * h);
+          const int k = j - i;
+          const double an = (k >= -3 && k <= 3) ? band[(k + 3) * n + i] : 0.0;
+          err = fmax(err, fabs(fd - an));
+          scale = fmax(scale, fabs(an));
+        }
+      }
+      ck_assert_msg(err <= 1e-7 * scale, "N = %d seed %d: Jacobian vs differences %g of %g", n, (int)seed, err,
+                    scale);
+      free(band);
+      free(scr);
+      free(xs);
+      free(col);
+      free(q.rinv);
+      free(qp.rinv);
+      pcase_free(&c);
+    }
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("modflow2");
+  TCase *g = tcase_create("gaussian");
+  tcase_add_test(g, series_vs_jko_step);
+  tcase_add_test(g, recursion_vs_closed_form);
+  tcase_add_test(g, derivatives_vs_differences);
+  tcase_add_test(g, equivariance);
+  tcase_add_test(g, logfactor);
+  suite_add_tcase(s, g);
+  TCase *p = tcase_create("particles");
+  tcase_add_test(p, particles_term_vs_jko_step);
+  tcase_add_test(p, particles_tgg_vs_differences);
+  tcase_add_test(p, particles_jacobian_vs_differences);
+  suite_add_tcase(s, p);
+  return s;
+}
+
+int main(void) { return tu_run(suite()); }
