@@ -29,12 +29,17 @@ mean and covariance. "At equal accuracy": the fastest method's loosest rtol in 1
 1e-12 whose error is at most bwflow's is timed too, and that time is the one compared.
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the environment before numpy is
-imported (they slow OpenBLAS down); `bwflow bench` runs in the same environment, so both
-sides use the same OpenBLAS with the same settings (OPENBLAS_NUM_THREADS is passed through:
-set it to 1 for single-core figures).
+imported (they slow OpenBLAS down); with --coretype NAME, OPENBLAS_CORETYPE=NAME is set
+instead, before numpy is imported. `bwflow bench` and `bwflow evolve` run in the same
+environment, so both sides always use the same OpenBLAS with the same kernels (printed, and
+recorded in the output as numpy_openblas_core and bwflow_bench.machine.openblas_core;
+OPENBLAS_NUM_THREADS is passed through: set it to 1 for single-core figures). A saved
+--bench-json must come from a run with the same kernels (checked).
 
-usage: bench_numpy.py BWFLOW_EXECUTABLE [--quick] [--bench-json FILE] [--out FILE]
+usage: bench_numpy.py BWFLOW_EXECUTABLE [--quick] [--coretype NAME] [--bench-json FILE]
+                      [--out FILE]
   --quick           d <= 50 and fewer repetitions (as bwflow bench --quick)
+  --coretype NAME   OpenBLAS kernel family for both sides (Prescott, Haswell, SkylakeX, ...)
   --bench-json FILE reuse a saved `bwflow bench --json` output instead of running it
   --out FILE        also write every number as JSON to FILE
 """
@@ -42,6 +47,10 @@ import os
 import sys
 
 POPPED = {v: os.environ.pop(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
+# --coretype must take effect before numpy loads OpenBLAS (argparse checks it again below).
+for _i, _a in enumerate(sys.argv[:-1]):
+    if _a == "--coretype":
+        os.environ["OPENBLAS_CORETYPE"] = sys.argv[_i + 1]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -287,11 +296,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("bwflow")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--coretype")
     ap.add_argument("--bench-json")
     ap.add_argument("--out")
     a = ap.parse_args()
     exe = os.path.abspath(a.bwflow)
-    res = {"popped_env": POPPED, "numpy": np.__version__, "scipy": scipy.__version__}
+    res = {"popped_env": POPPED, "numpy": np.__version__, "scipy": scipy.__version__,
+           "coretype": a.coretype}
 
     np.linalg.eigh(np.eye(3))
     res["numpy_blas"] = loaded_blas()
@@ -313,10 +324,15 @@ def main():
     if a.bench_json:
         with open(a.bench_json) as f:
             bw = json.load(f)
+        bw_core = bw.get("machine", {}).get("openblas_core")
+        if bw_core and res["numpy_openblas_core"] and bw_core.lower() != res["numpy_openblas_core"].lower():
+            sys.exit(f"bench_numpy.py: {a.bench_json} was measured with {bw_core} kernels, numpy runs "
+                     f"{res['numpy_openblas_core']}: use --coretype {bw_core}")
     else:
         args = [exe, "bench", "--json"] + (["--quick"] if a.quick else [])
         bw = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     res["bwflow_bench"] = bw
+    core = bw.get("machine", {}).get("openblas_core") or res["numpy_openblas_core"] or "?"
 
     # ---- kernels ----
     dims = [d for d in DIMS if not a.quick or d <= 50]
@@ -340,7 +356,8 @@ def main():
     def ratio(x, y):
         return f"{x / y:.1f}x" if x and y else "-"
 
-    print("\nper call (median); ratio = numpy/scipy time over bwflow time")
+    print(f"\nper call (median, OpenBLAS {core} kernels on both sides); ratio = numpy/scipy time over "
+          "bwflow time")
     hdr = (f"{'d':>5} | {'bwflow step':>11} {'eigh step':>11} {'ratio':>7} {'sqrtm step':>11} {'ratio':>7}"
            f" | {'bwflow W2':>11} {'sqrtm W2':>11} {'ratio':>7} | {'dsyevd':>11} {'np.eigh':>11} {'ratio':>7}"
            f" | {'step/dsyevd':>11}")
@@ -376,8 +393,8 @@ def main():
                              "jtv_evals": bwv("jkoflow_jtv_evals", d), "err": bw_err},
                   "reference": {"method": "DOP853", "rtol": 1e-13, "nfev": nref, "s": tref},
                   "methods": {}}
-            print(f"\nJKO-Flow d = {d} to T = 2 (rtol 1e-8, atol 1e-14; reference DOP853 rtol 1e-13, "
-                  f"{nref} RHS, {tref:.2f} s)")
+            print(f"\nJKO-Flow d = {d} to T = 2 (OpenBLAS {core} kernels; rtol 1e-8, atol 1e-14; reference "
+                  f"DOP853 rtol 1e-13, {nref} RHS, {tref:.2f} s)")
             print(f"  {'bwflow CVODE (' + ev['cvode'].get('solver', ev['cvode']['linsol']) + ')':<28} {fmt_t((fd['bwflow']['ms'] or 0) * 1e6):>10}"
                   f"  steps {ev['cvode']['steps']:>5}  RHS {ev['cvode']['rhs_evals']:>6}"
                   + (f" (+{fd['bwflow']['jtv_evals']} J v)" if fd['bwflow']['jtv_evals'] else "")
