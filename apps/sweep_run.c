@@ -143,9 +143,9 @@ typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   const sweep_spec *spec;
-  sweep_task q[DEPTH];
+  sweep_task q[DEPTH];     /* tasks to run */
   int nq;
-  sweep_result res[DEPTH];
+  sweep_result res[DEPTH]; /* results for the coordinator (nq + nres <= DEPTH) */
   int nres;
   bool stop, fatal, exited;
   int fatal_rc;
@@ -265,7 +265,8 @@ static void fill(coordinator *c) {
   sweep_task t;
   if (c->L) {
     pthread_mutex_lock(&c->L->mu);
-    while (c->L->nq < DEPTH && !c->L->fatal && sweep_state_next(c->st, &t)) {
+    /* out[0] counts its queued tasks and its results not yet taken: both arrays have room */
+    while (c->out[0] < DEPTH && !c->L->fatal && sweep_state_next(c->st, &t)) {
       c->L->q[c->L->nq++] = t;
       c->out[0]++;
     }
