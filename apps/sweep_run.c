@@ -171,6 +171,10 @@ static void *local_main(void *arg) {
     int rc = sweep_worker_run(w, &t, &r, &e);
     pthread_mutex_lock(&L->mu);
     memmove(L->q, L->q + 1, (size_t)(--L->nq) * sizeof *L->q);
+    if (!rc && L->nres == DEPTH) { /* cannot happen: fill() keeps nq + nres <= DEPTH */
+      rc = EXIT_FAIL;
+      cli_fail(&e, "internal error: rank 0's worker has no room for a result");
+    }
     if (rc) {
       L->fatal = true;
       L->fatal_rc = rc;

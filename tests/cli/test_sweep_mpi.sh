@@ -25,12 +25,13 @@ export OMPI_MCA_btl_base_warn_component_unused=0
 s="$tmp/spec"
 mkdir "$s"
 printf '{"dim": 2, "A": [[1, 0.5], [0.5, 2]], "h": [1, 0], "tau": 0.5, "mean": [3, -1], "cov": [[2, 0.3], [0.3, 0.1]]}' >"$s/p.json"
+# 364 tasks, most under a millisecond: results come faster than the coordinator polls
 cat >"$s/m.json" <<'EOF'
-{"name": "m", "problems": [{"preset": "random", "dim": [2, 3], "seeds": {"from": 1, "count": 5}},
-  {"file": "p.json"}], "etas": "auto", "t": "auto"}
+{"name": "m", "problems": [{"preset": "random", "dim": [2, 3], "seeds": {"from": 1, "count": 25}},
+  {"file": "p.json"}, {"preset": "quartic", "particles": 20}], "etas": "auto", "t": "auto"}
 EOF
 "$exe" sweep "$s/m.json" --out "$tmp/serial" >/dev/null 2>"$tmp/err" || bad "serial sweep: $(cat "$tmp/err")"
-$mpi "$exe" sweep "$s/m.json" --out "$tmp/mpi" --json >"$tmp/json" 2>"$tmp/err"
+timeout 300 $mpi "$exe" sweep "$s/m.json" --out "$tmp/mpi" --json >"$tmp/json" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "built without MPI" "$tmp/err"; then
   echo "bwflow was built without MPI (meson option mpi; libopenmpi-dev): skipping"
@@ -75,7 +76,7 @@ ranks=$(ps -o pid= --ppid "$mp")
 kill -9 $(echo "$ranks" | tail -1) 2>/dev/null
 wait "$mp" 2>/dev/null
 interrupted "$tmp/k1" "kill -9 of a rank"
-$mpi "$exe" sweep "$s/k.json" --out "$tmp/k1" --resume >/dev/null 2>"$tmp/err" || bad "resume under mpirun: $(cat "$tmp/err")"
+timeout 300 $mpi "$exe" sweep "$s/k.json" --out "$tmp/k1" --resume >/dev/null 2>"$tmp/err" || bad "resume under mpirun: $(cat "$tmp/err")"
 same "$tmp/k1" "kill -9 of a rank + --resume under mpirun"
 
 $mpi "$exe" sweep "$s/k.json" --out "$tmp/k2" >/dev/null 2>&1 &
