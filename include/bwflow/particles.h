@@ -297,7 +297,9 @@ typedef enum bw_particles_jac {
  * function 2 - eta lambda_max(H(x)) (H is irreducible, so lambda_max is a simple eigenvalue,
  * an analytic function of x; it is computed to rounding by Laguerre's iteration from above)
  * and stops there with ::BW_ERR_ILL_POSED. Two particles meeting is located the same way,
- * with the N - 1 gaps D_i as root functions (::BW_ERR_NOT_ORDERED).
+ * with the smallest gap min_i D_i as a second root function (Lipschitz, and smooth near a
+ * zero where one gap vanishes; ::BW_ERR_NOT_ORDERED): a guard against integration error,
+ * since the exact flows cannot reach it (docs/math.md section 7).
  * @param pp the problem (copied)
  * @param kind BW_FLOW_JKO, BW_FLOW_FORWARD or BW_FLOW_PLAIN
  * @param eta 0 < eta < inf (JKO, FORWARD); ignored, finite and >= 0, for PLAIN
