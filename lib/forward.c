@@ -12,11 +12,20 @@
  * must then be positive definite in floating point (Cholesky): with cond(N)^2 cond(S) beyond
  * ~1e16 the computed N S N can be indefinite although N passes the singularity test, and
  * that is BW_ERR_LOST_SPD too (never an indefinite covariance with BW_OK).
+ *
+ * Cost: S^-1 from S's Cholesky factor (dpotrf, the input's definiteness verdict, then
+ * dpotri: d^3 flops), N's eigenvalues only (above the small eigensolver's range, dsyevd
+ * without vectors: the tridiagonalisation, 4/3 d^3), N S N as one triangular product and a
+ * rank-2d update (3 d^3), the output's Cholesky test (d^3/3): ~6 d^3 flops, where two full
+ * eigendecompositions and three products used to be.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <float.h>
 #include <string.h>
 #include "internal.h"
 #include "lapack.h"
+
+/* Not in lapack.h (declared where used). */
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
 
 bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
                           const bw_gaussian *in, bw_gaussian *out) {
@@ -32,28 +41,47 @@ bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
 
   const double tau = bw_problem_tau(pb), *A = bw_problem_A(pb), *h = bw_problem_h(pb);
   const double *P = bw_problem_P(pb);
-  double *U = ws->mat[0], *N = ws->mat[1], *T = ws->mat[2], *S = ws->mat[3], *V = ws->mat[4];
-  double *s = ws->vec[0], *f = ws->vec[1], *m = ws->vec[2];
+  double *L = ws->mat[0], *N = ws->mat[1], *T = ws->mat[2], *S = ws->mat[3], *C = ws->mat[4];
+  double *f = ws->vec[1], *m = ws->vec[2];
 
-  /* N = I - eta (P - tau S^-1), S^-1 from S = U diag(s) U' (also checks S is SPD). */
-  if (!(st = bw__eigh(ws, d, in->cov, in->ld, s, U, d)) && !(s[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  /* N = I - eta (P - tau S^-1), S^-1 from S = L L' (the definiteness verdict of every input). */
+  if (!bw__chol(d, in->cov, in->ld, L)) st = BW_ERR_NOT_SPD;
   if (!st) {
-    for (int i = 0; i < d; i++) f[i] = eta * tau / s[i];
-    bw__vdvt(d, U, d, f, N, d, T);
+    int info = 0;
+    dpotri_("L", &d, L, &d, &info, 1);
+    if (info) st = BW_ERR_NOT_SPD;
+  }
+  if (!st) {
+    const double c = eta * tau;
     for (int j = 0; j < d; j++)
-      for (int i = 0; i < d; i++) N[i + (size_t)j * d] += (i == j) - eta * P[i + (size_t)j * d];
-    bw__symmetrize(d, N, d);
+      for (int i = j; i < d; i++) {
+        const double v = (i == j) - eta * bw__avg(P[i + (size_t)j * d], P[j + (size_t)i * d]) +
+                         c * L[i + (size_t)j * d];
+        N[i + (size_t)j * d] = N[j + (size_t)i * d] = v;
+      }
     if (bw__check_finite(d * d, N)) st = BW_ERR_OVERFLOW;
   }
-  if (!st && !(st = bw__eigh(ws, d, N, d, f, V, d))) {
+  /* N's eigenvalues (ascending, into f). */
+  if (!st && d > BW_EIGH_SMALL_MAX) {
+    int info = 0;
+    bw__copy(d, N, d, C, d);
+    dsyevd_("N", "L", &d, C, &d, f, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
+    if (info) st = BW_ERR_LAPACK;
+  } else if (!st) {
+    st = bw__eigh(ws, d, N, d, f, C, d);
+  }
+  if (!st) {
     double nmax = fmax(fabs(f[0]), fabs(f[d - 1])), nmin = nmax;
     for (int i = 0; i < d; i++) nmin = fmin(nmin, fabs(f[i]));
     if (!(nmin > 16.0 * d * DBL_EPSILON * nmax)) st = BW_ERR_LOST_SPD;
   }
   if (!st) {
-    bw__gemm('N', 'N', d, 1.0, in->cov, in->ld, N, d, 0.0, T, d);
-    bw__gemm('N', 'N', d, 1.0, N, d, T, d, 0.0, S, d);
-    bw__symmetrize(d, S, d);
+    /* S' = N S N (S symmetrised as every input: (S + S')/2) */
+    for (int j = 0; j < d; j++)
+      for (int i = j; i < d; i++)
+        C[i + (size_t)j * d] = C[j + (size_t)i * d] =
+            bw__avg(in->cov[i + (size_t)j * in->ld], in->cov[j + (size_t)i * in->ld]);
+    bw__sym_congruence('N', d, C, N, S, T);
     for (int i = 0; i < d; i++) {
       double r = -h[i];
       for (int j = 0; j < d; j++) r += A[i + (size_t)j * d] * in->mean[j];
@@ -61,8 +89,8 @@ bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
     }
     if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) st = BW_ERR_OVERFLOW;
   }
-  if (!st) { /* S' positive definite in floating point? (U is free scratch by now) */
-    if (!bw__chol(d, S, d, U)) st = BW_ERR_LOST_SPD; /* the library's one verdict */
+  if (!st) { /* S' positive definite in floating point? (L is free scratch by now) */
+    if (!bw__chol(d, S, d, L)) st = BW_ERR_LOST_SPD; /* the library's one verdict */
   }
   if (!st) {
     memcpy(out->mean, m, (size_t)d * sizeof(double));

@@ -334,6 +334,42 @@ START_TEST(forward_errors) {
 }
 END_TEST
 
+/* Above the small eigensolver's range (d > 56) the step takes N's eigenvalues alone from
+ * dsyevd: the same formula as forward_formula (same tolerance: cond(S) <= 10 and
+ * |eta P| <= 0.25 keep N well conditioned) and the same singularity verdict (tau = 0,
+ * eta = 1/p_max: N has an eigenvalue O(eps)). */
+START_TEST(forward_large_d) {
+  const int dims[2] = {57, 90};
+  for (int q = 0; q < 2; q++) {
+    const int d = dims[q];
+    const size_t dd = (size_t)d * d;
+    for (int it = 0; it < 2; it++) {
+      const double tau = it ? 0.7 : 0.0, eta = 0.1;
+      bw_problem *pb = bw_problem_alloc(d);
+      bw_gaussian *g0 = bw_gaussian_alloc(d), *g1 = bw_gaussian_alloc(d);
+      ck_assert_int_eq(bw_problem_random(d, 40 + q, tau, pb, g0), BW_OK);
+      ck_assert_int_eq(bw_forward_step(pb, eta, NULL, g0, g1), BW_OK);
+      double *H = malloc(sizeof(double) * dd), *Si = malloc(sizeof(double) * dd);
+      double *N = malloc(sizeof(double) * dd), *T = malloc(sizeof(double) * dd);
+      double *S1 = malloc(sizeof(double) * dd);
+      ck_assert_int_eq(bw_spd_invsqrt(NULL, d, g0->cov, d, H, d), BW_OK);
+      tu_matmul(d, H, H, Si);
+      for (size_t k = 0; k < dd; k++) N[k] = (k % (d + 1) == 0) - eta * (bw_problem_P(pb)[k] - tau * Si[k]);
+      tu_matmul(d, N, g0->cov, T);
+      tu_matmul(d, T, N, S1);
+      ck_assert_double_le(tu_maxabs_diff(d, g1->cov, d, S1, d), 1e-13 * tu_maxabs(d, S1, d));
+      const double pmax = bw_problem_P_eigvals(pb)[d - 1];
+      ck_assert_int_eq(bw_forward_step(pb, 0.99 / pmax, NULL, g0, g1), BW_OK);
+      if (tau == 0.0) ck_assert_int_eq(bw_forward_step(pb, 1.0 / pmax, NULL, g0, g1), BW_ERR_LOST_SPD);
+      free(H), free(Si), free(N), free(T), free(S1);
+      bw_gaussian_free(g0);
+      bw_gaussian_free(g1);
+      bw_problem_free(pb);
+    }
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("dynamics");
   TCase *tc = tcase_create("core");
@@ -345,6 +381,7 @@ int main(void) {
   tcase_add_test(tc, forward_formula);
   tcase_add_test(tc, forward_local_order);
   tcase_add_test(tc, forward_errors);
+  tcase_add_test(tc, forward_large_d);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
