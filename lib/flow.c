@@ -54,18 +54,20 @@ bw_status bw_wgf(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g0, 
   for (int i = 0; i < d; i++) y[i] = exp(-a[i] * t) * y[i] + phi(a[i], t) * z[i];
   dgemv_("N", &d, &d, &d1, Q, &d, y, &one, &d0, m, &one, 1);
 
-  /* Covariance, in the eigenbasis of P. */
-  bw__gemm('N', 'N', d, 1.0, g0->cov, g0->ld, R, d, 0.0, T, d);
-  bw__gemm('T', 'N', d, 1.0, R, d, T, d, 0.0, C, d);
+  /* Covariance, in the eigenbasis of P: C = R'((S0 + S0')/2)R and S = R C R', each as one
+   * triangular product and a rank-2d update (3 d^3 flops instead of two products' 4 d^3),
+   * symmetric by construction. */
+  for (int j = 0; j < d; j++)
+    for (int i = j; i < d; i++)
+      S[i + (size_t)j * d] = S[j + (size_t)i * d] =
+          bw__avg(g0->cov[i + (size_t)j * g0->ld], g0->cov[j + (size_t)i * g0->ld]);
+  bw__sym_congruence('T', d, S, R, C, T);
   for (int i = 0; i < d; i++) ep[i] = exp(-p[i] * t);
   for (int j = 0; j < d; j++)
     for (int i = 0; i < d; i++) C[i + (size_t)j * d] *= ep[i] * ep[j];
   if (tau > 0.0)
     for (int i = 0; i < d; i++) C[i + (size_t)i * d] += 2.0 * tau * phi(2.0 * p[i], t);
-  bw__symmetrize(d, C, d);
-  bw__gemm('N', 'N', d, 1.0, R, d, C, d, 0.0, T, d);
-  bw__gemm('N', 'T', d, 1.0, T, d, R, d, 0.0, S, d);
-  bw__symmetrize(d, S, d);
+  bw__sym_congruence('N', d, C, R, S, T);
 
   if (bw__check_finite(d, m) || bw__check_finite(d * d, S)) {
     st = BW_ERR_OVERFLOW;
