@@ -655,22 +655,24 @@ static bw_status to_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) {
     for (int i = 0; i < d; i++) c += q[i] * g->mean[i];
     y[k] = c;
   }
-  bw__gemm('N', 'N', d, 1.0, g->cov, g->ld, jf->R, d, 0.0, jf->T, d);
-  bw__gemm('T', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, jf->X, d);
+  /* X = R'((S + S')/2)R: one triangular product and a rank-2d update, symmetric */
+  double *Sym = jf->Wjt;
   for (int j = 0; j < d; j++)
-    for (int i = 0; i <= j; i++)
-      y[d + pidx(i, j)] = 0.5 * (jf->X[i + (size_t)j * d] + jf->X[j + (size_t)i * d]);
+    for (int i = j; i < d; i++)
+      Sym[i + (size_t)j * d] = Sym[j + (size_t)i * d] =
+          bw__avg(g->cov[i + (size_t)j * g->ld], g->cov[j + (size_t)i * g->ld]);
+  bw__sym_congruence('T', d, Sym, jf->R, jf->X, jf->T);
+  for (int j = 0; j < d; j++) memcpy(y + d + pidx(0, j), jf->X + (size_t)j * d, (size_t)(j + 1) * sizeof(double));
   if (bw__check_finite(jf->n, y)) return BW_ERR_OVERFLOW;
   return inverse(jf, y + d, jf->W) ? BW_ERR_NOT_SPD : BW_OK;
 }
 
-/* jf->Wjt = R X R' (symmetrised, ld d) for the state y. */
+/* jf->Wjt = R X R' (symmetric, ld d) for the state y: one triangular product and a rank-2d
+ * update (3 d^3 flops). */
 static void cov_of_state(bw_jkoflow *jf, const double *y) {
   const int d = jf->d;
   unpack(d, y + d, jf->X);
-  bw__gemm('N', 'T', d, 1.0, jf->X, d, jf->R, d, 0.0, jf->T, d);
-  bw__gemm('N', 'N', d, 1.0, jf->R, d, jf->T, d, 0.0, jf->Wjt, d);
-  bw__symmetrize(d, jf->Wjt, d);
+  bw__sym_congruence('N', d, jf->X, jf->R, jf->Wjt, jf->T);
 }
 
 /* out = (Q u, R X R'); cov_ready: jf->Wjt already holds R X R' (check_state leaves it). */
