@@ -34,8 +34,8 @@ extern "C" {
  * @return ::BW_OK or a status listed in the file description
  * @par Allocation and thread safety
  * None with a workspace of dimension >= d. Reentrant (distinct workspaces per thread).
- * Cost: two symmetric eigendecompositions and about 17 d^3 flops of products (closed form
- * at d <= 2). */
+ * Cost: two symmetric eigendecompositions, a Cholesky factorisation and about 12 d^3 flops
+ * of products (closed form at d <= 2). */
 BW_API bw_status bw_w2sq(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1, double *w2sq);
 /** 2-Wasserstein distance (sqrt of bw_w2sq).
  * @param ws workspace of dimension >= d, or NULL
