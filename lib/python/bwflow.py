@@ -162,6 +162,7 @@ _PROTOS = {
     "bw_jko_plan_create": (_st, [_vp, _dbl, ctypes.POINTER(_vp)]),
     "bw_jko_plan_free": (None, [_vp]),
     "bw_jko_step": (_st, [_vp, _vp, _G, _G]),
+    "bw_jko_steps": (_st, [_vp, _vp, _G, _int, _G]),
     "bw_forward_step": (_st, [_vp, _dbl, _vp, _G, _G]),
     "bw_jkoflow_opts_default": (None, [ctypes.POINTER(_FlowOpts)]),
     "bw_jkoflow_create": (_st, [_vp, _int, _dbl, ctypes.POINTER(_FlowOpts),
@@ -529,13 +530,21 @@ class JKOPlan:
         if p:
             _lib.bw_jko_plan_free(p)
 
-    def step(self, m, S):
-        """One JKO step from N(m, S): returns (m', S')."""
+    def step(self, m, S, n=1):
+        """n JKO steps from N(m, S) (default one): returns the last iterate (m_n, S_n).
+        n > 1 keeps the iterates in P's eigenbasis (bw_jko_steps: about one
+        eigendecomposition per step); run() returns every iterate."""
         g, keep = _gaussian_in(m, S)
         if g.d != self.dim:
             raise ValueError("the Gaussian has dimension %d, the plan %d" % (g.d, self.dim))
+        n = int(n)
+        if n < 1:
+            raise ValueError("n must be >= 1, got %d" % n)
         out, kout = _gaussian_out(self.dim)
-        _check(_lib.bw_jko_step(self._p, None, g, out), "bw_jko_step")
+        if n == 1:
+            _check(_lib.bw_jko_step(self._p, None, g, out), "bw_jko_step")
+        else:
+            _check(_lib.bw_jko_steps(self._p, None, g, n, out), "bw_jko_steps", "n = %d" % n)
         return _result(kout)
 
     def run(self, m, S, n):
