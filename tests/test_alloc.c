@@ -357,13 +357,13 @@ static void fx_free(fixture *f) {
 static double half_power(double x, void *ctx) { return pow(x, *(const double *)ctx); }
 
 enum {
-  OP_JKO, OP_W2SQ, OP_W2, OP_WGF, OP_FORWARD, OP_OTMAP, OP_GEODESIC, OP_LOG, OP_EXP,
+  OP_JKO, OP_JKO_STEPS, OP_W2SQ, OP_W2, OP_WGF, OP_FORWARD, OP_OTMAP, OP_GEODESIC, OP_LOG, OP_EXP,
   OP_SQRT, OP_INVSQRT, OP_SPDLOG, OP_SYMEXP, OP_SYMEIG, OP_SYMFUNC, OP_VALIDATE,
   OP_ENERGY, OP_GRAD, OP_VELOCITY, OP_SLOPE, OP_MODIFIED, OP_RHS, OP_ADVANCE, OP_SOLVE,
   OP_SOLVE_BDF, NOPS
 };
 static const char *const op_names[NOPS] = {
-    "bw_jko_step", "bw_w2sq", "bw_w2", "bw_wgf", "bw_forward_step", "bw_ot_map", "bw_geodesic",
+    "bw_jko_step", "bw_jko_steps", "bw_w2sq", "bw_w2", "bw_wgf", "bw_forward_step", "bw_ot_map", "bw_geodesic",
     "bw_log_map", "bw_exp_map", "bw_spd_sqrt", "bw_spd_invsqrt", "bw_spd_log", "bw_sym_exp",
     "bw_sym_eig", "bw_sym_func", "bw_gaussian_validate", "bw_energy", "bw_energy_gradient",
     "bw_velocity", "bw_slope_sq", "bw_modified_energy", "bw_jkoflow_rhs",
@@ -378,6 +378,7 @@ static bw_status run_op(fixture *f, int op) {
   bw_status st;
   switch (op) {
   case OP_JKO: return bw_jko_step(f->plan, f->ws, f->g0, f->out);
+  case OP_JKO_STEPS: return bw_jko_steps(f->plan, f->ws, f->g0, 3, f->out);
   case OP_W2SQ: return bw_w2sq(f->ws, f->g0, f->g1, &x);
   case OP_W2: return bw_w2(f->ws, f->g0, f->g1, &x);
   case OP_WGF: return bw_wgf(f->pb, f->ws, f->g0, 0.5, f->out);
