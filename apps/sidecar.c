@@ -44,7 +44,8 @@ static void write_gaussian_problem(FILE *f, const bw_system *sys) {
 void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_system *sys) {
   fputs("{\"source\": ", f);
   if (a->preset) {
-    fprintf(f, "\"preset\", \"preset\": \"%s\", \"seed\": %llu", a->preset, a->seed);
+    fprintf(f, "\"preset\", \"preset\": \"%s\"", a->preset);
+    if (!strcmp(a->preset, "random")) fprintf(f, ", \"seed\": %llu", a->seed);
   } else {
     json_t *s = json_string(a->path);
     char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;

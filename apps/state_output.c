@@ -106,9 +106,12 @@ int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st
       cli_print_vector(stderr, dim, dir);
     }
     fputs(" (the modified flow is meaningless once a variance is comparable to tau eta)\n", stderr);
+  } else if (st == BW_ERR_ILL_POSED && t > 0) {
+    fprintf(stderr, "bwflow %s: %s turns ill-posed at t = %.17g: eta lambda_max(H) reaches 2 "
+            "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, t);
   } else if (st == BW_ERR_ILL_POSED) {
-    fprintf(stderr, "bwflow %s: %s turns ill-posed at t = %.17g: eta lambda_max(H) = %.6g reaches 2 "
-            "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, t, v);
+    fprintf(stderr, "bwflow %s: %s is ill-posed from the start: eta lambda_max(H(x0)) = %.6g > 2 "
+            "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, v);
   } else if (st == BW_ERR_NOT_ORDERED) {
     fprintf(stderr, "bwflow %s: %s: two particles meet at t = %.17g\n", cmd, what, t);
   } else {

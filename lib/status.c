@@ -15,7 +15,7 @@ static const struct {
     [BW_ERR_BAD_ETA] = {"BW_ERR_BAD_ETA", "the step eta must be a positive finite number"},
     [BW_ERR_BAD_TAU] = {"BW_ERR_BAD_TAU", "the temperature tau must be a finite number >= 0"},
     [BW_ERR_BAD_ARG] = {"BW_ERR_BAD_ARG", "an argument is outside its domain"},
-    [BW_ERR_ETA_TOO_LARGE] = {"BW_ERR_ETA_TOO_LARGE", "I + eta P is not positive definite: the step is too large for this non-convex energy"},
+    [BW_ERR_ETA_TOO_LARGE] = {"BW_ERR_ETA_TOO_LARGE", "the step is too large for this non-convex energy: the JKO step's objective is not strictly convex (I + eta P not positive definite for Gaussians, eta max(0, -min V'') >= 1 for particles)"},
     [BW_ERR_LOST_SPD] = {"BW_ERR_LOST_SPD", "the result would not be positive definite (step too large)"},
     [BW_ERR_OVERFLOW] = {"BW_ERR_OVERFLOW", "the result overflowed"},
     [BW_ERR_NOMEM] = {"BW_ERR_NOMEM", "memory allocation failed"},

@@ -43,7 +43,7 @@ expect_fail both "either PROBLEM.json or --preset" evolve "$tmp/p.json" --preset
 expect_fail none "missing PROBLEM.json" evolve --method wgf --t 1
 expect_fail seed "--seed: 'x' is not a non-negative integer" evolve --preset random --seed x --method wgf --t 1
 printf '{"dim": 2, "A": [[-3, 0], [0, 1]], "h": [0, 0], "mean": [0, 0], "cov": [[1, 0], [0, 1]]}' >"$tmp/nc.json"
-expect_fail eta-too-large "--eta 0.5: I + eta P is not positive definite" evolve "$tmp/nc.json" --method jko --eta 0.5 --t 1
+expect_fail eta-too-large "--eta 0.5: the step is too large for this non-convex energy" evolve "$tmp/nc.json" --method jko --eta 0.5 --t 1
 printf '{"dim": 2, "A": [[1, 0], [0, 1]], "h": [0, 0], "tau": -1, "mean": [0, 0], "cov": [[1, 0], [0, 1]]}' >"$tmp/tau.json"
 expect_fail tau '"tau" is -1: it must be >= 0' evolve "$tmp/tau.json" --method wgf --t 1
 printf '{"dim": 2, "A": [[1, 0], [0.5, 1]], "h": [0, 0], "mean": [0, 0], "cov": [[1, 0], [0, 1]]}' >"$tmp/asym.json"

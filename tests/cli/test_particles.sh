@@ -46,9 +46,9 @@ grep -q '"densities": "densities-quartic-eta0.001.csv"' "$tmp/o/trajectory-quart
 grep -q '"particles": 20, "V": \[0, 0, 0, 0, 0.25\], "tau": 1, "positions": \[' "$tmp/o/trajectory-quartic-eta0.001.json" && ok || bad "sidecar problem"
 
 # JKO-Flow turning ill-posed: exit 3 and one line with the time and eta lambda_max
-expect_status 3 ill-posed "JKO-Flow turns ill-posed at t = 0: eta lambda_max(H) = 3.82773" evolve --preset quartic --method jkoflow --eta 4e-3 --t 0.5
+expect_status 3 ill-posed "JKO-Flow is ill-posed from the start: eta lambda_max(H(x0)) = 3.82773 > 2" evolve --preset quartic --method jkoflow --eta 4e-3 --t 0.5
 # the JKO step does not exist: eta max(0, -min V'') >= 1 (double well: min V'' = -1)
-expect_fail jko-eta "--eta 1.5: I + eta P is not positive definite" evolve --preset doublewell --method jko --eta 1.5 --t 3
+expect_fail jko-eta "--eta 1.5: the step is too large for this non-convex energy" evolve --preset doublewell --method jko --eta 1.5 --t 3
 expect_fail jkoflow2 "--method jkoflow2 is not available for particles problems" evolve --preset quartic --method jkoflow2 --eta 1e-3 --t 0.01
 
 # bad input: one line naming the field, exit 2
