@@ -21,7 +21,7 @@ void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
 
 static const char usage[] =
-    "usage: bwflow bench [--json] [--quick]\n"
+    "usage: bwflow bench [--json] [--quick] [--cpu]\n"
     "\n"
     "Median wall time (CLOCK_MONOTONIC) of the library's hot paths on bw_problem_random(d, 1,\n"
     "tau = 0.7) and its initial Gaussian, for d = 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000:\n"
@@ -44,6 +44,9 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --quick     d <= 50 only, fewer and shorter batches (a smoke run)\n"
+    "  --cpu       time with the process CPU clock (CLOCK_PROCESS_CPUTIME_ID) instead of\n"
+    "              wall time: robust against other load on the machine when BLAS is\n"
+    "              single-threaded (OPENBLAS_NUM_THREADS=1); the particle part keeps wall time\n"
     "  --json      print {\"jko_step_ns\": {\"1\": ..., ...}, \"jko_steps_ns\" (per step),\n"
     "              \"distance_ns\", \"wgf_ns\", \"eig_ns\", \"jko_steps_n\",\n"
     "              \"jkoflow_ms\": {\"2\": ..., ...}, then \"jkoflow_steps\", \"jkoflow_rhs_evals\",\n"
@@ -51,7 +54,7 @@ static const char usage[] =
     "              \"jkoflow_rhs_ns\", \"chol_inv_ns\", \"rhs_over_chol_inv\",\n"
     "              \"step_over_eig\", \"steps_over_eig\", \"distance_over_eig\",\n"
     "              \"workspace_bytes\", \"step_exponent\" (null when not measured),\n"
-    "              \"machine\"}\n"
+    "              \"machine\"} (machine.clock: \"wall\" or \"process-cpu\")\n"
     "  -h, --help  this help\n"
     "\n"
     "Particles (quartic preset; keys particles_*, --quick: N <= 1000): a warm-started JKO step\n"
@@ -70,14 +73,14 @@ static const char *const op_keys[NOP] = {"jko_step_ns", "jko_steps_ns", "distanc
 static const char *const op_names[NOP] = {"bw_jko_step", "bw_jko_steps", "bw_w2", "bw_wgf", "dsyevd"};
 enum { NSTEPS = 10 }; /* steps per bw_jko_steps call; its time is reported per step */
 
-enum { OPT_QUICK = 2000 }; /* after cli.h's option codes */
+enum { OPT_QUICK = 2000, OPT_CPU }; /* after cli.h's option codes */
 
 static const double ETA = 0.1, TAU = 0.7, T_FLOW = 2.0, T_WGF = 1.0;
 static const unsigned long long SEED = 1;
 
-static double now_ns(void) {
+static double now_ns(clockid_t clk) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clk, &ts);
   return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
 }
 
@@ -154,20 +157,20 @@ static bw_status op_flow(bench_ctx *c) {
 
 /* Median ns per call of fn: a warm-up call, batches of reps calls sized to ~target ns (reps =
  * 1 when one call takes longer), the median of the per-call time over the batches. */
-static bw_status time_op(op_fn fn, bench_ctx *c, bool quick, double *median) {
+static bw_status time_op(op_fn fn, bench_ctx *c, bool quick, clockid_t clk, double *median) {
   const double target = quick ? 5e5 : 2e6;
-  double t0 = now_ns();
+  double t0 = now_ns(clk);
   bw_status st = fn(c);
-  double one = now_ns() - t0;
+  double one = now_ns(clk) - t0;
   if (st) return st;
   long reps = 1;
   if (one < target) { /* refine the estimate: double until a quarter of the target */
     long r = 1;
     double el;
     for (;;) {
-      t0 = now_ns();
+      t0 = now_ns(clk);
       for (long k = 0; k < r && !st; k++) st = fn(c);
-      el = now_ns() - t0;
+      el = now_ns(clk) - t0;
       if (st) return st;
       if (el >= 0.25 * target || r >= (1L << 28)) break;
       r *= 2;
@@ -180,9 +183,9 @@ static bw_status time_op(op_fn fn, bench_ctx *c, bool quick, double *median) {
   if (quick) nb = nb == 15 ? 7 : 3;
   double per[15];
   for (int b = 0; b < nb; b++) {
-    t0 = now_ns();
+    t0 = now_ns(clk);
     for (long k = 0; k < reps && !st; k++) st = fn(c);
-    per[b] = (now_ns() - t0) / (double)reps;
+    per[b] = (now_ns(clk) - t0) / (double)reps;
     if (st) return st;
   }
   for (int i = 1; i < nb; i++) /* insertion sort */
@@ -261,6 +264,7 @@ typedef struct {
   bw_linsol flow_linsol[NFLOW];
   const char *flow_solver[NFLOW]; /* static strings */
   double exponent; /* NaN when d = 100..1000 were not all measured */
+  const char *clock; /* "wall" or "process-cpu" */
   cli_bench_pt particles; /* the particle system's part (apps/bench_particles.c) */
 } results;
 
@@ -272,8 +276,8 @@ static void print_time(FILE *f, double ns) {
 
 static void print_table(FILE *f, const results *r, bool quick) {
   const char *core = openblas_core(), *thr = getenv("OPENBLAS_NUM_THREADS");
-  fprintf(f, "bwflow bench%s: median wall time per call (bw_problem_random(d, 1, 0.7), eta = 0.1)\n",
-          quick ? " --quick" : "");
+  fprintf(f, "bwflow bench%s: median %s time per call (bw_problem_random(d, 1, 0.7), eta = 0.1)\n",
+          quick ? " --quick" : "", !strcmp(r->clock, "wall") ? "wall" : "process CPU");
   fprintf(f, "BLAS: %s%s, OPENBLAS_NUM_THREADS=%s\n\n", core ? "OpenBLAS, kernels " : "not OpenBLAS",
           core ? core : "", thr ? thr : "unset");
   fprintf(f, "%5s %11s %11s %11s %11s %11s %9s %9s %9s %11s\n", "d", "jko_step", "jko_steps",
@@ -405,15 +409,17 @@ static void print_json(FILE *f, const results *r, bool quick) {
   put_json_string(f, bw_version());
   fputs(", \"date\": ", f);
   put_json_string(f, date);
-  fprintf(f, ", \"quick\": %s}}\n", quick ? "true" : "false");
+  fprintf(f, ", \"clock\": \"%s\", \"quick\": %s}}\n", r->clock, quick ? "true" : "false");
 }
 
 int cmd_bench(int argc, char **argv) {
   static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
                                         {"quick", no_argument, NULL, OPT_QUICK},
+                                        {"cpu", no_argument, NULL, OPT_CPU},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   bool json = false, quick = false;
+  clockid_t clk = CLOCK_MONOTONIC;
   int c;
   optind = 1;
   opterr = 0;
@@ -422,6 +428,7 @@ int cmd_bench(int argc, char **argv) {
     case 'h': fputs(usage, stdout); return EXIT_OK;
     case OPT_JSON: json = true; break;
     case OPT_QUICK: quick = true; break;
+    case OPT_CPU: clk = CLOCK_PROCESS_CPUTIME_ID; break;
     default: cli_bad_option("bench", c, argv); return EXIT_USAGE;
     }
   }
@@ -433,6 +440,7 @@ int cmd_bench(int argc, char **argv) {
   results r;
   memset(&r, 0, sizeof r);
   r.exponent = NAN;
+  r.clock = clk == CLOCK_MONOTONIC ? "wall" : "process-cpu";
   const bool progress = isatty(STDERR_FILENO);
   static const op_fn fns[NOP] = {op_step, op_steps, op_dist, op_wgf, op_eig};
   bench_ctx ctx;
@@ -448,7 +456,7 @@ int cmd_bench(int argc, char **argv) {
     }
     for (int k = 0; k < NOP && !st; k++) {
       what = op_names[k];
-      st = time_op(fns[k], &ctx, quick, &r.t[k][i]);
+      st = time_op(fns[k], &ctx, quick, clk, &r.t[k][i]);
     }
     r.t[OP_STEPS][i] /= NSTEPS;
     r.ws_bytes[i] = bw_workspace_bytes(ctx.ws);
@@ -473,12 +481,12 @@ int cmd_bench(int argc, char **argv) {
     double ns = NAN;
     if (!st) {
       what = "bw_jkoflow_solve";
-      st = time_op(op_flow, &ctx, quick, &ns);
+      st = time_op(op_flow, &ctx, quick, clk, &ns);
     }
     if (!st) {
       what = "dpotrf + dpotri";
       ctx.A = malloc(sizeof(double) * (size_t)d * d);
-      st = ctx.A ? time_op(op_chol_inv, &ctx, quick, &r.chol_inv_ns[i]) : BW_ERR_NOMEM;
+      st = ctx.A ? time_op(op_chol_inv, &ctx, quick, clk, &r.chol_inv_ns[i]) : BW_ERR_NOMEM;
     }
     if (!st) {
       r.flow_ms[i] = ns * 1e-6;
