@@ -36,10 +36,11 @@ recorded in the output as numpy_openblas_core and bwflow_bench.machine.openblas_
 OPENBLAS_NUM_THREADS is passed through: set it to 1 for single-core figures). A saved
 --bench-json must come from a run with the same kernels (checked).
 
-usage: bench_numpy.py BWFLOW_EXECUTABLE [--quick] [--coretype NAME] [--bench-json FILE]
-                      [--out FILE]
+usage: bench_numpy.py BWFLOW_EXECUTABLE [--quick] [--coretype NAME] [--cpu]
+                      [--bench-json FILE] [--out FILE]
   --quick           d <= 50 and fewer repetitions (as bwflow bench --quick)
   --coretype NAME   OpenBLAS kernel family for both sides (Prescott, Haswell, SkylakeX, ...)
+  --cpu             time with the process CPU clock on both sides (bwflow bench --cpu)
   --bench-json FILE reuse a saved `bwflow bench --json` output instead of running it
   --out FILE        also write every number as JSON to FILE
 """
@@ -60,6 +61,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+# The clock of every timing: wall time, or with --cpu the process CPU time (as `bwflow bench
+# --cpu`: robust against other load on the machine with single-threaded BLAS).
+CLOCK = {"ns": time.perf_counter_ns, "s": time.perf_counter}
 import scipy  # noqa: E402
 import scipy.linalg  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
@@ -126,17 +131,17 @@ def openblas_core(libs):
 def median_ns(fn, quick):
     """bwflow bench's scheme: warm-up, batches of ~2 ms (0.5 ms quick), median per call."""
     target = 0.5e6 if quick else 2e6
-    t0 = time.perf_counter_ns()
+    t0 = CLOCK['ns']()
     fn()
-    one = time.perf_counter_ns() - t0
+    one = CLOCK['ns']() - t0
     reps = 1
     if one < target:
         r = 1
         while True:
-            t0 = time.perf_counter_ns()
+            t0 = CLOCK['ns']()
             for _ in range(r):
                 fn()
-            el = time.perf_counter_ns() - t0
+            el = CLOCK['ns']() - t0
             if el >= 0.25 * target or r >= 1 << 28:
                 break
             r *= 2
@@ -147,10 +152,10 @@ def median_ns(fn, quick):
         nb = 7 if nb == 15 else 3
     per = []
     for _ in range(nb):
-        t0 = time.perf_counter_ns()
+        t0 = CLOCK['ns']()
         for _ in range(reps):
             fn()
-        per.append((time.perf_counter_ns() - t0) / reps)
+        per.append((CLOCK['ns']() - t0) / reps)
     return float(np.median(per))
 
 
@@ -230,13 +235,13 @@ def run_ivp(p, method, rtol, atol, cap=CAP_S):
     """(final m, final S, nfev, seconds) or None when it hit the cap or failed."""
     d = p["dim"]
     y0 = np.concatenate([p["mean"], p["cov"].ravel()])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), CLOCK["s"]()
     rhs = flow_rhs(p, ETA, t0 + cap)
     try:
         sol = solve_ivp(rhs, (0.0, T_FLOW), y0, method=method, rtol=rtol, atol=atol)
     except Capped:
         return None
-    sec = time.perf_counter() - t0
+    sec = CLOCK["s"]() - c0
     if not sol.success:
         return None
     y = sol.y[:, -1]
@@ -297,12 +302,15 @@ def main():
     ap.add_argument("bwflow")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--coretype")
+    ap.add_argument("--cpu", action="store_true")
     ap.add_argument("--bench-json")
     ap.add_argument("--out")
     a = ap.parse_args()
     exe = os.path.abspath(a.bwflow)
+    if a.cpu:
+        CLOCK["ns"], CLOCK["s"] = time.process_time_ns, time.process_time
     res = {"popped_env": POPPED, "numpy": np.__version__, "scipy": scipy.__version__,
-           "coretype": a.coretype}
+           "coretype": a.coretype, "clock": "process-cpu" if a.cpu else "wall"}
 
     np.linalg.eigh(np.eye(3))
     res["numpy_blas"] = loaded_blas()
@@ -328,8 +336,11 @@ def main():
         if bw_core and res["numpy_openblas_core"] and bw_core.lower() != res["numpy_openblas_core"].lower():
             sys.exit(f"bench_numpy.py: {a.bench_json} was measured with {bw_core} kernels, numpy runs "
                      f"{res['numpy_openblas_core']}: use --coretype {bw_core}")
+        if bw.get("machine", {}).get("clock", "wall") != res["clock"]:
+            sys.exit(f"bench_numpy.py: {a.bench_json} was timed with the {bw['machine'].get('clock', 'wall')} "
+                     f"clock, this run uses {res['clock']} (--cpu)")
     else:
-        args = [exe, "bench", "--json"] + (["--quick"] if a.quick else [])
+        args = [exe, "bench", "--json"] + (["--quick"] if a.quick else []) + (["--cpu"] if a.cpu else [])
         bw = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     res["bwflow_bench"] = bw
     core = bw.get("machine", {}).get("openblas_core") or res["numpy_openblas_core"] or "?"
