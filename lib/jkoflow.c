@@ -378,6 +378,26 @@ static int certify(bw_jkoflow *jf, const double *xs, double tr, double c) {
   return bw__chol(d, jf->X, d, jf->T); /* inline loops for small d, dpotrf above */
 }
 
+/* lambda_min of the packed X: eigenvalues only above the small eigensolver's range (dsyevd
+ * without vectors: the tridiagonalisation and a root-free QR sweep, about a third of a full
+ * eigendecomposition). */
+static bw_status lambda_min(bw_jkoflow *jf, const double *xs, double *lmin) {
+  const int d = jf->d;
+  bw_workspace *ws = jf->ws;
+  double *w = ws->vec[0];
+  unpack(d, xs, jf->X);
+  if (d > BW_EIGH_SMALL_MAX) {
+    int info = 0;
+    dsyevd_("N", "L", &d, jf->X, &d, w, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
+    if (info) return BW_ERR_LAPACK;
+  } else {
+    bw_status st = bw__eigh(ws, d, jf->X, d, w, ws->mat[0], d);
+    if (st) return st;
+  }
+  *lmin = w[0];
+  return BW_OK;
+}
+
 /* |X - Xref|_F^2 for packed symmetric X, Xref (off-diagonal entries count twice): one pass
  * over the packed arrays in four partial sums, then the diagonal subtracted once. */
 static double frob2_diff(int d, const double *restrict xs, const double *restrict xr) {
@@ -446,11 +466,10 @@ static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
     g[0] = jf->theta;
     return 0;
   }
-  unpack(d, xs, jf->X);
-  double *w = jf->ws->vec[0];
-  if (bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d)) return -1;
-  g[0] = w[0] - jf->theta;
-  jf->lguess = w[0];
+  double lmin;
+  if (lambda_min(jf, xs, &lmin)) return -1;
+  g[0] = lmin - jf->theta;
+  jf->lguess = lmin;
   return 0;
 }
 
@@ -818,14 +837,11 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
   if (st) return st;
   double lmin = INFINITY;
   if (jf->roots || (jf->need_inv && jf->opts.method == BW_METHOD_AUTO)) {
-    unpack(d, y + d, jf->X);
-    double *w = jf->ws->vec[0];
-    if ((st = bw__eigh(jf->ws, d, jf->X, d, w, jf->ws->mat[0], d))) return st;
-    lmin = w[0];
+    if ((st = lambda_min(jf, y + d, &lmin))) return st;
     if (jf->roots) {
-      jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * w[0]);
+      jf->theta = fmin(1e-3 * jf->tau * jf->e, 0.5 * lmin);
       jf->lref = -INFINITY;
-      jf->lguess = w[0];
+      jf->lguess = lmin;
       jf->want_ref = true;
       offer_ref(jf, y + d, jf->W); /* to_state left X^-1 in W */
     }
