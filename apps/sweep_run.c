@@ -264,24 +264,28 @@ static void send_task(const sweep_task *t, int to) {
   MPI_Send(t, (int)sizeof *t, MPI_BYTE, to, TAG_TASK, MPI_COMM_WORLD);
 }
 
-/* Keep DEPTH tasks at every worker. */
+/* Keep DEPTH tasks at every worker, dealt in rounds (every worker one task, then a second
+ * one): when many tasks become ready at once (at the start, after the plans) the longest
+ * go to different workers, not two of them to the first worker. */
 static void fill(coordinator *c) {
   sweep_task t;
-  if (c->L) {
-    pthread_mutex_lock(&c->L->mu);
-    /* out[0] counts its queued tasks and its results not yet taken: both arrays have room */
-    while (c->out[0] < DEPTH && !c->L->fatal && sweep_state_next(c->st, &t)) {
-      c->L->q[c->L->nq++] = t;
-      c->out[0]++;
+  for (int depth = 1; depth <= DEPTH; depth++) {
+    if (c->L) {
+      pthread_mutex_lock(&c->L->mu);
+      /* out[0] counts its queued tasks and its results not yet taken: both arrays have room */
+      if (c->out[0] < depth && !c->L->fatal && sweep_state_next(c->st, &t)) {
+        c->L->q[c->L->nq++] = t;
+        c->out[0]++;
+        pthread_cond_signal(&c->L->cv);
+      }
+      pthread_mutex_unlock(&c->L->mu);
     }
-    pthread_cond_signal(&c->L->cv);
-    pthread_mutex_unlock(&c->L->mu);
+    for (int r = 1; r < c->size; r++)
+      if (c->out[r] >= 0 && c->out[r] < depth && sweep_state_next(c->st, &t)) {
+        send_task(&t, r);
+        c->out[r]++;
+      }
   }
-  for (int r = 1; r < c->size; r++)
-    while (c->out[r] >= 0 && c->out[r] < DEPTH && sweep_state_next(c->st, &t)) {
-      send_task(&t, r);
-      c->out[r]++;
-    }
 }
 
 static void take_result(coordinator *c, const sweep_result *r) {
