@@ -90,6 +90,20 @@ int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_
   return EXIT_OK;
 }
 
+/* The error e of the study is one the system provides: its trajectories can be created
+ * (a system without a kind refuses it with BW_ERR_BAD_ARG). */
+static bool provides(const bw_system *sys, bw_order_err e, const bw_jkoflow_opts *fo) {
+  bw_traj_kind kinds[2];
+  bw_order_err_pair(e, &kinds[0], &kinds[1]);
+  for (int k = 0; k < 2; k++) {
+    bw_traj *tr = NULL;
+    bw_status st = bw_traj_create(sys, kinds[k], kinds[k] == BW_TRAJ_WGF ? 0.0 : 1e-3, fo, 0.0, &tr);
+    bw_traj_free(tr);
+    if (st == BW_ERR_BAD_ARG) return false;
+  }
+  return true;
+}
+
 bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
   for (int p = 0; p < s->nprob; p++) {
     const sweep_problem *q = &s->prob[p], *prev = p ? &s->prob[p - 1] : NULL;
@@ -99,11 +113,16 @@ bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
       continue;
     bw_system *sys = NULL;
     cli_err le;
-    if (!cli_load_system(&q->args, &sys, &le)) {
-      char label[512];
-      sweep_problem_label(s, p, label, sizeof label);
-      return cli_fail(e, "%s: %s: %s", s->path, label, le.msg);
-    }
+    char label[512];
+    sweep_problem_label(s, p, label, sizeof label);
+    if (!cli_load_system(&q->args, &sys, &le)) return cli_fail(e, "%s: %s: %s", s->path, label, le.msg);
+    for (int k = 0; k < BW_ORDER_NERR; k++)
+      if ((s->mask >> k & 1u) && !provides(sys, (bw_order_err)k, &s->fo)) {
+        cli_fail(e, "%s: %s: the error %s is not available for the %s system (see \"errors\")", s->path, label,
+                 bw_order_err_name((bw_order_err)k), bw_system_name(sys));
+        bw_system_free(sys);
+        return false;
+      }
     bw_system_free(sys);
   }
   return true;

@@ -52,6 +52,16 @@ for f in sweep-a-tasks.csv sweep-a-problems.csv sweep-a.json; do
   cmp -s "$out/$f" "$tmp/out-json/$f" && ok || bad "$f differs between two runs"
 done
 
+# ---- a subset of the errors: only their columns; explicit etas with a horizon per entry
+printf '{"name": "e", "problems": [{"preset": "heat", "dim": 2, "etas": [0.1, 0.05, 0.025], "t": 1}], "errors": ["jkoflow", "wgf"]}' >"$s/e.json"
+"$exe" sweep "$s/e.json" --out "$tmp/e" >/dev/null 2>"$tmp/err" || bad "sweep e: $(cat "$tmp/err")"
+head -1 "$tmp/e/sweep-e-tasks.csv" | grep -qx 'problem,name,system,preset,file,dim,seed,t,eta,steps,err_wgf,err_jkoflow,status,status_wgf,status_jkoflow,fail_time,fail_value' \
+  && ok || bad "errors subset header: $(head -1 "$tmp/e/sweep-e-tasks.csv")"
+head -1 "$tmp/e/sweep-e-problems.csv" | grep -q ',usable_wgf,slope_wgf,order_wgf,c1_wgf,usable_jkoflow,slope_jkoflow,order_jkoflow,c2_jkoflow$' \
+  && ok || bad "errors subset problems header: $(head -1 "$tmp/e/sweep-e-problems.csv")"
+[ "$(wc -l <"$tmp/e/sweep-e-tasks.csv")" -eq 4 ] && grep -q '^0,heat-d2,gaussian,heat,,2,,1,0.025000000000000001,40,' "$tmp/e/sweep-e-tasks.csv" \
+  && ok || bad "errors subset rows: $(cat "$tmp/e/sweep-e-tasks.csv")"
+
 # ---- the per-problem fits are those of bwflow order on the same problem, to the bit
 "$exe" order --preset random --dim 3 --seed 2 --json --out "$tmp/ord" >"$tmp/ord-r.json" || bad "order random failed"
 "$exe" order "$s/p.json" --json --out "$tmp/ord" >"$tmp/ord-p.json" || bad "order p.json failed"
