@@ -17,8 +17,8 @@
  * The refinement's residual is formed in the basis V (see pair_solve: two products and a
  * symmetric rank-d update, dsyrk), and W2^2 is read off (D~ + correction) V without going back to
  * the basis U. A distance is then two eigendecompositions, one Cholesky factorisation (S1's
- * definiteness check) and 12 d^3 flops of products, i.e. 6 d x d products (was 8.5; the OT
- * map, geodesic and log map need D~ itself: one product more).
+ * definiteness check) and 12 d^3 flops of products (14 before the refinement moved to the
+ * basis V; the OT map, geodesic and log map need D~ itself: 2 d^3 more).
  * d = 2 runs the same algorithm in straight-line 2 x 2 arithmetic (pair_solve2), d = 1 in
  * closed form (pair_solve1), without BLAS/LAPACK calls and without workspace.
  * SPDX-License-Identifier: BSD-3-Clause */
