@@ -26,7 +26,9 @@ static const char usage[] =
     "Median wall time (CLOCK_MONOTONIC) of the library's hot paths on bw_problem_random(d, 1,\n"
     "tau = 0.7) and its initial Gaussian, for d = 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000:\n"
     "  jko_step   one bw_jko_step (eta = 0.1, plan made once, in place, reused workspace)\n"
-    "  jko_steps  bw_jko_steps with n = 10 (in place), per step: n steps kept in P's eigenbasis\n"
+    "  jko_steps  bw_jko_steps with n = 12 (in place), per step: n steps kept in P's eigenbasis;\n"
+    "             also with n = 2, and the marginal cost of a step (t(12) - t(2))/10: the\n"
+    "             steady-state cost without entering and leaving the basis\n"
     "  distance   one bw_w2 between the initial Gaussian and the exact flow at t = 1\n"
     "  wgf        one bw_wgf (exact flow to t = 1) with a reused workspace\n"
     "  dsyevd     LAPACK dsyevd (JOBZ = 'V') of the initial covariance, copy included:\n"
@@ -49,6 +51,7 @@ static const char usage[] =
     "              single-threaded (OPENBLAS_NUM_THREADS=1); the particle part keeps wall time\n"
     "  --json      print {\"jko_step_ns\": {\"1\": ..., ...}, \"jko_steps_ns\" (per step),\n"
     "              \"distance_ns\", \"wgf_ns\", \"eig_ns\", \"jko_steps_n\",\n"
+    "              \"jko_steps_marginal_ns\", \"steps_marginal_over_eig\",\n"
     "              \"jkoflow_ms\": {\"2\": ..., ...}, then \"jkoflow_steps\", \"jkoflow_rhs_evals\",\n"
     "              \"jkoflow_jtv_evals\", \"jkoflow_linsol\", \"jkoflow_solver\",\n"
     "              \"jkoflow_rhs_ns\", \"chol_inv_ns\", \"rhs_over_chol_inv\",\n"
@@ -67,11 +70,14 @@ static const char usage[] =
 static const int all_dims[] = {1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
 static const int flow_dims[] = {2, 10, 50, 200};
 enum { NDIM = sizeof all_dims / sizeof all_dims[0], NFLOW = sizeof flow_dims / sizeof flow_dims[0] };
-enum { OP_STEP, OP_STEPS, OP_DIST, OP_WGF, OP_EIG, NOP };
-static const char *const op_keys[NOP] = {"jko_step_ns", "jko_steps_ns", "distance_ns", "wgf_ns",
-                                         "eig_ns"};
-static const char *const op_names[NOP] = {"bw_jko_step", "bw_jko_steps", "bw_w2", "bw_wgf", "dsyevd"};
-enum { NSTEPS = 10 }; /* steps per bw_jko_steps call; its time is reported per step */
+enum { OP_STEP, OP_STEPS, OP_STEPS0, OP_DIST, OP_WGF, OP_EIG, NOP };
+static const char *const op_keys[NOP] = {"jko_step_ns", "jko_steps_ns", "jko_steps_marginal_ns",
+                                         "distance_ns", "wgf_ns", "eig_ns"};
+static const char *const op_names[NOP] = {"bw_jko_step", "bw_jko_steps", "bw_jko_steps (n = 2)",
+                                          "bw_w2", "bw_wgf", "dsyevd"};
+/* steps per bw_jko_steps call (its time is reported per step), and the short call whose
+ * difference gives the marginal cost of a step */
+enum { NSTEPS = 12, NSTEPS0 = 2 };
 
 enum { OPT_QUICK = 2000, OPT_CPU }; /* after cli.h's option codes */
 
@@ -133,6 +139,7 @@ typedef bw_status (*op_fn)(bench_ctx *c);
 
 static bw_status op_step(bench_ctx *c) { return bw_jko_step(c->plan, c->ws, c->g, c->g); }
 static bw_status op_steps(bench_ctx *c) { return bw_jko_steps(c->plan, c->ws, c->g, NSTEPS, c->g); }
+static bw_status op_steps0(bench_ctx *c) { return bw_jko_steps(c->plan, c->ws, c->g, NSTEPS0, c->g); }
 static bw_status op_dist(bench_ctx *c) { return bw_w2(c->ws, c->g0, c->g1, &c->w2); }
 static bw_status op_wgf(bench_ctx *c) { return bw_wgf(c->pb, c->ws, c->g0, T_WGF, c->gt); }
 static bw_status op_eig(bench_ctx *c) {
@@ -280,16 +287,18 @@ static void print_table(FILE *f, const results *r, bool quick) {
           quick ? " --quick" : "", !strcmp(r->clock, "wall") ? "wall" : "process CPU");
   fprintf(f, "BLAS: %s%s, OPENBLAS_NUM_THREADS=%s\n\n", core ? "OpenBLAS, kernels " : "not OpenBLAS",
           core ? core : "", thr ? thr : "unset");
-  fprintf(f, "%5s %11s %11s %11s %11s %11s %9s %9s %9s %11s\n", "d", "jko_step", "jko_steps",
-          "distance", "wgf", "dsyevd", "step/eig", "steps/eig", "dist/eig", "workspace");
+  fprintf(f, "%5s %11s %11s %11s %11s %11s %11s %9s %9s %9s %9s %11s\n", "d", "jko_step", "jko_steps",
+          "marginal", "distance", "wgf", "dsyevd", "step/eig", "steps/eig", "marg/eig", "dist/eig",
+          "workspace");
   for (int i = 0; i < r->nd; i++) {
     fprintf(f, "%5d", all_dims[i]);
     for (int k = 0; k < NOP; k++) print_time(f, r->t[k][i]);
-    fprintf(f, " %9.2f %9.2f %9.2f %8.1f KB\n", r->t[OP_STEP][i] / r->t[OP_EIG][i],
-            r->t[OP_STEPS][i] / r->t[OP_EIG][i], r->t[OP_DIST][i] / r->t[OP_EIG][i],
-            (double)r->ws_bytes[i] / 1024.0);
+    fprintf(f, " %9.2f %9.2f %9.2f %9.2f %8.1f KB\n", r->t[OP_STEP][i] / r->t[OP_EIG][i],
+            r->t[OP_STEPS][i] / r->t[OP_EIG][i], r->t[OP_STEPS0][i] / r->t[OP_EIG][i],
+            r->t[OP_DIST][i] / r->t[OP_EIG][i], (double)r->ws_bytes[i] / 1024.0);
   }
-  fprintf(f, "(jko_steps: per step of bw_jko_steps with n = %d)\n", NSTEPS);
+  fprintf(f, "(jko_steps: per step of bw_jko_steps with n = %d; marginal: (t(%d) - t(%d))/%d)\n",
+          NSTEPS, NSTEPS, NSTEPS0, NSTEPS - NSTEPS0);
   if (isfinite(r->exponent))
     fprintf(f, "\nfitted exponent of the JKO step time over d = 100..1000: %.2f\n", r->exponent);
   fprintf(f, "\nJKO-Flow to T = 2 (eta = 0.1, rtol 1e-8, atol 1e-14, method and linsol auto):\n");
@@ -364,17 +373,20 @@ static void print_json(FILE *f, const results *r, bool quick) {
   for (int i = 0; i < r->nf; i++)
     fprintf(f, "%s\"%d\": \"%s\"", i ? ", " : "", flow_dims[i], r->flow_solver[i]);
   fputs("}, ", f);
-  double ratio[3][NDIM];
+  double ratio[4][NDIM];
   long wsb[NDIM];
   for (int i = 0; i < r->nd; i++) {
     ratio[0][i] = r->t[OP_STEP][i] / r->t[OP_EIG][i];
     ratio[1][i] = r->t[OP_STEPS][i] / r->t[OP_EIG][i];
     ratio[2][i] = r->t[OP_DIST][i] / r->t[OP_EIG][i];
+    ratio[3][i] = r->t[OP_STEPS0][i] / r->t[OP_EIG][i];
     wsb[i] = (long)r->ws_bytes[i];
   }
   json_map_d(f, "step_over_eig", r->nd, all_dims, ratio[0]);
   fputs(", ", f);
   json_map_d(f, "steps_over_eig", r->nd, all_dims, ratio[1]);
+  fputs(", ", f);
+  json_map_d(f, "steps_marginal_over_eig", r->nd, all_dims, ratio[3]);
   fputs(", ", f);
   json_map_d(f, "distance_over_eig", r->nd, all_dims, ratio[2]);
   fputs(", ", f);
@@ -442,7 +454,7 @@ int cmd_bench(int argc, char **argv) {
   r.exponent = NAN;
   r.clock = clk == CLOCK_MONOTONIC ? "wall" : "process-cpu";
   const bool progress = isatty(STDERR_FILENO);
-  static const op_fn fns[NOP] = {op_step, op_steps, op_dist, op_wgf, op_eig};
+  static const op_fn fns[NOP] = {op_step, op_steps, op_steps0, op_dist, op_wgf, op_eig};
   bench_ctx ctx;
   bw_status st = BW_OK;
   const char *what = "";
@@ -458,6 +470,8 @@ int cmd_bench(int argc, char **argv) {
       what = op_names[k];
       st = time_op(fns[k], &ctx, quick, clk, &r.t[k][i]);
     }
+    /* per step; OP_STEPS0 becomes the marginal cost of a step */
+    r.t[OP_STEPS0][i] = (r.t[OP_STEPS][i] - r.t[OP_STEPS0][i]) / (NSTEPS - NSTEPS0);
     r.t[OP_STEPS][i] /= NSTEPS;
     r.ws_bytes[i] = bw_workspace_bytes(ctx.ws);
     ctx_free(&ctx);
