@@ -1,16 +1,16 @@
 /* bwflow sweep: running the tasks, serially or over MPI (docs/sweep.md).
  *
  * MPI: rank 0 coordinates. It hands out tasks in the state's order (plans, then points by
- * decreasing estimated cost), keeps DEPTH tasks at every worker (the next one is there when
- * the current one ends: no round trip between tasks), takes the results, records them in
- * the state and the journal (the results at hand in one write + fsync), and polls with
- * MPI_Iprobe, sleeping a little when nothing comes (Open MPI's blocking calls spin and would
- * take the core that rank 0's own worker needs). Rank 0 works too, through a second thread
- * that takes its tasks from the coordinator in memory and never calls MPI (so
- * MPI_THREAD_FUNNELED suffices). Messages: one task (40 bytes) and one result (~0.5 kB)
- * per task; STOP at the end, answered by BYE.
+ * decreasing estimated cost), keeps DEPTH tasks at every worker, dealt in rounds (the next
+ * one is there when the current one ends: no round trip between tasks), takes the results,
+ * records them in the state and the journal (the results at hand in one write; fsync at
+ * most SWEEP_SYNC_INTERVAL later), and polls with MPI_Iprobe, sleeping a little when
+ * nothing comes (Open MPI's blocking calls spin and would take the core that rank 0's own
+ * worker needs). Rank 0 works too, through a second thread that takes its tasks from the
+ * coordinator in memory and never calls MPI (so MPI_THREAD_FUNNELED suffices). Messages:
+ * one task (32 bytes) and one result (512 bytes) per task; STOP at the end, answered by
+ * BYE.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -84,9 +84,8 @@ int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, boo
   sweep_task t;
   while (rc == EXIT_OK && sweep_state_next(st, &t)) {
     sweep_result r;
-    double c1 = sweep_cpu_now();
     rc = sweep_worker_run(w, &t, &r, e);
-    in_tasks += sweep_cpu_now() - c1;
+    if (rc == EXIT_OK) in_tasks += r.cpu;
     /* written at once; synced now, or with the results of the next SWEEP_SYNC_INTERVAL
      * (what a power cut may lose is at most that much work) */
     if (rc == EXIT_OK && (!take(st, j, &r, stats, e) || !sweep_journal_commit(j, false, e))) rc = EXIT_FAIL;

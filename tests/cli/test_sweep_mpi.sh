@@ -21,6 +21,11 @@ esac
 mpi="mpirun --oversubscribe -n 2"
 [ "$(id -u)" -eq 0 ] && mpi="$mpi --allow-run-as-root"
 export OMPI_MCA_btl_base_warn_component_unused=0
+# Under AddressSanitizer (.ci/run's build-asan), Open MPI's own allocations at MPI_Init, in
+# components it unloads at MPI_Finalize, are reported as leaks that cannot be suppressed by
+# name: no leak check for the ranks (ASan's other checks stay; test_sweep.sh checks the
+# sweep's code for leaks, serially).
+mpi="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 $mpi"
 
 s="$tmp/spec"
 mkdir "$s"
