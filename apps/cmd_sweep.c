@@ -127,6 +127,7 @@ int cmd_sweep(int argc, char **argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &size);
   }
 #else
+  (void)size;
   if (launched && lsize > 1) { /* every rank would run the whole sweep into the same files */
     if (lrank == 0)
       fprintf(stderr, "bwflow sweep: this bwflow was built without MPI (meson option mpi): run it "

@@ -143,7 +143,8 @@ double sweep_point_cost(const char *system, int dim, double t, double eta) {
 void sweep_blas_single_thread(void) {
   /* OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main: set the count
    * through its API when it is the BLAS in use (another BLAS has no such symbol). */
-  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  void (*set)(int) = NULL;
+  *(void **)&set = dlsym(RTLD_DEFAULT, "openblas_set_num_threads"); /* POSIX's idiom */
   if (set) set(1);
 }
 
