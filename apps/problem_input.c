@@ -73,6 +73,8 @@ static bool problem_from_json(const char *path, json_t *root, bw_problem **pb_ou
 static bool load_preset(const cli_problem_args *a, bw_problem **pb, bw_gaussian **g0, cli_err *e) {
   if (a->particles >= 0)
     return cli_fail(e, "--particles goes with a particle preset, not with '%s'", a->preset);
+  if (a->seed_given && (!strcmp(a->preset, "ou2d") || !strcmp(a->preset, "heat") || !strcmp(a->preset, "potential")))
+    return cli_fail(e, "--seed goes with the random preset, not with '%s' (which has no randomness)", a->preset);
   if (a->dim > CLI_PRESET_DIM_MAX)
     return cli_fail(e, "--dim %ld is too large for a preset (at most %d: memory grows as d^2 and time as d^3)",
                     a->dim, CLI_PRESET_DIM_MAX);

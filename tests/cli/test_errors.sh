@@ -132,6 +132,7 @@ expect_fail preset-dim-real "--dim: '1e3' is not an integer" evolve --preset hea
 expect_fail preset-dim-erange "--dim: '99999999999999999999' is not an integer" evolve --preset heat --dim 99999999999999999999 --method wgf --t 1
 expect_fail seed-neg "--seed: '-1' is not a non-negative integer" evolve --preset random --seed -1 --method wgf --t 1
 expect_fail seed-overflow "--seed: '18446744073709551616' is not a non-negative integer" evolve --preset random --seed 18446744073709551616 --method wgf --t 1
+expect_fail seed-not-random "--seed goes with the random preset, not with 'ou2d'" evolve --preset ou2d --seed 3 --method wgf --t 1
 
 # ---- values ----
 prob v1 2 "$I2" '[0, 0]' '[0, 0]' "$I2" ', "tau": -0.5'
