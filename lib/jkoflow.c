@@ -173,26 +173,12 @@ static int inverse(const bw_jkoflow *jf, const double *xs, double *W) {
   return 0;
 }
 
-/* sum of x_i^2, in four partial sums (vectorisable). */
-static double sumsq(size_t n, const double *x) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  size_t k = 0;
-  for (; k + 3 < n; k += 4) {
-    s0 += x[k] * x[k];
-    s1 += x[k + 1] * x[k + 1];
-    s2 += x[k + 2] * x[k + 2];
-    s3 += x[k + 3] * x[k + 3];
-  }
-  for (; k < n; k++) s0 += x[k] * x[k];
-  return (s0 + s1) + (s2 + s3);
-}
-
 /* |M|_F^2 of the symmetric matrix whose upper triangle is packed in xs (off-diagonal entries
  * count twice). */
 static double packed_frob2(int d, const double *xs) {
   double dg = 0.0;
   for (int i = 0; i < d; i++) dg += xs[pidx(i, i)] * xs[pidx(i, i)];
-  return 2.0 * sumsq(pidx(0, d), xs) - dg;
+  return 2.0 * bw__dot((long)pidx(0, d), xs, xs) - dg;
 }
 
 /* A reference for the root function from an inverse already computed: W (upper triangle,
@@ -206,7 +192,7 @@ static void offer_ref(bw_jkoflow *jf, const double *xs, const double *W) {
   double wf2 = 0.0;
   for (int j = 0; j < d; j++) {
     const double *wj = W + (size_t)j * d;
-    wf2 += 2.0 * sumsq((size_t)j, wj) + wj[j] * wj[j];
+    wf2 += 2.0 * bw__dot(j, wj, wj) + wj[j] * wj[j];
   }
   const double wf = sqrt(wf2), xf = sqrt(packed_frob2(d, xs)), lb = 0.5 / wf;
   if (!((double)d * d * DBL_EPSILON * xf * wf <= 1e-3) || !(lb > 2.0 * jf->theta)) return;

@@ -92,7 +92,7 @@ static void addconst(N_Vector x, double b, N_Vector z) {
 
 /* Reductions: four interleaved partial sums (a dependency chain per sum, vectorisable). */
 
-static double dot(long n, const double *restrict x, const double *restrict y) {
+double bw__dot(long n, const double *x, const double *y) {
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
   long i = 0;
   for (; i + 3 < n; i += 4) {
@@ -124,7 +124,7 @@ static double wsqrsum_raw(long n, const double *restrict x, const double *restri
   return (s0 + s1) + (s2 + s3);
 }
 
-static double dotprod(N_Vector x, N_Vector y) { return dot(LEN(x), DAT(x), DAT(y)); }
+static double dotprod(N_Vector x, N_Vector y) { return bw__dot(LEN(x), DAT(x), DAT(y)); }
 
 static double wsqrsum(N_Vector x, N_Vector w) { return wsqrsum_raw(LEN(x), DAT(x), DAT(w)); }
 
@@ -187,7 +187,7 @@ static int scaleaddmulti(int nvec, double *a, N_Vector x, N_Vector *Y, N_Vector 
 
 static int dotprodmulti(int nvec, N_Vector x, N_Vector *Y, double *d) {
   if (nvec < 1) return -1;
-  for (int k = 0; k < nvec; k++) d[k] = dot(LEN(x), DAT(x), DAT(Y[k]));
+  for (int k = 0; k < nvec; k++) d[k] = bw__dot(LEN(x), DAT(x), DAT(Y[k]));
   return 0;
 }
 

@@ -8,4 +8,7 @@
  * cloned from it) by the library's own loops. v must come from N_VNew_Serial. */
 void bw__nvector_install(N_Vector v);
 
+/* sum x_i y_i in four interleaved partial sums (vectorised; x may be y). */
+double bw__dot(long n, const double *x, const double *y);
+
 #endif
