@@ -6,7 +6,8 @@
  *   x = e + c/2 + sqrt(c (c/4 + e)),  e = eta tau    (sum of non-negative terms: no cancellation)
  *   S_{k+1} = W V diag(x) V' W'     (= B^-1/2 X B^-1/2)
  *
- * The plan stores G, g and W. A step costs one symmetric eigendecomposition plus
+ * The plan stores G, g, W and 1/(1 + eta p) (for bw_jko_steps, see run_steps). A step costs
+ * one symmetric eigendecomposition plus
  *   C:      through the Cholesky factor S = L L': Z = W'L, C = Z Z' (7/3 d^3 flops, against
  *           4 d^3 for the two products W'(SW));
  *   S_new:  Y = W V (one product), S_new = (Y diag(sqrt x)) (Y diag(sqrt x))' (dsyrk, x > 0),
