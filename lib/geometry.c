@@ -54,22 +54,32 @@ static bw_status check_pair(const bw_gaussian *g0, const bw_gaussian *g1) {
   return st;
 }
 
-/* Computes the covariance part of W2^2 into *cov_part and, when want_x, X~ = U'(T - I)U into
- * mat[X_]. Leaves U in mat[U_] and s in vec[S_]. */
-static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
-                            const bw_gaussian *g1, double *cov_part, bool want_x) {
+/* The first half of pair_solve, which depends on g0 only: S0 = U diag(s) U' into mat[U_],
+ * vec[S_], and r = sqrt(s) into vec[R_] (S0 positive definite by its eigenvalues). */
+static bw_status pair_prepare(bw__path path, bw_workspace *ws, const bw_gaussian *g0) {
+  const int d = g0->d;
+  double *s = ws->vec[S_], *r = ws->vec[R_];
+  bw_status st = bw__eigh_path(path, ws, d, g0->cov, g0->ld, s, ws->mat[U_], d);
+  if (st) return st;
+  if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
+  for (int i = 0; i < d; i++) r[i] = sqrt(s[i]);
+  return BW_OK;
+}
+
+/* The second half, after pair_prepare(g0): computes the covariance part of W2^2 into
+ * *cov_part and, when want_x, X~ = U'(T - I)U into mat[X_]. Leaves U in mat[U_] and s in
+ * vec[S_] (so that it can run again for another g1). */
+static bw_status pair_finish(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                             const bw_gaussian *g1, double *cov_part, bool want_x) {
   const int d = g0->d;
   double *U = ws->mat[U_], *A = ws->mat[T1_], *B = ws->mat[T2_], *V = ws->mat[V_];
   double *F = ws->mat[F_], *C = ws->mat[T3_], *s = ws->vec[S_], *n = ws->vec[N_], *r = ws->vec[R_];
   const double *S0 = g0->cov, *S1 = g1->cov;
   const int l0 = g0->ld, l1 = g1->ld;
+  bw_status st;
 
-  /* S1 positive definite (Cholesky, as bw_gaussian_set); S0 by its eigenvalues. */
+  /* S1 positive definite (Cholesky, as bw_gaussian_set). */
   if (!bw__chol(d, S1, l1, C)) return BW_ERR_NOT_SPD;
-  bw_status st = bw__eigh_path(path, ws, d, S0, l0, s, U, d);
-  if (st) return st;
-  if (!(s[0] > 0.0)) return BW_ERR_NOT_SPD;
-  for (int i = 0; i < d; i++) r[i] = sqrt(s[i]);
 
   /* E~ = diag(r) U'(S1 - S0)U diag(r) into B (the difference symmetrised first). */
   for (int j = 0; j < d; j++)
@@ -132,6 +142,14 @@ static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *
       for (int i = 0; i < d; i++) X[i + j * d] = F[i + j * d] / (r[i] * r[j]);
   }
   return BW_OK;
+}
+
+static bw_status pair_solve(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
+                            const bw_gaussian *g1, double *cov_part, bool want_x) {
+  /* S1's definiteness is checked before S0's eigendecomposition, as always. */
+  if (!bw__chol(g0->d, g1->cov, g1->ld, ws->mat[T3_])) return BW_ERR_NOT_SPD;
+  bw_status st = pair_prepare(path, ws, g0);
+  return st ? st : pair_finish(path, ws, g0, g1, cov_part, want_x);
 }
 
 /* ---- d = 2: the same algorithm in straight-line arithmetic ----
@@ -296,6 +314,37 @@ bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
     else st = BW_ERR_OVERFLOW;
   }
   bw_workspace_free(own);
+  return st;
+}
+
+bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_gaussian *const *g1,
+                      double *w2) {
+  if (!g1 || !w2) return BW_ERR_NULL;
+  if (n < 0 || n > BW__W2_MANY_MAX) return BW_ERR_BAD_ARG;
+  double out[BW__W2_MANY_MAX];
+  bw_status st = BW_OK;
+  for (int k = 0; k < n && !st; k++) st = check_pair(g0, g1[k]);
+  if (st || n == 0) return st;
+  if (g0->d <= 2 || n == 1) { /* nothing to share */
+    for (int k = 0; k < n && !st; k++) st = bw_w2(ws, g0, g1[k], &out[k]);
+  } else {
+    bw_workspace *own;
+    if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
+    /* the same checks in the same order as n calls of bw_w2 (S1 first), S0's half once */
+    if (!bw__chol(g0->d, g1[0]->cov, g1[0]->ld, ws->mat[T3_])) st = BW_ERR_NOT_SPD;
+    if (!st) st = pair_prepare(BW__AUTO, ws, g0);
+    for (int k = 0; k < n && !st; k++) {
+      double c = 0.0;
+      if (!(st = pair_finish(BW__AUTO, ws, g0, g1[k], &c, false))) {
+        const double r = mean_sq(g0, g1[k]) + c;
+        if (isfinite(r)) out[k] = sqrt(r);
+        else st = BW_ERR_OVERFLOW;
+      }
+    }
+    bw_workspace_free(own);
+  }
+  if (!st)
+    for (int k = 0; k < n; k++) w2[k] = out[k];
   return st;
 }
 

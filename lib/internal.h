@@ -110,6 +110,13 @@ bw_status bw__ot_map_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0
 bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
                             const bw_gaussian *g1, double t, bw_gaussian *gt);
 
+/* W2 from g0 to each of g1[0..n-1] (0 <= n <= BW__W2_MANY_MAX), equal to n calls of bw_w2
+ * with g0 first, with S0's eigendecomposition done once; w2 written only on success
+ * (lib/geometry.c). */
+#define BW__W2_MANY_MAX 8
+bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_gaussian *const *g1,
+                      double *w2);
+
 /* Dense helpers (column-major; lib/linalg.c, which uses none of the eigensolvers). */
 void bw__copy(int d, const double *A, int lda, double *B, int ldb);          /* B = A */
 void bw__symmetrize(int d, double *A, int lda);                             /* A = (A + A')/2 */

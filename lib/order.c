@@ -113,16 +113,32 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
       if (hard_error(s)) st = s;
       else dead[q] = s;
     }
+    /* The failures of this time, then the distances, grouped by iterates: one call from the
+     * JKO iterate to all its live references (Gaussians share its eigendecomposition). */
     for (int e = 0; !st && e < BW_ORDER_NERR; e++) {
       if (!(mask >> e & 1u) || r.status[e]) continue;
-      const bw_traj_kind it = errs[e].iterates, ref = errs[e].reference;
-      const bw_traj_kind failed = dead[it] ? it : dead[ref] ? ref : BW_TRAJ_KIND_COUNT;
-      double w = 0.0;
-      bw_status s = failed < BW_TRAJ_KIND_COUNT ? bw_traj_failure(tr[failed], &r.fail_time[e], &r.fail_value[e])
-                                                : bw_traj_distance(tr[it], tr[ref], &w);
+      const bw_traj_kind failed = dead[errs[e].iterates] ? errs[e].iterates
+                                  : dead[errs[e].reference] ? errs[e].reference : BW_TRAJ_KIND_COUNT;
+      if (failed == BW_TRAJ_KIND_COUNT) continue;
+      r.status[e] = bw_traj_failure(tr[failed], &r.fail_time[e], &r.fail_value[e]);
+      r.err[e] = NAN;
+      alive--;
+    }
+    for (int it = 0; !st && it < BW_TRAJ_KIND_COUNT; it++) {
+      int m = 0, which[BW_ORDER_NERR];
+      const bw_traj *refs[BW_ORDER_NERR];
+      for (int e = 0; e < BW_ORDER_NERR; e++)
+        if ((mask >> e & 1u) && !r.status[e] && errs[e].iterates == (bw_traj_kind)it)
+          which[m] = e, refs[m++] = tr[errs[e].reference];
+      if (!m) continue;
+      double w[BW_ORDER_NERR];
+      bw_status s = bw_traj_distances(tr[it], m, refs, w);
       if (hard_error(s)) st = s;
-      else if (s) r.status[e] = s, r.err[e] = NAN, alive--;
-      else r.err[e] = fmax(r.err[e], w);
+      for (int j = 0; !st && j < m; j++) {
+        const int e = which[j];
+        if (s) r.status[e] = s, r.err[e] = NAN, alive--; /* a distance that fails (not SPD...) */
+        else r.err[e] = fmax(r.err[e], w[j]);
+      }
     }
     if (progress) progress(ctx, k, n);
   }

@@ -149,6 +149,25 @@ bw_status bw_traj_distance(bw_traj *a, const bw_traj *b, double *w2) {
   return a->type->distance(a->impl, b->impl, w2);
 }
 
+bw_status bw_traj_distances(bw_traj *a, int n, const bw_traj *const *b, double *w2) {
+  if (!a || !w2 || (n > 0 && !b)) return BW_ERR_NULL;
+  if (n < 0 || n > 8) return BW_ERR_BAD_ARG;
+  const void *impl[8];
+  for (int k = 0; k < n; k++) {
+    if (!b[k]) return BW_ERR_NULL;
+    if (b[k]->type != a->type || b[k]->dim != a->dim) return BW_ERR_DIM_MISMATCH;
+    impl[k] = b[k]->impl;
+  }
+  if (a->type->distances) return a->type->distances(a->impl, n, impl, w2);
+  double out[8];
+  for (int k = 0; k < n; k++) {
+    bw_status st = a->type->distance(a->impl, impl[k], &out[k]);
+    if (st) return st;
+  }
+  for (int k = 0; k < n; k++) w2[k] = out[k];
+  return BW_OK;
+}
+
 bw_status bw_traj_fields(bw_traj *tr, double eta, double *values) {
   if (!tr || !values) return BW_ERR_NULL;
   if (!isfinite(eta)) return BW_ERR_BAD_ETA;

@@ -128,6 +128,14 @@ static bw_status distance(void *a, const void *b, double *w2) {
   return bw_w2(ta->ws, ta->g, tb->g, w2);
 }
 
+static bw_status distances(void *a, int n, const void *const *b, double *w2) {
+  gtraj *ta = a;
+  const bw_gaussian *g1[BW__W2_MANY_MAX];
+  if (n > BW__W2_MANY_MAX) return BW_ERR_BAD_ARG;
+  for (int k = 0; k < n; k++) g1[k] = ((const gtraj *)b[k])->g;
+  return bw__w2_many(ta->ws, ta->g, n, g1, w2);
+}
+
 static bw_status fields(void *impl, double eta, double *v) {
   gtraj *t = impl;
   const bw_gaussian *g = t->g;
@@ -249,6 +257,7 @@ static const bw_system_type gaussian_type = {
     .step = step,
     .flow = flow,
     .distance = distance,
+    .distances = distances,
     .fields = fields,
     .gaussian = gaussian,
     .positions = NULL,

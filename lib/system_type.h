@@ -42,8 +42,10 @@ typedef struct bw_system_type {
   void (*traj_free)(void *impl);
   bw_status (*step)(void *impl, long n, long *done, double *fail_v);
   bw_status (*flow)(void *impl, double t, double *fail_t, double *fail_v);
-  /* W2 between the current states of two trajectories of this type (a's scratch). */
+  /* W2 between the current states of two trajectories of this type (a's scratch), and
+   * optionally (NULL: n calls of distance) from a to n <= 8 others, sharing a's work. */
   bw_status (*distance)(void *a, const void *b, double *w2);
+  bw_status (*distances)(void *a, int n, const void *const *b, double *w2);
   /* The fields of the current state, Jeta with the given eta. */
   bw_status (*fields)(void *impl, double eta, double *values);
   /* Typed access to the current state (NULL when the type has no such state). */

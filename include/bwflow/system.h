@@ -205,6 +205,19 @@ BW_API const char *bw_traj_failure_message(const bw_traj *tr);
  * None. Modifies a's scratch; b is only read. */
 BW_API bw_status bw_traj_distance(bw_traj *a, const bw_traj *b, double *w2);
 
+/** The W2 distances from a's current state to the states of n trajectories b[0..n-1] of the
+ * same system: the same values as n calls of bw_traj_distance(a, b[k]), with the work that
+ * depends on a alone done once where the system can (Gaussians: a's eigendecomposition).
+ * @param a a trajectory (its scratch is used)
+ * @param n number of other trajectories, 0 <= n <= 8
+ * @param b n trajectories of the same system type and size
+ * @param[out] w2 n distances (written only on success)
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (n out of range); ::BW_ERR_DIM_MISMATCH;
+ *         the statuses of the system's distance
+ * @par Allocation and thread safety
+ * None. Modifies a's scratch; the b are only read. */
+BW_API bw_status bw_traj_distances(bw_traj *a, int n, const bw_traj *const *b, double *w2);
+
 /** The named fields of the current state (bw_system_nfields() values), with Jeta formed
  * with the given eta (the trajectory's own step size is not assumed: a table that
  * compares trajectories uses one eta for all of them).
