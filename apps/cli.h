@@ -200,6 +200,10 @@ typedef struct {
 void cli_progress_init(cli_progress *p);
 void cli_progress_show(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_clear(cli_progress *p);
+/* One BLAS thread in this process (OpenBLAS, when it is the BLAS): the commands that run
+ * studies in parallel (order's step sizes, sweep's ranks) do so themselves, and a study's
+ * numbers then do not depend on how many threads ran it. */
+void cli_blas_single_thread(void);
 
 /* bwflow bench's particle part (apps/bench_particles.c): JKO step per particle for
  * N = 100, 1000, 10^4, 10^5 (Newton iterations per step), JKO-Flow to T = 0.5 for N = 20, 200

@@ -1,6 +1,7 @@
 /* bwflow order: convergence-order study of the JKO scheme (and of forward Euler), for any
  * system. SPDX-License-Identifier: BSD-3-Clause */
 #include <getopt.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ static const char usage[] =
     "                 auto: dense for d <= 7, krylov above)\n"
     "  --out DIR      where to write order-NAME.csv and its sidecar order-NAME.json\n"
     "                 (default notebooks-data; NAME is the preset or the file's base name)\n"
+    "  --jobs N       threads computing step sizes in parallel (default: the number of\n"
+    "                 processors; BLAS runs single-threaded, so the numbers do not depend on N)\n"
     "  --json         print {\"t\", \"etas\", \"steps\", \"status\", \"fail_time\", \"err_wgf\",\n"
     "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"slope_*\",\n"
     "                 \"order_*\", \"c1_wgf\", \"c2_jkoflow\", \"c1_forward_wgf\",\n"
@@ -50,6 +53,8 @@ static const char usage[] =
     "exit status: 0 success, 1 numerical failure, 2 bad input, 3 fewer than three usable\n"
     "step sizes for some error (the modified flows collapse or turn ill-posed, or forward\n"
     "Euler diverges, at the others: use smaller --etas)\n";
+
+enum { OPT_JOBS = OPT_COMMAND_BASE };
 
 /* Letters of the constants in the JSON keys: c1_wgf, c2_jkoflow, ..., c3_jkoflow2. */
 static const char *const col_titles[BW_ORDER_NERR] = {"JKO vs WGF", "JKO vs JKO-Flow", "FE vs WGF",
@@ -249,16 +254,96 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
   return cli_atomic_commit(&o, e);
 }
 
-/* Progress on a terminal: the eta and its step. */
+/* The points of a study, computed by `jobs` threads, each taking the next step size in
+ * decreasing cost (the smallest eta first); every point is computed as it would be alone
+ * (BLAS single-threaded), so the numbers do not depend on the number of threads. Progress
+ * on a terminal: steps done over all step sizes. */
 typedef struct {
+  const bw_system *sys;
+  double T;
+  const bw_jkoflow_opts *fo;
+  study *s;
+  int next;              /* next index into order[] */
+  const int *order;      /* step sizes by decreasing cost */
+  long total, done, *cur; /* steps: over all etas, finished etas, per thread so far */
+  int finished;
+  bw_status st;          /* the first hard error */
+  int failed;            /* its eta's index */
   cli_progress line;
-  int i, n;
-  double eta;
-} progress_state;
+  pthread_mutex_t lock;
+} pool;
+
+typedef struct {
+  pool *p;
+  int id;
+} worker;
 
 static void progress(void *ctx, long k, long n) {
-  progress_state *p = ctx;
-  cli_progress_show(&p->line, "bwflow order: eta = %-10.4g (%d of %d): step %ld of %ld", p->eta, p->i + 1, p->n, k, n);
+  (void)n;
+  worker *w = ctx;
+  pool *p = w->p;
+  pthread_mutex_lock(&p->lock);
+  p->cur[w->id] = k;
+  long sum = p->done;
+  for (int i = 0; p->cur[i] >= 0; i++) sum += p->cur[i];
+  cli_progress_show(&p->line, "bwflow order: %d of %d step sizes done, step %ld of %ld in all", p->finished,
+                    p->s->n, sum, p->total);
+  pthread_mutex_unlock(&p->lock);
+}
+
+static void *work(void *arg) {
+  worker *w = arg;
+  pool *p = w->p;
+  for (;;) {
+    pthread_mutex_lock(&p->lock);
+    const int k = p->st || p->next == p->s->n ? -1 : p->order[p->next++];
+    pthread_mutex_unlock(&p->lock);
+    if (k < 0) return NULL;
+    bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->mask, p->fo,
+                                          p->line.tty ? progress : NULL, w, &p->s->pts[k]);
+    pthread_mutex_lock(&p->lock);
+    p->cur[w->id] = 0;
+    p->done += p->s->pts[k].steps;
+    p->finished++;
+    if (st && !p->st) p->st = st, p->failed = k;
+    pthread_mutex_unlock(&p->lock);
+  }
+}
+
+static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opts *fo, int jobs, study *s,
+                            int *failed) {
+  int *order = malloc(sizeof(int) * (size_t)s->n);
+  long *cur = malloc(sizeof(long) * (size_t)(jobs + 1));
+  worker *ws = malloc(sizeof(worker) * (size_t)jobs);
+  pthread_t *th = malloc(sizeof(pthread_t) * (size_t)jobs);
+  if (!order || !cur || !ws || !th) {
+    free(order), free(cur), free(ws), free(th);
+    return BW_ERR_NOMEM;
+  }
+  pool p = {.sys = sys, .T = T, .fo = fo, .s = s, .order = order, .cur = cur};
+  for (int i = 0; i < s->n; i++) order[i] = i, p.total += lround(T / s->etas[i]);
+  for (int i = 1; i < s->n; i++) /* insertion sort by decreasing number of steps */
+    for (int j = i; j > 0 && s->etas[order[j]] < s->etas[order[j - 1]]; j--) {
+      const int t = order[j];
+      order[j] = order[j - 1], order[j - 1] = t;
+    }
+  for (int i = 0; i < jobs; i++) cur[i] = 0;
+  cur[jobs] = -1;
+  cli_progress_init(&p.line);
+  pthread_mutex_init(&p.lock, NULL);
+  int started = 0;
+  for (int i = 0; i < jobs; i++) {
+    ws[i] = (worker){&p, i};
+    if (i == 0 || pthread_create(&th[i], NULL, work, &ws[i]) == 0) started++;
+    else break; /* fewer threads: the others do the work */
+  }
+  work(&ws[0]);
+  for (int i = 1; i < started; i++) pthread_join(th[i], NULL);
+  cli_progress_clear(&p.line);
+  pthread_mutex_destroy(&p.lock);
+  *failed = p.failed;
+  free(order), free(cur), free(ws), free(th);
+  return p.st;
 }
 
 /* The usable range of each error: exit 3 unless every error has three usable step sizes
@@ -292,11 +377,14 @@ int cmd_order(int argc, char **argv) {
                                         {"etas", required_argument, NULL, OPT_ETAS},
                                         {"out", required_argument, NULL, OPT_OUT},
                                         {"json", no_argument, NULL, OPT_JSON},
+                                        {"jobs", required_argument, NULL, OPT_JOBS},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  long jobs = ncpu >= 1 ? ncpu : 1;
   double T = 0;
   const char *etas_text = NULL, *out = "notebooks-data";
   bool json = false;
@@ -312,6 +400,7 @@ int cmd_order(int argc, char **argv) {
     case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
     case OPT_ETAS: etas_text = optarg; break;
     case OPT_OUT: out = optarg; break;
+    case OPT_JOBS: ok = cli_parse_int("--jobs", optarg, 1, 1024, &jobs, &e); break;
     default:
       if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
       cli_bad_option("order", c, argv);
@@ -365,19 +454,14 @@ int cmd_order(int argc, char **argv) {
 
   s.pts = calloc((size_t)s.n, sizeof *s.pts);
   int rc = s.pts ? EXIT_OK : EXIT_FAIL;
-  progress_state ps;
-  cli_progress_init(&ps.line);
-  ps.n = s.n;
-  for (int i = 0; rc == EXIT_OK && i < s.n; i++) {
-    ps.i = i, ps.eta = s.etas[i];
-    bw_status st = bw_order_point_compute(sys, T, s.etas[i], s.mask, &fo, ps.line.tty ? progress : NULL, &ps, &s.pts[i]);
-    if (st) {
-      cli_progress_clear(&ps.line);
-      fprintf(stderr, "bwflow order: eta = %.17g: %s\n", s.etas[i], bw_strerror(st));
-      rc = EXIT_FAIL;
-    }
+  if (jobs > s.n) jobs = s.n;
+  cli_blas_single_thread();
+  int failed = 0;
+  bw_status st = s.pts ? run_points(sys, T, &fo, jobs, &s, &failed) : BW_OK;
+  if (st) {
+    fprintf(stderr, "bwflow order: eta = %.17g: %s\n", s.etas[failed], bw_strerror(st));
+    rc = EXIT_FAIL;
   }
-  cli_progress_clear(&ps.line);
   if (rc == EXIT_OK) {
     bw_order_fit_compute(s.n, s.pts, &s.fit);
     char name[256], choice[1024];

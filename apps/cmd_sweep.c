@@ -116,7 +116,7 @@ int cmd_sweep(int argc, char **argv) {
     return EXIT_USAGE;
   }
   const char *spec_path = argv[optind];
-  sweep_blas_single_thread();
+  cli_blas_single_thread();
 
   int rank = 0, size = 1;
 #ifdef BW_HAVE_MPI

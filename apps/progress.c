@@ -1,5 +1,6 @@
 /* bwflow command-line tool: a progress line on stderr for long commands, shown only when
  * stderr is a terminal and redrawn at most ten times a second. SPDX-License-Identifier: BSD-3-Clause */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <unistd.h>
 #include "cli.h"
@@ -28,6 +29,14 @@ void cli_progress_show(cli_progress *p, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fflush(stderr);
+}
+
+void cli_blas_single_thread(void) {
+  /* OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main: set the count
+   * through its API when it is the BLAS in use (another BLAS has no such symbol). */
+  void (*set)(int) = NULL;
+  *(void **)&set = dlsym(RTLD_DEFAULT, "openblas_set_num_threads"); /* POSIX's idiom */
+  if (set) set(1);
 }
 
 void cli_progress_clear(cli_progress *p) {

@@ -104,8 +104,6 @@ void sweep_worker_free(sweep_worker *w);
 int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_err *e);
 /* The relative cost of a point (T/eta steps on a system of that kind and size). */
 double sweep_point_cost(const char *system, int dim, double t, double eta);
-/* One BLAS thread in this process (OpenBLAS, when it is the BLAS). */
-void sweep_blas_single_thread(void);
 /* Seconds of a monotonic clock, and of the calling thread's CPU time. */
 double sweep_now(void);
 double sweep_cpu_now(void);

@@ -1,6 +1,5 @@
 /* bwflow sweep: one task on a worker (a problem's plan, or one point of its order study),
  * the cache of loaded systems, estimated costs. SPDX-License-Identifier: BSD-3-Clause */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,14 +137,6 @@ double sweep_point_cost(const char *system, int dim, double t, double eta) {
   double steps = t / eta, d = dim;
   if (!strcmp(system, "particles")) return (steps + 500.0) * 0.6 * (d + 20.0);
   return (steps + 20.0) * pow(d + 2.0, 2.5);
-}
-
-void sweep_blas_single_thread(void) {
-  /* OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main: set the count
-   * through its API when it is the BLAS in use (another BLAS has no such symbol). */
-  void (*set)(int) = NULL;
-  *(void **)&set = dlsym(RTLD_DEFAULT, "openblas_set_num_threads"); /* POSIX's idiom */
-  if (set) set(1);
 }
 
 double sweep_now(void) {

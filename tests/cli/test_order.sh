@@ -74,6 +74,12 @@ ok &= r["c1_wgf"] > 0 and r["c2_jkoflow"] > 0 and r["etas"][0] / r["etas"][-1] >
 sys.exit(0 if ok else 1)' && ok || bad "order p.json defaults: $json"
 "$exe" order "$tmp/p.json" --out "$out" | head -2 | grep -q '^etas: 1-2-5 values from 0.05 down; the safe step is 0.0507 (every variance >= 4 x the collapse threshold' && ok || bad "order p.json header"
 
+# --jobs: the step sizes in parallel threads give the same bytes as one thread.
+"$exe" order --preset random --dim 4 --seed 2 --t 1 --etas 0.1,0.05,0.02 --jobs 1 --json --out "$out" >"$tmp/j1" &&
+"$exe" order --preset random --dim 4 --seed 2 --t 1 --etas 0.1,0.05,0.02 --jobs 3 --json --out "$out" >"$tmp/j3" &&
+cmp -s "$tmp/j1" "$tmp/j3" && ok || bad "order --jobs 1 and --jobs 3 differ"
+expect_fail jobs-zero "--jobs: 0 is outside [1, 1024]" order --preset ou2d --jobs 0 --out "$out"
+
 # Bad input.
 expect_fail etas-garbage "--etas item 2: '0.05x' is not a number" order --preset ou2d --etas 0.1,0.05x --out "$out"
 expect_fail etas-empty "--etas item 2: '' is not a number" order --preset ou2d --etas 0.1,,0.05 --out "$out"
