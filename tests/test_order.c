@@ -368,6 +368,18 @@ START_TEST(traj_contract) {
   ck_assert_int_eq(bw_slope_sq(pb, NULL, bw_traj_gaussian(jko), &sl), BW_OK);
   ck_assert(v[5] == J && v[7] == sl && v[6] == J - 0.025 * sl);
   ck_assert(v[0] == bw_traj_gaussian(jko)->mean[0] && v[3] == bw_traj_gaussian(jko)->cov[2]);
+  /* distances from one trajectory to several: the same numbers as one at a time */
+  {
+    const bw_traj *refs[2] = {wgf, jf};
+    double d2[2] = {-1, -1}, w1;
+    ck_assert_int_eq(bw_traj_distances(jko, 2, refs, d2), BW_OK);
+    ck_assert_int_eq(bw_traj_distance(jko, jf, &w1), BW_OK);
+    ck_assert(d2[0] == w && d2[1] == w1);
+    ck_assert_int_eq(bw_traj_distances(jko, 9, refs, d2), BW_ERR_BAD_ARG);
+    ck_assert_int_eq(bw_traj_distances(jko, -1, refs, d2), BW_ERR_BAD_ARG);
+    ck_assert_int_eq(bw_traj_distances(jko, 2, NULL, d2), BW_ERR_NULL);
+    ck_assert_int_eq(bw_traj_distances(jko, 0, NULL, d2), BW_OK);
+  }
   ck_assert_ptr_null(bw_traj_positions(jko, NULL));
   ck_assert_int_eq(bw_traj_failure_vector(jko, v), BW_ERR_BAD_ARG); /* alive */
   /* another system: a distance is refused */
@@ -375,6 +387,12 @@ START_TEST(traj_contract) {
   bw_traj *o = NULL;
   ck_assert_int_eq(bw_traj_create(other, BW_TRAJ_WGF, 0, NULL, 0, &o), BW_OK);
   ck_assert_int_eq(bw_traj_distance(jko, o, &w), BW_ERR_DIM_MISMATCH);
+  {
+    const bw_traj *mixed[2] = {wgf, o};
+    double d2[2] = {-1, -1};
+    ck_assert_int_eq(bw_traj_distances(jko, 2, mixed, d2), BW_ERR_DIM_MISMATCH);
+    ck_assert(d2[0] == -1 && d2[1] == -1);
+  }
   /* field names of d >= 10 carry an underscore */
   bw_system *big = preset_system("random", 10, 1);
   ck_assert_int_eq(bw_system_field_name(big, 10 + 1, buf, sizeof buf), BW_OK);
