@@ -47,6 +47,7 @@
 
 #include "internal.h"
 #include "lapack.h"
+#include "modflow2.h"
 #include "nvector.h"
 
 /* Not in lapack.h (only this file uses it). */
@@ -59,6 +60,8 @@ struct bw_jkoflow {
   bw_flow_kind kind;
   double eta, e, tau;      /* e = signed eta of the flow */
   double etau2;            /* e tau^2 */
+  int order;               /* 1, or 2 for BW_FLOW_JKO2 (its term e^2 tau^3 X^-2) */
+  double e2tau3;           /* e^2 tau^3 (order 2), else 0 */
   bool need_inv;           /* e tau != 0: the RHS uses X^-1 */
   bool roots;              /* e > 0 and tau > 0: collapse is possible */
   bw_jkoflow_opts opts;
@@ -231,6 +234,16 @@ static int cov_terms(bw_jkoflow *jf, const double *xs, double *fs) {
     for (int i = 0; i <= j; i++) fj[i] -= c * wj[i];
   }
   if (jf->want_ref) offer_ref(jf, xs, W);
+  if (jf->order == 2) { /* + e^2 tau^3 X^-2: W's lower triangle from the upper, then W W' */
+    for (int j = 0; j < d; j++)
+      for (int i = 0; i < j; i++) W[j + (size_t)i * d] = W[i + (size_t)j * d];
+    bw__syrk(d, W, jf->T); /* lower triangle of W^2: (W^2)_ij, i <= j, at T[j + i d] */
+    const double c3 = jf->e2tau3;
+    for (int j = 0; j < d; j++) {
+      double *fj = fs + pidx(0, j);
+      for (int i = 0; i <= j; i++) fj[i] += c3 * jf->T[j + (size_t)i * d];
+    }
+  }
   return 0;
 }
 
@@ -275,6 +288,24 @@ static int jac_dense(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix Jm, void
           col[pidx(i, j)] += c * v;
         }
     }
+  if (jf->order != 2) return 0;
+  /* e^2 tau^3 d(W^2)[E] = -e^2 tau^3 (W E W^2 + W^2 E W), E = e_k e_l' + e_l e_k' (k < l) or
+   * e_k e_k': entries W_ik (W^2)_lj + W_il (W^2)_kj + (W^2)_ik W_lj + (W^2)_il W_kj (k < l). */
+  double *W2 = jf->T;
+  bw__gemm('N', 'N', d, 1.0, W, d, W, d, 0.0, W2, d);
+  const double c3 = jf->e2tau3;
+  for (int l = 0; l < d; l++)
+    for (int k = 0; k <= l; k++) {
+      double *col = SUNDenseMatrix_Column(Jm, (sunindextype)(d + pidx(k, l))) + d;
+      const double *wk = W + (size_t)k * d, *wl = W + (size_t)l * d;
+      const double *qk = W2 + (size_t)k * d, *ql = W2 + (size_t)l * d;
+      for (int j = 0; j < d; j++)
+        for (int i = 0; i <= j; i++) {
+          double v = (k == l) ? wk[i] * qk[j] + qk[i] * wk[j]
+                              : wk[i] * ql[j] + wl[i] * qk[j] + qk[i] * wl[j] + ql[i] * wk[j];
+          col[pidx(i, j)] -= c3 * v;
+        }
+    }
   return 0;
 }
 
@@ -302,6 +333,12 @@ static int jtimes(N_Vector vv, N_Vector Jvv, sunrealtype t, N_Vector yv, N_Vecto
   for (int j = 0; j < d; j++)
     for (int i = 0; i <= j; i++)
       js[pidx(i, j)] += jf->etau2 * 0.5 * (jf->X[i + (size_t)j * d] + jf->X[j + (size_t)i * d]);
+  if (jf->order != 2) return 0;
+  /* -e^2 tau^3 (W V W^2 + W^2 V W) = -e^2 tau^3 (Z W + W Z), Z = W V W (in X): T = Z W */
+  bw__gemm('N', 'N', d, 1.0, jf->X, d, jf->Wjt, d, 0.0, jf->T, d);
+  for (int j = 0; j < d; j++)
+    for (int i = 0; i <= j; i++)
+      js[pidx(i, j)] -= jf->e2tau3 * (jf->T[i + (size_t)j * d] + jf->T[j + (size_t)i * d]);
   return 0;
 }
 
@@ -324,6 +361,16 @@ static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
         double wii = W[i + (size_t)i * d], wjj = W[j + (size_t)j * d], wij = W[i + (size_t)j * d];
         jf->jdiag[d + pidx(i, j)] += jf->etau2 * (i == j ? wii * wii : wii * wjj + wij * wij);
       }
+    if (jf->order == 2) { /* the diagonal of -e^2 tau^3 d(W^2) (see jac_dense) */
+      const double *W2 = jf->T;
+      bw__gemm('N', 'N', d, 1.0, W, d, W, d, 0.0, jf->T, d);
+      for (int j = 0; j < d; j++)
+        for (int i = 0; i <= j; i++) {
+          double wii = W[i + (size_t)i * d], wjj = W[j + (size_t)j * d], wij = W[i + (size_t)j * d];
+          double qii = W2[i + (size_t)i * d], qjj = W2[j + (size_t)j * d], qij = W2[i + (size_t)j * d];
+          jf->jdiag[d + pidx(i, j)] -= jf->e2tau3 * (i == j ? 2.0 * wii * qii : wii * qjj + qii * wjj + 2.0 * wij * qij);
+        }
+    }
   }
   jf->njac_krylov++;
   *jcur = SUNTRUE;
@@ -552,7 +599,8 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   bw_jkoflow_opts o;
   if (opts) o = *opts;
   else bw_jkoflow_opts_default(&o);
-  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN) return BW_ERR_BAD_ARG;
+  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN && kind != BW_FLOW_JKO2)
+    return BW_ERR_BAD_ARG;
   if (o.linsol != BW_LINSOL_AUTO && o.linsol != BW_LINSOL_DENSE && o.linsol != BW_LINSOL_KRYLOV)
     return BW_ERR_BAD_ARG;
   if (o.method != BW_METHOD_AUTO && o.method != BW_METHOD_BDF && o.method != BW_METHOD_ADAMS)
@@ -575,11 +623,14 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   jf->n = (int)n;
   jf->kind = kind;
   jf->eta = kind == BW_FLOW_PLAIN ? 0.0 : eta;
-  jf->e = kind == BW_FLOW_JKO ? eta : kind == BW_FLOW_FORWARD ? -eta : 0.0;
+  jf->e = kind == BW_FLOW_JKO || kind == BW_FLOW_JKO2 ? eta : kind == BW_FLOW_FORWARD ? -eta : 0.0;
   jf->tau = bw_problem_tau(pb);
   jf->etau2 = jf->e * jf->tau * jf->tau;
+  jf->order = kind == BW_FLOW_JKO2 ? 2 : 1;
+  jf->e2tau3 = jf->order == 2 ? jf->e * jf->e * jf->tau * jf->tau * jf->tau : 0.0;
   jf->need_inv = jf->e != 0.0 && jf->tau > 0.0;
-  jf->roots = jf->e > 0.0 && jf->tau > 0.0;
+  /* JKO-Flow's variances can collapse; the order-2 flow's cannot (docs/math.md section 8) */
+  jf->roots = kind == BW_FLOW_JKO && jf->tau > 0.0;
   jf->opts = o;
   jf->linsol = o.linsol != BW_LINSOL_AUTO ? o.linsol
                : n <= BW_JKOFLOW_DENSE_MAX ? BW_LINSOL_DENSE : BW_LINSOL_KRYLOV;
@@ -615,7 +666,7 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
     const double *q = jf->Q + (size_t)k * d;
     double c = 0.0;
     for (int i = 0; i < d; i++) c += q[i] * h[i];
-    double s = 1.0 - 0.5 * e * jf->a[k];
+    double s = bw__mf_logfactor(jf->order, e * jf->a[k]);
     jf->lin[k] = -s * jf->a[k];
     jf->b[k] = s * c;
   }
@@ -623,8 +674,9 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
     for (int i = 0; i <= j; i++) {
       double pi = jf->p[i], pj = jf->p[j];
       size_t k = d + pidx(i, j);
-      jf->lin[k] = -(pi + pj) + 0.5 * e * (pi * pi + pj * pj);
-      jf->b[k] = i == j ? 2.0 * jf->tau : 0.0;
+      jf->lin[k] = jf->order == 2 ? -(pi * bw__mf_logfactor(2, e * pi) + pj * bw__mf_logfactor(2, e * pj))
+                                  : -(pi + pj) + 0.5 * e * (pi * pi + pj * pj);
+      jf->b[k] = i == j ? 2.0 * jf->tau - (jf->order == 2 ? e * e * jf->tau * pi * pi / 3.0 : 0.0) : 0.0;
     }
   for (size_t k = 0; k < n; k++)
     if (!isfinite(jf->lin[k]) || !isfinite(jf->b[k])) {
@@ -839,7 +891,7 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
     /* rho0 >= the Jacobian's spectral radius at y: |L| + |e| tau^2 |W (.) W| <= ... / lmin^2 */
     double rho = 0.0;
     for (int k = 0; k < jf->n; k++) rho = fmax(rho, fabs(jf->lin[k]));
-    if (jf->need_inv) rho += fabs(jf->etau2) / (lmin * lmin);
+    if (jf->need_inv) rho += fabs(jf->etau2) / (lmin * lmin) + 2.0 * jf->e2tau3 / (lmin * lmin * lmin);
     if (rho * t_stop <= BW_JKOFLOW_ADAMS_RHO_T) cv = jf->cva;
   }
   int flag = CVodeReInit(cv, 0.0, jf->y);
@@ -1017,4 +1069,33 @@ bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps) {
   }
   if (adams_steps) *adams_steps = jf->adams_steps;
   return !jf->cur ? BW_METHOD_AUTO : jf->cur == jf->cva ? BW_METHOD_ADAMS : BW_METHOD_BDF;
+}
+
+/* ---- test hooks (lib/jkoflow_internal.h): the functions CVODE calls, on plain arrays ---- */
+
+int bw__jkoflow_state_size(const bw_jkoflow *jf) { return jf->n; }
+
+bw_status bw__jkoflow_state(bw_jkoflow *jf, const bw_gaussian *g, double *y) { return to_state(jf, g, y); }
+
+int bw__jkoflow_rhs_state(bw_jkoflow *jf, const double *y, double *f) { return rhs_raw(jf, y, f); }
+
+bw_status bw__jkoflow_jacobians(bw_jkoflow *jf, const double *y, const double *v, double *J, double *Jv,
+                                double *diag) {
+  const sunindextype n = jf->n;
+  N_Vector yv = N_VMake_Serial(n, (double *)y, jf->ctx), vv = N_VMake_Serial(n, (double *)v, jf->ctx);
+  N_Vector jv = N_VMake_Serial(n, Jv, jf->ctx);
+  SUNMatrix M = SUNDenseMatrix(n, n, jf->ctx);
+  int r = yv && vv && jv && M ? 0 : -1;
+  if (!r) r = jac_dense(0.0, yv, NULL, M, jf, NULL, NULL, NULL);
+  for (sunindextype j = 0; !r && j < n; j++) memcpy(J + (size_t)j * n, SUNDenseMatrix_Column(M, j), (size_t)n * sizeof(double));
+  if (!r) r = jtsetup(0.0, yv, NULL, jf);
+  if (!r) r = jtimes(vv, jv, 0.0, yv, NULL, jf, NULL);
+  sunbooleantype jcur = SUNFALSE;
+  if (!r) r = psetup(0.0, yv, NULL, SUNFALSE, &jcur, 1.0, jf);
+  if (!r) memcpy(diag, jf->jdiag, (size_t)n * sizeof(double));
+  if (M) SUNMatDestroy(M);
+  if (yv) N_VDestroy(yv);
+  if (vv) N_VDestroy(vv);
+  if (jv) N_VDestroy(jv);
+  return r ? BW_ERR_NOT_SPD : BW_OK;
 }

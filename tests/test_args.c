@@ -976,7 +976,7 @@ START_TEST(jkoflow_create_args) {
   bw_jkoflow_opts_default(NULL);
   ck_assert_int_eq(bw_jkoflow_create(NULL, BW_FLOW_JKO, 0.1, &o, &jf), BW_ERR_NULL);
   ck_assert_int_eq(bw_jkoflow_create(f.pb, BW_FLOW_JKO, 0.1, &o, NULL), BW_ERR_NULL);
-  ck_assert_int_eq(bw_jkoflow_create(f.pb, (bw_flow_kind)3, 0.1, &o, &jf), BW_ERR_BAD_ARG);
+  ck_assert_int_eq(bw_jkoflow_create(f.pb, (bw_flow_kind)(BW_FLOW_JKO2 + 1), 0.1, &o, &jf), BW_ERR_BAD_ARG);
   ck_assert_int_eq(bw_jkoflow_create(f.pb, (bw_flow_kind)-1, 0.1, &o, &jf), BW_ERR_BAD_ARG);
   const double etabad[] = {0.0, -1.0, NAN, INFINITY, -INFINITY};
   for (int k = 0; k < 5; k++) {

@@ -26,11 +26,18 @@ extern "C" {
  * BW_FLOW_JKO is the modified flow of the JKO scheme (gradient flow of J^eta),
  * BW_FLOW_FORWARD that of the explicit (forward Euler) step (J^-eta), BW_FLOW_PLAIN the
  * Wasserstein gradient flow of J itself (the closed form bw_wgf is the better tool for it;
- * it is here as a check of the integrator). */
+ * it is here as a check of the integrator). BW_FLOW_JKO2, JKO-Flow of order 2 (docs/math.md
+ * section 8), is the flow the JKO iterates follow to O(eta^3); with e = eta and
+ * L = P - e P^2/2 + e^2 P^3/3:
+ *   m' = -(I - e/2 A + e^2/3 A^2)(A m - h)
+ *   S' = 2 tau I - e^2 tau P^2/3 - (L S + S L) - e tau^2 S^-1 + e^2 tau^3 S^-2
+ * It cannot collapse (the last term keeps S positive definite), so it has no collapse
+ * detection; it is not a gradient flow in general (docs/order2.md). */
 typedef enum bw_flow_kind {
   BW_FLOW_JKO,     /**< JKO-Flow: gradient flow of J - eta/4 |grad J|^2 */
   BW_FLOW_FORWARD, /**< the forward Euler modified flow: gradient flow of J + eta/4 |grad J|^2 */
-  BW_FLOW_PLAIN    /**< the Wasserstein gradient flow of J (eta ignored) */
+  BW_FLOW_PLAIN,   /**< the Wasserstein gradient flow of J (eta ignored) */
+  BW_FLOW_JKO2     /**< JKO-Flow of order 2: the flow the JKO iterates follow to O(eta^3) */
 } bw_flow_kind;
 
 /** Linear solver of CVODE's Newton iterations. DENSE: analytic Jacobian and SUNDIALS' dense
