@@ -37,6 +37,7 @@
 #include <sunlinsol/sunlinsol_band.h>
 #include <sunmatrix/sunmatrix_band.h>
 
+#include "modflow2.h"
 #include "nvector.h"
 #include "particles_internal.h"
 
@@ -45,11 +46,13 @@ struct bw_particles_flow {
   int n, bw;            /* N, the Jacobian's bandwidth */
   bw_flow_kind kind;
   double eta, e;        /* e: the signed eta of the flow */
+  int order;            /* 1, or 2 for BW_FLOW_JKO2 (its term -e^2 t2, lib/particles_modflow2.c) */
   bw_jkoflow_opts opts;
   bw_particles_jac jac;
   int nroots, off;      /* root functions; off = 1 when the first is the ill-posedness one */
   int rootsfound[2];
   double *rinv, *g, *hd, *ho, *hg, *j0, *j1, *j2, *xfail, *traj;
+  double *t2, *jb, *jscr; /* order 2: its eta^2 term, the 7-diagonal Jacobian, scratch */
   size_t traj_cap;
   double lam_hint;      /* last lambda_max (Laguerre's start) */
   double lam_delta;     /* its last change */
@@ -93,8 +96,11 @@ static int rhs_raw(bw_particles_flow *pf, const double *x, double *f) {
     hmul(n, pf->hd, pf->ho, pf->g, pf->hg);
     const double h = 0.5 * pf->e;
     for (int i = 0; i < n; i++) f[i] = -pf->g[i] + h * pf->hg[i];
-    /* Order-2 slot: f -= e^2 (H (H g) / 3 + T[g, g] / 12), T[g,g]_i = V'''(x_i) g_i^2
-     * + phi'''(D_i) (g_{i+1} - g_i)^2 - phi'''(D_{i-1}) (g_i - g_{i-1})^2, with bandwidth 3. */
+    if (pf->order == 2) { /* f -= e^2 (H^2 g/3 + T[g, g]/12) */
+      bw__pt_mf2_term(&pf->p, x, pf->rinv, pf->g, pf->hd, pf->ho, pf->hg, pf->t2);
+      const double e2 = pf->e * pf->e;
+      for (int i = 0; i < n; i++) f[i] -= e2 * pf->t2[i];
+    }
   } else {
     for (int i = 0; i < n; i++) f[i] = -pf->g[i];
   }
@@ -134,6 +140,19 @@ static int jac_diagonals(bw_particles_flow *pf, const double *x) {
   }
   for (int i = 0; i < n - 1; i++) j1[i] = -ho[i] + h * (ho[i] * (hd[i] + hd[i + 1]) - c[i]);
   for (int i = 0; i < n - 2; i++) j2[i] = h * ho[i] * ho[i + 1];
+  if (pf->order == 2) { /* jb = the symmetric part above - e^2 d(t2)/dx (7 diagonals) */
+    double *Hg = pf->t2; /* H g (pf->hg holds c) */
+    for (int i = 0; i < n; i++)
+      Hg[i] = hd[i] * g[i] + (i ? ho[i - 1] * g[i - 1] : 0.0) + (i < n - 1 ? ho[i] * g[i + 1] : 0.0);
+    bw__pt_mf2_term_jac(&pf->p, x, rinv, g, hd, ho, Hg, pf->jb, pf->jscr);
+    const double e2 = pf->e * pf->e;
+    const size_t N = (size_t)n;
+    double *jb = pf->jb;
+    for (size_t k = 0; k < 7 * N; k++) jb[k] *= -e2;
+    for (int i = 0; i < n; i++) jb[3 * N + i] += j0[i];
+    for (int i = 0; i < n - 1; i++) jb[4 * N + i] += j1[i], jb[2 * N + i + 1] += j1[i];
+    for (int i = 0; i < n - 2; i++) jb[5 * N + i] += j2[i], jb[N + i + 2] += j2[i];
+  }
   return 0;
 }
 
@@ -143,6 +162,14 @@ static int jac_band(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix Jm, void 
   bw_particles_flow *pf = ud;
   if (jac_diagonals(pf, N_VGetArrayPointer(yv))) return 1;
   const int n = pf->n;
+  if (pf->order == 2) {
+    const size_t N = (size_t)n;
+    for (int j = 0; j < n; j++) {
+      double *col = SUNBandMatrix_Column(Jm, j); /* col[i - j] = J_ij = jb[(j - i + 3) N + i] */
+      for (int i = j < 3 ? 0 : j - 3; i <= j + 3 && i < n; i++) col[i - j] = pf->jb[(size_t)(j - i + 3) * N + i];
+    }
+    return 0;
+  }
   for (int j = 0; j < n; j++) {
     double *col = SUNBandMatrix_Column(Jm, j); /* col[i - j] = J_ij */
     col[0] = pf->j0[j];
@@ -241,7 +268,8 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   bw_jkoflow_opts o;
   if (opts) o = *opts;
   else bw_jkoflow_opts_default(&o);
-  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN) return BW_ERR_BAD_ARG;
+  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN && kind != BW_FLOW_JKO2)
+    return BW_ERR_BAD_ARG;
   if (o.linsol != BW_LINSOL_AUTO) return BW_ERR_BAD_ARG;
   if (o.method != BW_METHOD_AUTO && o.method != BW_METHOD_BDF) return BW_ERR_BAD_ARG;
   if (!(o.rtol > 0.0) || !isfinite(o.rtol) || !(o.atol > 0.0) || !isfinite(o.atol) || o.max_steps < 1)
@@ -258,15 +286,17 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   pf->n = n;
   pf->kind = kind;
   pf->eta = kind == BW_FLOW_PLAIN ? 0.0 : eta;
-  pf->e = kind == BW_FLOW_JKO ? eta : kind == BW_FLOW_FORWARD ? -eta : 0.0;
-  pf->bw = pf->e != 0.0 ? 2 : 1;
+  pf->e = kind == BW_FLOW_JKO || kind == BW_FLOW_JKO2 ? eta : kind == BW_FLOW_FORWARD ? -eta : 0.0;
+  pf->order = kind == BW_FLOW_JKO2 ? 2 : 1;
+  pf->bw = pf->order == 2 ? BW_PT_MF2_BW : pf->e != 0.0 ? 2 : 1;
   pf->opts = o;
   pf->jac = BW_PJAC_ANALYTIC;
   pf->off = kind == BW_FLOW_JKO ? 1 : 0;
   pf->nroots = pf->off + 1;
   pf->lam_hint = NAN;
   pf->fail = BW_OK;
-  double *blk = malloc((size_t)9 * n * sizeof(double));
+  /* 9 N; order 2: also t2 (N), jb (7 N) and the Jacobian's scratch (32 N) */
+  double *blk = malloc((size_t)(pf->order == 2 ? 49 : 9) * n * sizeof(double));
   if (!blk) {
     free(blk);
     bw_particles_flow_free(pf);
@@ -281,6 +311,11 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   pf->j1 = blk + 6 * (size_t)n;
   pf->j2 = blk + 7 * (size_t)n;
   pf->xfail = blk + 8 * (size_t)n;
+  if (pf->order == 2) {
+    pf->t2 = blk + 9 * (size_t)n;
+    pf->jb = blk + 10 * (size_t)n;
+    pf->jscr = blk + 17 * (size_t)n;
+  }
   bw_status st = setup_cvode(pf);
   if (st) {
     bw_particles_flow_free(pf);
@@ -525,6 +560,13 @@ bw_status bw_particles_flow_jacobian(bw_particles_flow *pf, const double *x, dou
   bw_status st = bw__pt_check(n, x);
   if (st) return st;
   if (jac_diagonals(pf, x)) return BW_ERR_OVERFLOW;
+  if (pf->order == 2) {
+    const size_t N = (size_t)n;
+    if (bw__check_finite(7 * n, pf->jb)) return BW_ERR_OVERFLOW;
+    for (int j = 0; j < n; j++)
+      for (int i = 0; i < n; i++) J[i + (size_t)j * ld] = abs(j - i) <= 3 ? pf->jb[(size_t)(j - i + 3) * N + i] : 0.0;
+    return BW_OK;
+  }
   if (bw__check_finite(n, pf->j0) || bw__check_finite(n - 1, pf->j1) ||
       (pf->bw >= 2 && n > 2 && bw__check_finite(n - 2, pf->j2)))
     return BW_ERR_OVERFLOW;

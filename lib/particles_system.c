@@ -59,7 +59,6 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta,
                              const bw_jkoflow_opts *opts, double t_stop, void **impl) {
   const pdata *pd = data;
   const int n = pd->p.n;
-  if (kind == BW_TRAJ_JKOFLOW2) return BW_ERR_BAD_ARG; /* not provided (yet) */
   ptraj *t = calloc(1, sizeof *t);
   if (!t) return BW_ERR_NOMEM;
   t->p = pd->p;
@@ -75,9 +74,10 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta,
   }
   if (!st && kind == BW_TRAJ_JKO) st = bw_particles_jko_plan_create(&pd->p, eta, &t->plan);
   if (!st && !bw_traj_kind_is_discrete(kind)) {
-    const bw_flow_kind fk = kind == BW_TRAJ_WGF       ? BW_FLOW_PLAIN
-                            : kind == BW_TRAJ_JKOFLOW ? BW_FLOW_JKO
-                                                      : BW_FLOW_FORWARD;
+    const bw_flow_kind fk = kind == BW_TRAJ_WGF        ? BW_FLOW_PLAIN
+                            : kind == BW_TRAJ_JKOFLOW  ? BW_FLOW_JKO
+                            : kind == BW_TRAJ_JKOFLOW2 ? BW_FLOW_JKO2
+                                                       : BW_FLOW_FORWARD;
     st = bw_particles_flow_create(&pd->p, fk, eta, opts, &t->flow);
     if (!st) st = bw_particles_flow_start(t->flow, pd->x0, t_stop);
   }

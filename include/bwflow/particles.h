@@ -280,15 +280,21 @@ BW_API bw_status bw_particles_forward_step(const bw_particles *pp, double eta,
 typedef struct bw_particles_flow bw_particles_flow;
 
 /** The Jacobian CVODE's Newton iterations use. Both are banded (upper and lower bandwidth
- * 1 for the gradient flow, 2 for the modified flows: H^2 is pentadiagonal). */
+ * 1 for the gradient flow, 2 for the modified flows of order 1: H^2 is pentadiagonal; 3 for
+ * JKO-Flow of order 2: H^3). */
 typedef enum bw_particles_jac {
-  BW_PJAC_ANALYTIC, /**< J = -H + (e/2)(H^2 + T[grad F]), T the third derivative (default) */
+  BW_PJAC_ANALYTIC, /**< J = -H + (e/2)(H^2 + T[grad F]), T the third derivative, and for order
+                         2 also -e^2 ((H^3 + T[H g] + H T[g])/3 + (Q[g, g] + 2 T[g] H)/12)
+                         (docs/math.md section 8; not symmetric) (default) */
   BW_PJAC_DQ        /**< CVODE's banded difference quotients (2 bw + 1 right-hand sides) */
 } bw_particles_jac;
 
 /** Create a flow solver. kind BW_FLOW_PLAIN is the gradient flow x' = -grad F (eta ignored,
  * >= 0), BW_FLOW_JKO JKO-Flow x' = -grad F + (eta/2) H grad F, BW_FLOW_FORWARD the forward
- * Euler modified flow x' = -grad F - (eta/2) H grad F. Options: rtol, atol and max_steps as
+ * Euler modified flow x' = -grad F - (eta/2) H grad F, BW_FLOW_JKO2 JKO-Flow of order 2
+ * x' = -g + (eta/2) H g - eta^2 (H^2 g/3 + T[g, g]/12), g = grad F (the flow the JKO iterates
+ * follow to O(eta^3), docs/math.md section 8; it damps every mode at every eta, so it is
+ * never ill-posed and has no ill-posedness root). Options: rtol, atol and max_steps as
  * for the Gaussian flows; method must be BW_METHOD_AUTO or BW_METHOD_BDF (the particle
  * flows are stiff: lambda_max(H) ~ 4 tau N^2 max(rho)^2; BDF is used) and linsol
  * BW_LINSOL_AUTO (the band solver); other values give ::BW_ERR_BAD_ARG.
@@ -301,8 +307,8 @@ typedef enum bw_particles_jac {
  * zero where one gap vanishes; ::BW_ERR_NOT_ORDERED): a guard against integration error,
  * since the exact flows cannot reach it (docs/math.md section 7).
  * @param pp the problem (copied)
- * @param kind BW_FLOW_JKO, BW_FLOW_FORWARD or BW_FLOW_PLAIN
- * @param eta 0 < eta < inf (JKO, FORWARD); ignored, finite and >= 0, for PLAIN
+ * @param kind BW_FLOW_JKO, BW_FLOW_FORWARD, BW_FLOW_PLAIN or BW_FLOW_JKO2
+ * @param eta 0 < eta < inf (JKO, FORWARD, JKO2); ignored, finite and >= 0, for PLAIN
  * @param opts options, or NULL for bw_jkoflow_opts_default()
  * @param[out] pf receives the solver (free with bw_particles_flow_free())
  * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG; ::BW_ERR_BAD_ETA; ::BW_ERR_NOMEM;
@@ -408,8 +414,8 @@ BW_API bw_status bw_particles_flow_jacobian(bw_particles_flow *pf, const double 
 
 /** The particle system: problem pp and initial positions x0 (both copied). Its
  * trajectories: BW_TRAJ_JKO (damped Newton, warm-started by extrapolation), BW_TRAJ_FORWARD,
- * BW_TRAJ_WGF, BW_TRAJ_JKOFLOW, BW_TRAJ_FORWARDFLOW (CVODE BDF, band solver);
- * BW_TRAJ_JKOFLOW2 is not provided yet (::BW_ERR_BAD_ARG from bw_traj_create()). Fields:
+ * BW_TRAJ_WGF, BW_TRAJ_JKOFLOW, BW_TRAJ_FORWARDFLOW, BW_TRAJ_JKOFLOW2 (CVODE BDF, band
+ * solver). Fields:
  * "mean", "variance", "J", "Jeta", "slope_sq".
  * @param pp the problem
  * @param x0 N positions (checked)
