@@ -3,6 +3,7 @@
  * default horizons and step sizes from the system's own scales (docs/order-study.md).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <stdlib.h>
+#include <string.h>
 #include "system_type.h"
 
 /* ---------------------------------------------------------------- the errors */
@@ -73,12 +74,22 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
   if (!(T > 0) || !isfinite(T) || !(T / eta < 1e9)) return BW_ERR_BAD_ARG;
   const long n = lround(T / eta);
   if (n < 1 || fabs(n * eta - T) > 1e-9 * T) return BW_ERR_BAD_ARG;
+  const bool want_res = mask & BW_ORDER_RESOLUTION;
+  mask &= ~BW_ORDER_RESOLUTION;
   if (!mask) mask = BW_ORDER_MASK_FIRST;
   if (mask & ~BW_ORDER_MASK_ALL) return BW_ERR_BAD_ARG;
 
   bw_order_point r = {.eta = eta, .steps = n, .mask = mask};
-  for (int e = 0; e < BW_ORDER_NERR; e++) r.err[e] = r.fail_time[e] = r.fail_value[e] = NAN;
+  for (int e = 0; e < BW_ORDER_NERR; e++) r.err[e] = r.fail_time[e] = r.fail_value[e] = r.resolution[e] = NAN;
   bw_traj *tr[BW_TRAJ_KIND_COUNT] = {0};
+  /* Resolution: each integrated reference once more at 10 x the tolerances (loose), and
+   * res[k] = max_k W2(reference, loose)/9 so far; 0 for closed forms, NaN once unknown. */
+  bw_traj *loose[BW_TRAJ_KIND_COUNT] = {0};
+  double res[BW_TRAJ_KIND_COUNT];
+  bw_jkoflow_opts lo;
+  if (opts) lo = *opts;
+  else bw_jkoflow_opts_default(&lo);
+  lo.rtol *= 10.0, lo.atol *= 10.0;
   bw_status dead[BW_TRAJ_KIND_COUNT] = {0};
   bool need[BW_TRAJ_KIND_COUNT] = {0};
   for (int e = 0; e < BW_ORDER_NERR; e++)
@@ -92,6 +103,15 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
     bw_status s = bw_traj_create(sys, (bw_traj_kind)k, k == BW_TRAJ_WGF ? 0.0 : eta, opts, T, &tr[k]);
     if (hard_error(s)) st = s;
     else dead[k] = s; /* e.g. BW_ERR_ETA_TOO_LARGE: no JKO step of this size (at time 0) */
+    res[k] = NAN;
+    if (st || s || !want_res || bw_traj_kind_is_discrete((bw_traj_kind)k)) continue;
+    if (!strcmp(bw_traj_solver(tr[k], NULL), "closed form")) {
+      res[k] = 0.0;
+    } else {
+      s = bw_traj_create(sys, (bw_traj_kind)k, k == BW_TRAJ_WGF ? 0.0 : eta, &lo, T, &loose[k]);
+      if (s == BW_ERR_NOMEM) st = s;
+      else if (!s) res[k] = 0.0;
+    }
   }
   /* An error is alive while both of its trajectories are; it dies with the first failure. */
   int alive = 0;
@@ -112,6 +132,15 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
       bw_status s = bw_traj_advance(tr[q], t);
       if (hard_error(s)) st = s;
       else dead[q] = s;
+      if (st || !loose[q]) continue;
+      double w = NAN;
+      if (s || bw_traj_advance(loose[q], t) || bw_traj_distance(loose[q], tr[q], &w)) { /* no estimate */
+        bw_traj_free(loose[q]);
+        loose[q] = NULL;
+        res[q] = NAN;
+      } else {
+        res[q] = fmax(res[q], w / 9.0);
+      }
     }
     /* The failures of this time, then the distances, grouped by iterates: one call from the
      * JKO iterate to all its live references (Gaussians share its eigendecomposition). */
@@ -137,12 +166,12 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
       for (int j = 0; !st && j < m; j++) {
         const int e = which[j];
         if (s) r.status[e] = s, r.err[e] = NAN, alive--; /* a distance that fails (not SPD...) */
-        else r.err[e] = fmax(r.err[e], w[j]);
+        else r.err[e] = fmax(r.err[e], w[j]), r.resolution[e] = res[errs[e].reference];
       }
     }
     if (progress) progress(ctx, k, n);
   }
-  for (int k = 0; k < BW_TRAJ_KIND_COUNT; k++) bw_traj_free(tr[k]);
+  for (int k = 0; k < BW_TRAJ_KIND_COUNT; k++) bw_traj_free(tr[k]), bw_traj_free(loose[k]);
   if (!st) *pt = r;
   return st;
 }
@@ -154,15 +183,18 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
  * about the means (the one-pass m sxx - sx^2 is made of rounding errors when the x are
  * equal or close). No slope unless at least two of the valid x differ. */
 static bool valid_point(double x, double y) { return x > 0 && y > 0 && isfinite(x) && isfinite(y); }
+/* ... and an error resolved (a NaN resolution is not estimated: resolved). */
+static bool resolved(const bw_order_point *p, int e) { return !(p->err[e] < BW_ORDER_RESOLVED * p->resolution[e]); }
 #define AT(p, i, stride) (*(const double *)((const char *)(p) + (size_t)(i) * (stride)))
 
-static bw_status slope_strided(int n, const double *x, size_t xs, const double *y, size_t ys, double *slope) {
+static bw_status slope_strided(int n, const double *x, size_t xs, const double *y, size_t ys,
+                               const bw_order_point *pts, int e, double *slope) {
   double sx = 0, sy = 0, x0 = NAN;
   int m = 0;
   bool distinct = false;
   for (int i = 0; i < n; i++) {
     const double xi = AT(x, i, xs), yi = AT(y, i, ys);
-    if (!valid_point(xi, yi)) continue;
+    if (!valid_point(xi, yi) || (pts && !resolved(&pts[i], e))) continue;
     if (m == 0) x0 = xi;
     else if (xi != x0) distinct = true;
     sx += log(xi), sy += log(yi);
@@ -173,7 +205,7 @@ static bw_status slope_strided(int n, const double *x, size_t xs, const double *
   double sxx = 0, sxy = 0;
   for (int i = 0; i < n; i++) {
     const double xi = AT(x, i, xs), yi = AT(y, i, ys);
-    if (!valid_point(xi, yi)) continue;
+    if (!valid_point(xi, yi) || (pts && !resolved(&pts[i], e))) continue;
     const double dx = log(xi) - mx;
     sxx += dx * dx, sxy += dx * (log(yi) - my);
   }
@@ -186,7 +218,7 @@ static bw_status slope_strided(int n, const double *x, size_t xs, const double *
 
 bw_status bw_loglog_slope(int n, const double *x, const double *y, double *slope) {
   if (!x || !y || !slope) return BW_ERR_NULL;
-  return slope_strided(n, x, sizeof *x, y, sizeof *y, slope);
+  return slope_strided(n, x, sizeof *x, y, sizeof *y, NULL, 0, slope);
 }
 
 bw_status bw_order_fit_compute(int n, const bw_order_point *pts, bw_order_fit *fit) {
@@ -199,7 +231,7 @@ bw_status bw_order_fit_compute(int n, const bw_order_point *pts, bw_order_fit *f
     int i1 = -1, i2 = -1;
     for (int i = 0; i < n; i++) {
       const double h = pts[i].eta;
-      if (!valid_point(h, pts[i].err[e])) continue;
+      if (!valid_point(h, pts[i].err[e]) || !resolved(&pts[i], e)) continue;
       f.usable[e]++;
       if (i2 < 0 || h < pts[i2].eta) {
         if (i2 >= 0 && h != pts[i2].eta) i1 = i2;
@@ -209,7 +241,7 @@ bw_status bw_order_fit_compute(int n, const bw_order_point *pts, bw_order_fit *f
       }
     }
     double s;
-    if (n > 0 && !slope_strided(n, &pts[0].eta, sizeof *pts, &pts[0].err[e], sizeof *pts, &s)) f.slope[e] = s;
+    if (n > 0 && !slope_strided(n, &pts[0].eta, sizeof *pts, &pts[0].err[e], sizeof *pts, pts, e, &s)) f.slope[e] = s;
     if (i1 < 0) continue;
     const double h1 = pts[i1].eta, h2 = pts[i2].eta, e1 = pts[i1].err[e], e2 = pts[i2].err[e];
     f.order[e] = log(e1 / e2) / log(h1 / h2);

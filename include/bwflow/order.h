@@ -33,6 +33,10 @@ typedef enum bw_order_err {
 #define BW_ORDER_MASK_FIRST 0xFu
 /** Bit mask of all errors. */
 #define BW_ORDER_MASK_ALL ((1u << BW_ORDER_NERR) - 1u)
+/** A flag for the mask of bw_order_point_compute(), not an error: also estimate each error's
+ * resolution (see ::bw_order_point) by integrating the references once more at 10 x the
+ * tolerances (about doubles the cost of the integrated references). */
+#define BW_ORDER_RESOLUTION (1u << 16)
 
 /** The error's name as in the JSON keys: "wgf", "jkoflow", "forward_wgf",
  * "forward_flow", "jkoflow2" (NULL out of range).
@@ -66,7 +70,20 @@ typedef struct bw_order_point {
                                            or no failure) */
   double fail_value[BW_ORDER_NERR];   /**< a value describing it (eta lambda_max for
                                            ::BW_ERR_ILL_POSED), NaN otherwise */
+  double resolution[BW_ORDER_NERR];   /**< an estimate of the error made in computing err,
+                                           the reference's integration error: max_k
+                                           W2(reference, reference at 10 x the tolerances)/9
+                                           (CVODE's global error grows about in proportion
+                                           to its tolerances; 0 for a closed form). An err
+                                           below BW_ORDER_RESOLVED x resolution is not
+                                           resolved, and the fits leave it out. NaN when not
+                                           estimated (no ::BW_ORDER_RESOLUTION in the mask,
+                                           or the copy failed): then it counts as resolved. */
 } bw_order_point;
+
+/** An error is resolved, and enters the fits, when err >= BW_ORDER_RESOLVED x its
+ * resolution: it is then known to about 5%. */
+#define BW_ORDER_RESOLVED 20.0
 
 /** The first failure of a point in the order of bw_order_err (BW_OK when every requested
  * error is there), with its index.
@@ -86,8 +103,8 @@ BW_API const char *bw_order_status_word(bw_status st);
 
 /** Compute the errors of one eta from the system's initial state over [0, T]. T must be a
  * multiple of eta (|n eta - T| <= 1e-9 T, else BW_ERR_BAD_ARG). mask selects the errors
- * (bits 1 << bw_order_err; 0 means BW_ORDER_MASK_FIRST): only the trajectories they need are
- * run. Numerical failures of a trajectory are recorded in pt (see ::bw_order_point) and are
+ * (bits 1 << bw_order_err; 0 means BW_ORDER_MASK_FIRST), plus ::BW_ORDER_RESOLUTION to
+ * estimate their resolutions: only the trajectories they need are run. Numerical failures of a trajectory are recorded in pt (see ::bw_order_point) and are
  * not errors of this function.
  * @param sys the system
  * @param T the horizon, finite, > 0, a multiple of eta, T/eta < 1e9
@@ -110,7 +127,8 @@ BW_API bw_status bw_order_point_compute(const bw_system *sys, double T, double e
 
 /** What a study's points say about each error. */
 typedef struct bw_order_fit {
-  int usable[BW_ORDER_NERR];     /**< number of step sizes with a usable (finite, > 0) error */
+  int usable[BW_ORDER_NERR];     /**< number of step sizes with a usable error: finite, > 0 and
+                                      resolved (see ::bw_order_point) */
   double slope[BW_ORDER_NERR];   /**< least-squares slope of log err against log eta over the
                                       usable points (NaN when fewer than two) */
   double order[BW_ORDER_NERR];   /**< estimate of the asymptotic order: the local slope
