@@ -19,11 +19,15 @@ static const char usage[] =
     "  err_jkoflow       JKO iterates vs JKO-Flow, the flow of J - eta/4 |grad J|^2  O(eta^2)\n"
     "  err_forward_wgf   forward Euler iterates vs the gradient flow                O(eta)\n"
     "  err_forward_flow  forward Euler iterates vs the flow of J + eta/4 |grad J|^2  O(eta^2)\n"
+    "  err_jkoflow2      JKO iterates vs JKO-Flow of order 2 (docs/order2.md)        O(eta^3)\n"
     "and print them with the local slopes (between consecutive etas), the least-squares\n"
     "slopes of log(error) against log(eta), the asymptotic orders (the local slope at the\n"
     "two smallest etas) and the leading constants lim err/eta^p (Richardson extrapolation).\n"
     "A step size whose modified flow collapses or turns ill-posed, or whose forward Euler\n"
     "iterates diverge, is a row saying so (null in the JSON); it is left out of the fits.\n"
+    "Each integrated reference also runs at 10 x the tolerances; an error below 20 times the\n"
+    "resulting estimate of its integration error is marked \"unres.\" and left out of the fits\n"
+    "(larger --etas or a smaller --rtol resolve it).\n"
     "\n"
     "options:\n"
     "  --t T          horizon (default: from the problem's slowest relaxation rate);\n"
@@ -42,10 +46,11 @@ static const char usage[] =
     "  --jobs N       threads computing step sizes in parallel (default: the number of\n"
     "                 processors; BLAS runs single-threaded, so the numbers do not depend on N)\n"
     "  --json         print {\"t\", \"etas\", \"steps\", \"status\", \"fail_time\", \"err_wgf\",\n"
-    "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"slope_*\",\n"
-    "                 \"order_*\", \"c1_wgf\", \"c2_jkoflow\", \"c1_forward_wgf\",\n"
-    "                 \"c2_forward_flow\", \"eta_max\", \"eta_safe\", \"eta_bound\"} (\"status\" per\n"
-    "                 eta: \"ok\" or what failed, e.g. \"collapse\"; errors null where they failed)\n"
+    "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"err_jkoflow2\",\n"
+    "                 \"res_*\" (the errors' resolutions), \"slope_*\", \"order_*\", \"c1_wgf\",\n"
+    "                 \"c2_jkoflow\", \"c1_forward_wgf\", \"c2_forward_flow\", \"c3_jkoflow2\",\n"
+    "                 \"eta_max\", \"eta_safe\", \"eta_bound\"} (\"status\" per eta: \"ok\" or what\n"
+    "                 failed, e.g. \"collapse\"; errors null where they failed)\n"
     "  -h, --help     this help\n"
     "\n"
     CLI_PROBLEM_FORMAT_HELP
@@ -69,12 +74,14 @@ typedef struct {
 } study;
 
 static bool in_mask(unsigned mask, int e) { return mask >> e & 1u; }
+/* An error below BW_ORDER_RESOLVED x its resolution (the fits leave it out). */
+static bool unresolved(const bw_order_point *p, int e) { return p->err[e] < BW_ORDER_RESOLVED * p->resolution[e]; }
 
-static void print_json_errors(FILE *f, const study *s, int e) {
+static void print_json_errors(FILE *f, const study *s, int e, bool resolution) {
   fputc('[', f);
   for (int i = 0; i < s->n; i++) {
     if (i) fputs(", ", f);
-    cli_print_double(f, s->pts[i].err[e]); /* null where it failed */
+    cli_print_double(f, resolution ? s->pts[i].resolution[e] : s->pts[i].err[e]); /* null where it failed */
   }
   fputc(']', f);
 }
@@ -115,11 +122,12 @@ static void print_json(FILE *f, const study *s, double T, const bw_order_default
   print_json_status(f, s, false);
   fputs(", \"fail_time\": ", f);
   print_json_status(f, s, true);
-  for (int e = 0; e < BW_ORDER_NERR; e++) {
-    if (!in_mask(s->mask, e)) continue;
-    fprintf(f, ", \"err_%s\": ", bw_order_err_name((bw_order_err)e));
-    print_json_errors(f, s, e);
-  }
+  for (int q = 0; q < 2; q++)
+    for (int e = 0; e < BW_ORDER_NERR; e++) {
+      if (!in_mask(s->mask, e)) continue;
+      fprintf(f, ", \"%s_%s\": ", q ? "res" : "err", bw_order_err_name((bw_order_err)e));
+      print_json_errors(f, s, e, q);
+    }
   print_json_fit(f, s);
   fputs(", \"eta_max\": ", f);
   cli_print_double(f, def->eta_max);
@@ -152,6 +160,7 @@ static void describe_choice(FILE *f, double T, bool t_given, bool etas_given, co
 
 static void print_table(FILE *f, const study *s, const char *header) {
   fprintf(f, "%s\n", header);
+  bool any_unres = false;
   fprintf(f, "%-9s %7s ", "eta", "steps");
   for (int e = 0; e < BW_ORDER_NERR; e++)
     if (in_mask(s->mask, e)) fprintf(f, " %-17s", col_titles[e]);
@@ -173,7 +182,10 @@ static void print_table(FILE *f, const study *s, const char *header) {
         continue;
       }
       const double err = p->err[e], prev = i ? s->pts[i - 1].err[e] : NAN;
-      if (i && isfinite(prev) && prev > 0 && err > 0)
+      if (unresolved(p, e)) {
+        fprintf(f, " %-8.2e %-8s", err, "unres.");
+        any_unres = true;
+      } else if (i && isfinite(prev) && prev > 0 && err > 0 && !unresolved(&s->pts[i - 1], e))
         fprintf(f, " %-8.2e %5.2f   ", err, log(err / prev) / log(p->eta / s->pts[i - 1].eta));
       else fprintf(f, " %-8.2e %5s   ", err, "");
     }
@@ -195,6 +207,9 @@ static void print_table(FILE *f, const study *s, const char *header) {
   for (int e = 0, first = 1; e < BW_ORDER_NERR; e++)
     if (in_mask(s->mask, e)) fprintf(f, "%s %d", first ? "" : ",", bw_order_err_nominal((bw_order_err)e)), first = 0;
   fputs("; constant: lim err/eta^p)\n", f);
+  if (any_unres)
+    fputs("(unres.: below 20 x the reference's integration error, estimated by a second integration at 10 x\n"
+          " the tolerances; left out of the fits: larger --etas or a smaller --rtol resolve it)\n", f);
 }
 
 static bool write_files(const char *dir, const char *name, const cli_problem_args *pa, const bw_system *sys,
@@ -299,7 +314,7 @@ static void *work(void *arg) {
     const int k = p->st || p->next == p->s->n ? -1 : p->order[p->next++];
     pthread_mutex_unlock(&p->lock);
     if (k < 0) return NULL;
-    bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->mask, p->fo,
+    bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->mask | BW_ORDER_RESOLUTION, p->fo,
                                           p->line.tty ? progress : NULL, w, &p->s->pts[k]);
     pthread_mutex_lock(&p->lock);
     p->cur[w->id] = 0;
@@ -351,7 +366,9 @@ static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opt
 static bool enough_usable(const study *s, cli_err *e) {
   const int need = s->n < 3 ? s->n : 3;
   for (int k = 0; k < BW_ORDER_NERR; k++) {
-    if (!in_mask(s->mask, k) || s->fit.usable[k] >= need) continue;
+    int ok = 0; /* failures count here; unresolved errors do not (see the table's note) */
+    for (int i = 0; i < s->n; i++) ok += !s->pts[i].status[k];
+    if (!in_mask(s->mask, k) || ok >= need) continue;
     double lo = INFINITY, hi = 0;
     const char *why = "error";
     for (int i = 0; i < s->n; i++) {
@@ -361,11 +378,10 @@ static bool enough_usable(const study *s, cli_err *e) {
       }
       lo = fmin(lo, s->etas[i]), hi = fmax(hi, s->etas[i]);
     }
-    if (s->fit.usable[k] == 0)
+    if (ok == 0)
       return cli_fail(e, "%s: no usable step size (%s at every eta): use smaller --etas", col_titles[k], why);
     return cli_fail(e, "%s: only %d usable step size%s (eta in [%.3g, %.3g]; %s at the others), %d needed: "
-                    "use smaller --etas", col_titles[k], s->fit.usable[k], s->fit.usable[k] > 1 ? "s" : "", lo, hi, why,
-                    need);
+                    "use smaller --etas", col_titles[k], ok, ok > 1 ? "s" : "", lo, hi, why, need);
   }
   return true;
 }
@@ -415,7 +431,7 @@ int cmd_order(int argc, char **argv) {
     fprintf(stderr, "bwflow order: %s\n", e.msg);
     return EXIT_USAGE;
   }
-  study s = {.mask = BW_ORDER_MASK_FIRST};
+  study s = {.mask = BW_ORDER_MASK_ALL};
   bool ok = !etas_text || cli_parse_list("--etas", etas_text, &s.etas, &s.n, &e);
   if (ok && etas_text && s.n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");
   bw_system *sys = NULL;

@@ -1,4 +1,5 @@
-/* bwflow trajectory: JKO iterates, the gradient flow and JKO-Flow side by side over time.
+/* bwflow trajectory: JKO iterates, the gradient flow and a modified flow (JKO-Flow, or JKO-Flow
+ * of order 2) side by side over time.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <getopt.h>
 #include <math.h>
@@ -8,25 +9,29 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: bwflow trajectory PROBLEM.json --eta H --t T [--out DIR]\n"
+    "usage: bwflow trajectory PROBLEM.json --eta H --t T [--method M] [--out DIR]\n"
     "       bwflow trajectory --preset NAME [--dim d] [--seed s] [--particles N] --eta H --t T\n"
-    "                         [--out DIR]\n"
+    "                         [--method M] [--out DIR]\n"
     "\n"
     "Write a CSV over the times t_k = k H, k = 0..T/H, of three trajectories from the\n"
     "problem's initial state: the JKO iterates (jko), the Wasserstein gradient flow (wgf)\n"
-    "and JKO-Flow (jkoflow, the flow of J - H/4 |grad J|^2). For each of them the columns\n"
+    "and a modified flow of the JKO scheme, by default JKO-Flow (jkoflow, the flow of\n"
+    "J - H/4 |grad J|^2), with --method jkoflow2 JKO-Flow of order 2 (jkoflow2, the flow the\n"
+    "iterates follow to O(H^3); the columns are then named jkoflow2). For each the columns\n"
     "are the state's fields — Gaussians: the mean (X_m1..X_md) and the covariance's upper\n"
     "triangle (X_S11, X_S12, ..., row by row; X_Si_j when d >= 10); particles: X_mean and\n"
     "X_variance — then the energy X_J, the modified energy X_Jeta = J - H/4 |grad J|^2 and\n"
     "the squared slope X_slope_sq = |grad J|^2; then the W2 distances w2_jko_wgf,\n"
     "w2_jko_jkoflow and w2_wgf_jkoflow. Files: DIR/trajectory-NAME-etaH.csv and its JSON\n"
-    "sidecar DIR/trajectory-NAME-etaH.json (every parameter and the program version).\n"
+    "sidecar DIR/trajectory-NAME-etaH.json (every parameter and the program version;\n"
+    "trajectory-NAME-etaH-jkoflow2.* with --method jkoflow2).\n"
     "Particles: also DIR/densities-NAME-etaH.csv, the density rho = 1/(N (x_right - x_left))\n"
     "of each trajectory on its cells at a few times (columns t, k, trajectory, i, x_left,\n"
     "x_right, rho).\n"
     "\n"
     "options:\n"
     "  --eta H        JKO step (positive); T must be a multiple of it\n"
+    "  --method M     the modified flow: jkoflow (default) or jkoflow2\n"
     "  --t T          horizon (positive)\n"
     CLI_PRESET_HELP
     "  --rtol R       CVODE relative tolerance of the flows (default 1e-12)\n"
@@ -40,13 +45,13 @@ static const char usage[] =
     CLI_PROBLEM_FORMAT_HELP
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad input, 3 JKO-Flow collapses or turns\n"
-    "ill-posed\n";
+    "ill-posed (JKO-Flow of order 2 does neither)\n";
 
 enum { NTRAJ = 3 };
-static const bw_traj_kind traj_kinds[NTRAJ] = {BW_TRAJ_JKO, BW_TRAJ_WGF, BW_TRAJ_JKOFLOW};
+/* jko, wgf and the modified flow (--method) */
 static const int w2_pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
 
-static void write_header(FILE *f, const bw_system *sys) {
+static void write_header(FILE *f, const bw_system *sys, const bw_traj_kind traj_kinds[NTRAJ]) {
   char buf[64];
   fputs("t,k", f);
   for (int r = 0; r < NTRAJ; r++)
@@ -89,7 +94,7 @@ static bw_status write_row(FILE *f, double t, long k, int nf, double eta, bw_tra
 static bool write_sidecar(const char *out, const char *side, const char *csv, const char *dens,
                           const cli_problem_args *pa,
                           const bw_system *sys, double eta, double T, long n, const bw_jkoflow_opts *fo,
-                          bw_traj *const tr[NTRAJ], cli_err *e) {
+                          bw_traj *const tr[NTRAJ], bw_traj_kind method, cli_err *e) {
   cli_outfile o;
   if (!cli_atomic_open(&o, out, side, e)) return false;
   cli_write_sidecar_head(o.f, "trajectory", csv);
@@ -102,8 +107,11 @@ static bool write_sidecar(const char *out, const char *side, const char *csv, co
   fprintf(o.f, ", \"steps\": %ld, \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\", \"solver\": \"%s\"}",
           n, fo->rtol, fo->atol, cli_linsol_name(fo->linsol), bw_traj_solver(tr[2], NULL));
   if (dens) fprintf(o.f, ", \"densities\": \"%s\"", dens); /* particles */
-  fputs(", \"trajectories\": {\"jko\": \"JKO iterates\", \"wgf\": \"Wasserstein gradient flow\", "
-        "\"jkoflow\": \"JKO-Flow: gradient flow of J - eta/4 |grad J|^2\"}}\n", o.f);
+  fprintf(o.f, ", \"method\": \"%s\"", bw_traj_kind_name(method));
+  fputs(", \"trajectories\": {\"jko\": \"JKO iterates\", \"wgf\": \"Wasserstein gradient flow\", ", o.f);
+  fputs(method == BW_TRAJ_JKOFLOW2 ? "\"jkoflow2\": \"JKO-Flow of order 2: the flow the JKO iterates follow to O(eta^3)\"}}\n"
+                                   : "\"jkoflow\": \"JKO-Flow: gradient flow of J - eta/4 |grad J|^2\"}}\n",
+        o.f);
   return cli_atomic_commit(&o, e);
 }
 
@@ -111,6 +119,7 @@ int cmd_trajectory(int argc, char **argv) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
                                         {"eta", required_argument, NULL, OPT_ETA},
+                                        {"method", required_argument, NULL, OPT_METHOD},
                                         {"t", required_argument, NULL, OPT_T},
                                         {"out", required_argument, NULL, OPT_OUT},
                                         {"density-times", required_argument, NULL, OPT_COMMAND_BASE},
@@ -120,6 +129,7 @@ int cmd_trajectory(int argc, char **argv) {
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
   double eta = NAN, T = NAN;
+  bw_traj_kind method = BW_TRAJ_JKOFLOW;
   const char *out = "notebooks-data";
   double *dtimes = NULL; /* --density-times (particles) */
   int ndtimes = 0;
@@ -132,6 +142,11 @@ int cmd_trajectory(int argc, char **argv) {
     switch (c) {
     case 'h': fputs(usage, stdout); return EXIT_OK;
     case OPT_ETA: ok = cli_parse_positive("--eta", optarg, &eta, &e); break;
+    case OPT_METHOD:
+      ok = cli_parse_kind("--method", optarg, &method, &e);
+      if (ok && method != BW_TRAJ_JKOFLOW && method != BW_TRAJ_JKOFLOW2)
+        ok = cli_fail(&e, "--method: '%s' is not a modified flow of the JKO scheme (jkoflow or jkoflow2)", optarg);
+      break;
     case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
     case OPT_OUT: out = optarg; break;
     case OPT_COMMAND_BASE:
@@ -167,12 +182,15 @@ int cmd_trajectory(int argc, char **argv) {
   }
   char name[256], csv[400], side[400], dens[400];
   cli_problem_name(&pa, sys, name, sizeof name);
-  snprintf(csv, sizeof csv, "trajectory-%s-eta%g.csv", name, eta);
-  snprintf(side, sizeof side, "trajectory-%s-eta%g.json", name, eta);
-  snprintf(dens, sizeof dens, "densities-%s-eta%g.csv", name, eta);
+  /* a run with --method jkoflow2 does not overwrite the default run's files */
+  const char *suffix = method == BW_TRAJ_JKOFLOW2 ? "-jkoflow2" : "";
+  snprintf(csv, sizeof csv, "trajectory-%s-eta%g%s.csv", name, eta, suffix);
+  snprintf(side, sizeof side, "trajectory-%s-eta%g%s.json", name, eta, suffix);
+  snprintf(dens, sizeof dens, "densities-%s-eta%g%s.csv", name, eta, suffix);
   const bool particles = bw_system_particles(sys, NULL) != NULL;
   cli_density_csv dc = {0};
 
+  const bw_traj_kind traj_kinds[NTRAJ] = {BW_TRAJ_JKO, BW_TRAJ_WGF, method};
   const int nf = bw_system_nfields(sys);
   double *v = malloc(sizeof(double) * (size_t)nf);
   bw_traj *tr[NTRAJ] = {0};
@@ -198,7 +216,7 @@ int cmd_trajectory(int argc, char **argv) {
   cli_progress_init(&progress);
   bw_traj *failed = NULL;
   if (!st && !rc) {
-    write_header(o.f, sys);
+    write_header(o.f, sys, traj_kinds);
     st = write_row(o.f, 0.0, 0, nf, eta, tr, v);
     if (!st && particles && !cli_density_rows(&dc, 0, 0.0, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
   }
@@ -226,7 +244,7 @@ int cmd_trajectory(int argc, char **argv) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }
-  if (!rc && !write_sidecar(out, side, csv, particles ? dens : NULL, &pa, sys, eta, T, n, &fo, tr, &e)) {
+  if (!rc && !write_sidecar(out, side, csv, particles ? dens : NULL, &pa, sys, eta, T, n, &fo, tr, method, &e)) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
     rc = EXIT_USAGE;
   }

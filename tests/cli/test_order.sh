@@ -10,12 +10,12 @@ out="$tmp/data"
 
 # order --json: the stable keys, slopes near 1 and 2 on the default preset.
 json=$("$exe" order --preset ou2d --etas 0.1,0.05,0.025 --json --out "$out")
-for key in t etas steps status fail_time err_wgf err_jkoflow err_forward_wgf err_forward_flow slope_wgf slope_jkoflow slope_forward_wgf slope_forward_flow order_wgf order_jkoflow order_forward_wgf order_forward_flow c1_wgf c2_jkoflow eta_max eta_safe eta_bound; do
+for key in t etas steps status fail_time err_wgf err_jkoflow err_forward_wgf err_forward_flow err_jkoflow2 res_wgf res_jkoflow res_forward_wgf res_forward_flow res_jkoflow2 slope_wgf slope_jkoflow slope_forward_wgf slope_forward_flow slope_jkoflow2 order_wgf order_jkoflow order_forward_wgf order_forward_flow order_jkoflow2 c1_wgf c2_jkoflow c3_jkoflow2 eta_max eta_safe eta_bound; do
   case "$json" in *"\"$key\": "*) ok ;; *) bad "order --json lacks $key: $json" ;; esac
 done
 [ -s "$out/order-ou2d.csv" ] && ok || bad "order-ou2d.csv missing"
 [ -s "$out/order-ou2d.json" ] && ok || bad "order-ou2d.json missing"
-head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,status,fail_time' && ok || bad "order csv header"
+head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,err_jkoflow2,status,fail_time' && ok || bad "order csv header"
 [ "$(wc -l <"$out/order-ou2d.csv")" -eq 4 ] && ok || bad "order csv rows"
 grep -q '"version": "' "$out/order-ou2d.json" && grep -q '"problem": {"source": "preset"' "$out/order-ou2d.json" && ok || bad "sidecar content"
 ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok
@@ -30,12 +30,22 @@ csv="$out/trajectory-random-d3-s5-eta0.1.csv"
 head -1 "$csv" | grep -q '^t,k,jko_m1,jko_m2,jko_m3,jko_S11,jko_S12,jko_S13,jko_S22' && ok || bad "trajectory header"
 head -1 "$csv" | grep -q ',w2_jko_wgf,w2_jko_jkoflow,w2_wgf_jkoflow$' && ok || bad "trajectory header tail"
 grep -qx "$csv" "$tmp/names" && ok || bad "trajectory names: $(cat "$tmp/names")"
+grep -q '"method": "jkoflow"' "$out/trajectory-random-d3-s5-eta0.1.json" && ok || bad "trajectory sidecar method"
+# --method jkoflow2: JKO-Flow of order 2 as the third trajectory, its own file names
+"$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --method jkoflow2 --out "$out" >"$tmp/names" && ok || bad "trajectory jkoflow2 failed"
+csv2="$out/trajectory-random-d3-s5-eta0.1-jkoflow2.csv"
+head -1 "$csv2" | grep -q ',jkoflow2_m1,.*,w2_jko_wgf,w2_jko_jkoflow2,w2_wgf_jkoflow2$' && ok || bad "trajectory jkoflow2 header"
+[ "$(cut -d, -f1-5 "$csv")" = "$(cut -d, -f1-5 "$csv2")" ] && ok || bad "trajectory jkoflow2: the JKO columns differ"
+grep -q '"method": "jkoflow2"' "$out/trajectory-random-d3-s5-eta0.1-jkoflow2.json" && ok || bad "trajectory jkoflow2 sidecar"
+expect_fail traj-method "--method: 'wgf' is not a modified flow of the JKO scheme (jkoflow or jkoflow2)" trajectory --preset ou2d --eta 0.1 --t 1 --method wgf
 
 # evolve with JKO-Flow: the cvode block.
 json=$("$exe" evolve --preset ou2d --method jkoflow --eta 0.1 --t 1 --json)
 case "$json" in *'"cvode": {"steps": '*'"rhs_evals": '*) ok ;; *) bad "evolve jkoflow json: $json" ;; esac
 json=$("$exe" evolve --preset ou2d --method forwardflow --eta 0.1 --t 1 --json)
 case "$json" in '{"method": "forwardflow"'*) ok ;; *) bad "evolve forwardflow json: $json" ;; esac
+json=$("$exe" evolve --preset ou2d --method jkoflow2 --eta 0.1 --t 1 --json)
+case "$json" in '{"method": "jkoflow2"'*'"cvode": {"steps": '*) ok ;; *) bad "evolve jkoflow2 json: $json" ;; esac
 
 # Collapse: a variance 0.01 below tau eta / 2 = 0.05 under the heat flow: exit 3.
 printf '{"dim": 2, "A": [[0, 0], [0, 0]], "h": [0, 0], "tau": 1, "mean": [0, 0], "cov": [[1, 0], [0, 0.01]]}' >"$tmp/col.json"

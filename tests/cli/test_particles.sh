@@ -49,7 +49,14 @@ grep -q '"particles": 20, "V": \[0, 0, 0, 0, 0.25\], "tau": 1, "positions": \[' 
 expect_status 3 ill-posed "JKO-Flow is ill-posed from the start: eta lambda_max(H(x0)) = 3.82773 > 2" evolve --preset quartic --method jkoflow --eta 4e-3 --t 0.5
 # the JKO step does not exist: eta max(0, -min V'') >= 1 (double well: min V'' = -1)
 expect_fail jko-eta "--eta 1.5: the step is too large for this non-convex energy" evolve --preset doublewell --method jko --eta 1.5 --t 3
-expect_fail jkoflow2 "--method jkoflow2 is not available for particles problems" evolve --preset quartic --method jkoflow2 --eta 1e-3 --t 0.01
+# JKO-Flow of order 2 is never ill-posed: it runs where JKO-Flow stops (docs/order2.md)
+out=$("$exe" evolve --preset quartic --method jkoflow2 --eta 4e-3 --t 0.5 --json) && ok || bad "evolve jkoflow2 at eta = 4e-3 failed"
+case "$out" in '{"method": "jkoflow2", "t": 0.5, "steps": 0, "positions": ['*'"solver": "bdf-band"'*) ok ;; *) bad "evolve jkoflow2: $out" ;; esac
+# order: the order-2 errors below the flows' resolution are marked and left out of the fits
+out=$("$exe" order --preset quartic --out "$tmp/o")
+case "$out" in *"unres."*"least squares"*"(unres.: below 20 x the reference's integration error"*) ok ;; *) bad "order unres.: $out" ;; esac
+out=$("$exe" order --preset quartic --json --out "$tmp/o")
+printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert abs(d["slope_jkoflow2"] - 3) < 0.05 and len(d["res_jkoflow2"]) == 7' 2>/dev/null && ok || bad "order quartic slope_jkoflow2: $out"
 
 # bad input: one line naming the field, exit 2
 bf() { printf '%s' "$2" >"$tmp/b.json"; expect_fail "$1" "$3" evolve "$tmp/b.json" --method wgf --t 0.1; }

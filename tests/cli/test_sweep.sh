@@ -71,7 +71,7 @@ import csv, json, sys
 rows = {r["name"]: r for r in csv.DictReader(open(sys.argv[1]))}
 for name, path in (("random-d3-s2", sys.argv[2]), ("p", sys.argv[3])):
     ref, row = json.load(open(path)), rows[name]
-    keys = [k for k in ref if k.split("_")[0] in ("slope", "order", "c1", "c2")]
+    keys = [k for k in ref if k.split("_")[0] in ("slope", "order", "c1", "c2") and not k.endswith("jkoflow2")]
     assert len(keys) == 12, keys
     for k in keys + ["eta_max", "eta_safe"]:
         assert float(row[k]) == ref[k], (name, k, row[k], ref[k])
