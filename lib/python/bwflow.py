@@ -107,7 +107,8 @@ _NERR = 5  # BW_ORDER_NERR: wgf, jkoflow, forward_wgf, forward_flow, jkoflow2
 class _OrderPoint(ctypes.Structure):
     _fields_ = [("eta", ctypes.c_double), ("steps", ctypes.c_long), ("mask", ctypes.c_uint),
                 ("err", ctypes.c_double * _NERR), ("status", ctypes.c_int * _NERR),
-                ("fail_time", ctypes.c_double * _NERR), ("fail_value", ctypes.c_double * _NERR)]
+                ("fail_time", ctypes.c_double * _NERR), ("fail_value", ctypes.c_double * _NERR),
+                ("resolution", ctypes.c_double * _NERR)]
 
 
 class _OrderFit(ctypes.Structure):
@@ -174,6 +175,7 @@ _PROTOS = {
     "bw_jkoflow_collapse": (_st, [_vp, _c_double_p, _c_double_p]),
     "bw_jkoflow_last_stats": (None, [_vp, ctypes.POINTER(_FlowStats)]),
     "bw_jkoflow_cvode_message": (ctypes.c_char_p, [_vp]),
+    "bw_jkoflow_rhs": (_st, [_vp, _G, _c_double_p, _c_double_p, _int]),
     "bw_system_gaussian_create": (_st, [_vp, _G, ctypes.POINTER(_vp)]),
     "bw_system_free": (None, [_vp]),
     "bw_order_point_compute": (_st, [_vp, _dbl, _dbl, ctypes.c_uint, ctypes.POINTER(_FlowOpts),
@@ -598,7 +600,7 @@ def wgf(problem, m0, S0, t):
     return (ms[0], Ss[0]) if scalar else (ms, Ss)
 
 
-_KINDS = {"jko": 0, "forward": 1, "plain": 2}
+_KINDS = {"jko": 0, "forward": 1, "plain": 2, "jko2": 3}  # bw_flow_kind
 _LINSOLS = {"auto": 0, "dense": 1, "krylov": 2}
 
 
@@ -619,8 +621,9 @@ def _flow_opts(rtol, atol, linsol, max_steps):
 
 class JKOFlow:
     """A CVODE solver of JKO-Flow, the Wasserstein gradient flow of J - eta/4 |grad J|^2
-    (kind "jko"), of the forward Euler modified flow J + eta/4 |grad J|^2 ("forward"), or of
-    J itself ("plain"). Options: rtol, atol (None: the library's defaults 1e-12, 1e-14),
+    (kind "jko"), of the forward Euler modified flow J + eta/4 |grad J|^2 ("forward"), of
+    J itself ("plain"), or of JKO-Flow of order 2 ("jko2", the flow the JKO iterates follow
+    to O(eta^3), docs/math.md section 8; it does not collapse). Options: rtol, atol (None: the library's defaults 1e-12, 1e-14),
     linsol "auto" | "dense" | "krylov", max_steps. One solver serves many solves; it is not
     to be shared between threads."""
 
@@ -678,6 +681,16 @@ class JKOFlow:
         Ss = np.ascontiguousarray(np.moveaxis(covs, 2, 0))
         return (ms[0], Ss[0]) if scalar else (ms, Ss)
 
+    def rhs(self, m, S):
+        """The flow's time derivative at N(m, S): (dm/dt, dS/dt), from the right-hand side the
+        solver integrates."""
+        g, keep = _gaussian_in(m, S, "N(m, S)")
+        if g.d != self.dim:
+            raise ValueError("the Gaussian has dimension %d, the solver %d" % (g.d, self.dim))
+        dm, dS = np.empty(self.dim), np.empty((self.dim, self.dim), order="F")
+        _check(_lib.bw_jkoflow_rhs(self._p, g, _ptr(dm), _ptr(dS), self.dim), "bw_jkoflow_rhs")
+        return dm, np.ascontiguousarray(dS)
+
 
 def jkoflow(problem, m0, S0, times, eta, kind="jko", **options):
     """JKO-Flow (or kind "forward" / "plain") from N(m0, S0) at the given time(s):
@@ -701,7 +714,9 @@ def loglog_slope(x, y):
 
 
 _ERRS = ("wgf", "jkoflow", "forward_wgf", "forward_flow", "jkoflow2")
-_MASK_FIRST = 0xF  # BW_ORDER_MASK_FIRST: the four errors of the first-order study
+_MASK_ALL = 0x1F  # BW_ORDER_MASK_ALL: the five errors
+_RESOLUTION = 1 << 16  # BW_ORDER_RESOLUTION: also estimate each error's resolution
+_RESOLVED = 20.0  # BW_ORDER_RESOLVED
 
 
 class _System:
@@ -734,15 +749,17 @@ def _order(system, T, etas, opts):
     """The convergence-order study of `bwflow order` on a system (a Gaussian one from
     order(), a particle one from particles_order()). For each eta (all
     dividing T), the largest W2 distance over the n = T/eta steps between the JKO (forward
-    Euler) iterates and the gradient flow / JKO-Flow (the forward modified flow). T and etas
-    default, as in the CLI, to the horizon and ladder chosen from the problem
-    (bw_order_defaults_compute). Returns a dict with the keys of `bwflow order --json`: "t",
-    "etas", "steps", "status" (per eta: "ok" or the first failure, e.g. "collapse"),
-    "fail_time", "err_wgf", "err_jkoflow", "err_forward_wgf", "err_forward_flow" (lists; None
-    where the error failed), "slope_*" (least squares), "order_*" (asymptotic orders),
-    "c1_wgf", "c2_jkoflow", "c1_forward_wgf", "c2_forward_flow" (leading constants), None
-    when undefined, and "eta_max", "eta_safe", "eta_bound". A collapsing step size is a row,
-    not an exception."""
+    Euler) iterates and the gradient flow / JKO-Flow (the forward modified flow), and between
+    the JKO iterates and JKO-Flow of order 2. T and etas default, as in the CLI, to the
+    horizon and ladder chosen from the problem (bw_order_defaults_compute). Returns a dict
+    with the keys of `bwflow order --json`: "t", "etas", "steps", "status" (per eta: "ok" or
+    the first failure, e.g. "collapse"), "fail_time", "err_wgf", "err_jkoflow",
+    "err_forward_wgf", "err_forward_flow", "err_jkoflow2" (lists; None where the error
+    failed), "res_*" (each error's resolution, the estimated integration error of its
+    reference: errors below 20 times it are left out of the fits), "slope_*" (least
+    squares), "order_*" (asymptotic orders), "c1_wgf", "c2_jkoflow", "c1_forward_wgf",
+    "c2_forward_flow", "c3_jkoflow2" (leading constants), None when undefined, and
+    "eta_max", "eta_safe", "eta_bound". A collapsing step size is a row, not an exception."""
     d = _OrderDefaults()
     st = _lib.bw_order_defaults_compute(system._p, float(T or 0.0), ctypes.byref(d))
     if st and (T is None or etas is None):
@@ -751,23 +768,25 @@ def _order(system, T, etas, opts):
     etas = [float(e) for e in etas] if etas is not None else list(d.etas[:d.n])
     pts = (_OrderPoint * len(etas))()
     for i, eta in enumerate(etas):
-        _check(_lib.bw_order_point_compute(system._p, T, eta, _MASK_FIRST, ctypes.byref(opts),
+        _check(_lib.bw_order_point_compute(system._p, T, eta, _MASK_ALL | _RESOLUTION, ctypes.byref(opts),
                                            None, None, ctypes.byref(pts[i])),
                "bw_order_point_compute", "eta = %.17g" % eta)
     fit = _OrderFit()
     _check(_lib.bw_order_fit_compute(len(etas), pts, ctypes.byref(fit)), "bw_order_fit_compute")
     res = {"t": T, "etas": etas, "steps": [p.steps for p in pts], "status": [], "fail_time": []}
     for p in pts:
-        first = next((k for k in range(4) if p.status[k]), None)
+        first = next((k for k in range(_NERR) if p.status[k]), None)
         res["status"].append(_lib.bw_order_status_word(p.status[first] if first is not None else 0).decode())
         res["fail_time"].append(_none(p.fail_time[first]) if first is not None else None)
-    for k, name in enumerate(_ERRS[:4]):
+    for k, name in enumerate(_ERRS):
         res["err_" + name] = [_none(p.err[k]) for p in pts]
-    for k, name in enumerate(_ERRS[:4]):
+    for k, name in enumerate(_ERRS):
+        res["res_" + name] = [_none(p.resolution[k]) for p in pts]
+    for k, name in enumerate(_ERRS):
         res["slope_" + name] = _none(fit.slope[k])
-    for k, name in enumerate(_ERRS[:4]):
+    for k, name in enumerate(_ERRS):
         res["order_" + name] = _none(fit.order[k])
-    for k, name in enumerate(_ERRS[:4]):
+    for k, name in enumerate(_ERRS):
         res["c%d_%s" % (_lib.bw_order_err_nominal(k), name)] = _none(fit.constant[k])
     res["eta_max"] = _none(d.eta_max) if not st else None
     res["eta_safe"] = _none(d.eta_safe) if not st else None
@@ -813,6 +832,8 @@ _PROTOS_PARTICLES = {
     "bw_particles_flow_failure_mode": (_st, [_vp, _c_double_p, _c_double_p]),
     "bw_particles_flow_stats": (None, [_vp, ctypes.POINTER(_FlowStats)]),
     "bw_particles_flow_cvode_message": (ctypes.c_char_p, [_vp]),
+    "bw_particles_flow_rhs": (_st, [_vp, _c_double_p, _c_double_p]),
+    "bw_particles_flow_jacobian": (_st, [_vp, _c_double_p, _c_double_p, _int]),
     "bw_system_particles_create": (_st, [_vp, _c_double_p, ctypes.POINTER(_vp)]),
 }
 for _name, (_res, _args) in _PROTOS_PARTICLES.items():
@@ -1015,9 +1036,11 @@ def particles_forward_step(particles, eta, x):
 
 class ParticlesFlow:
     """A particle flow by CVODE BDF with a band solver: kind "jko" (JKO-Flow
-    x' = -grad F + (eta/2) H grad F), "forward" (the forward Euler modified flow, -eta) or
-    "plain" (the gradient flow, eta ignored); jacobian "analytic" or "dq" (CVODE's banded
-    difference quotients). JKO-Flow raises IllPosedError where eta lambda_max(H) reaches 2."""
+    x' = -grad F + (eta/2) H grad F), "forward" (the forward Euler modified flow, -eta),
+    "plain" (the gradient flow, eta ignored) or "jko2" (JKO-Flow of order 2,
+    -grad F + (eta/2) H grad F - eta^2 (H^2 grad F/3 + T[grad F, grad F]/12), docs/math.md
+    section 8); jacobian "analytic" or "dq" (CVODE's banded difference quotients). JKO-Flow
+    raises IllPosedError where eta lambda_max(H) reaches 2 (the order-2 flow never does)."""
 
     def __init__(self, particles, eta, kind="jko", rtol=None, atol=None, max_steps=None, jacobian="analytic"):
         if kind not in _KINDS:
@@ -1058,6 +1081,24 @@ class ParticlesFlow:
         if st:
             raise BwflowError(st, "bw_particles_flow_solve", _lib.bw_particles_flow_cvode_message(self._p).decode())
         return out
+
+
+    def rhs(self, x):
+        """The flow's right-hand side f(x) (the function CVODE integrates)."""
+        xa = _positions_in(x, self.particles.n)
+        f = np.empty_like(xa)
+        _check(_lib.bw_particles_flow_rhs(self._p, _ptr(xa), _ptr(f)), "bw_particles_flow_rhs")
+        return f
+
+    def jacobian(self, x):
+        """The analytic Jacobian df/dx at x as a dense (N, N) array (banded: bandwidth 1 for
+        the gradient flow, 2 for JKO-Flow, 3 for the order-2 flow, whose Jacobian is not
+        symmetric)."""
+        xa = _positions_in(x, self.particles.n)
+        n = self.particles.n
+        J = np.empty((n, n), order="F")
+        _check(_lib.bw_particles_flow_jacobian(self._p, _ptr(xa), _ptr(J), n), "bw_particles_flow_jacobian")
+        return np.ascontiguousarray(J)
 
 
 def particles_flow(particles, x0, times, eta, kind="jko", **options):
