@@ -38,7 +38,13 @@ DPI = 130
 TRAJ = [("jko", "JKO iterates", "tab:blue", "-"),
         ("wgf", "exact Wasserstein gradient flow", "tab:orange", "--"),
         ("jkoflow", "JKO-Flow (flow of J^eta)", "tab:green", ":")]
+TRAJ2 = ("jkoflow2", "JKO-Flow of order 2", "tab:brown", ":")   # bwflow trajectory --method jkoflow2
 plt.rcParams.update({"font.size": 11, "axes.titlesize": 13, "legend.fontsize": 10})
+
+
+def trajectories(data):
+    """TRAJ, with JKO-Flow of order 2 as the modified flow when the CSV has its columns."""
+    return TRAJ[:2] + [TRAJ2] if "jkoflow2_J" in data else TRAJ
 
 
 def read_csv(path):
@@ -92,38 +98,53 @@ def save(fig, path):
 def order_figure(data, meta, name):
     """The order figure of one study (data: read_csv of order-NAME.csv, meta: its sidecar):
     the errors against eta on log-log axes with reference slopes; failed rows (a status
-    other than "ok") are left out, as in the fits."""
+    other than "ok") are left out, as in the fits, and errors below 20 times their
+    resolution (the sidecar's "res_*") are drawn hollow, as the fits leave them out."""
     res = meta.get("results", {})
     eta = data["eta"]
     series = [("wgf", "JKO vs exact flow", "tab:blue", "o", 1),
               ("jkoflow", "JKO vs JKO-Flow", "tab:green", "s", 2),
               ("forward_wgf", "forward Euler vs exact flow", "tab:red", "^", 1),
-              ("forward_flow", "forward Euler vs its modified flow", "tab:purple", "v", 2)]
-    fig, ax = plt.subplots(figsize=(8, 6))
-    anchors = {1: [], 2: []}
+              ("forward_flow", "forward Euler vs its modified flow", "tab:purple", "v", 2),
+              ("jkoflow2", "JKO vs JKO-Flow of order 2", "tab:brown", "D", 3)]
+    fig, ax = plt.subplots(figsize=(12, 6))
+    anchors = {1: [], 2: [], 3: []}
+    unresolved = False
     for key, label, colour, marker, order in series:
+        if "err_" + key not in data:
+            continue
         err = data["err_" + key]
         ok = np.isfinite(err) & (err > 0)
         if not ok.any():
             continue
+        r = res.get("res_" + key)
+        r = np.array([np.nan if v is None else v for v in r], float) if r and len(r) == len(err) else np.full(len(err), np.nan)
+        good = ok & ~(err < 20 * r)
         s = res.get("slope_" + key)
         label += " (fitted slope %.2f)" % s if s is not None else " (no fitted slope)"
-        ax.loglog(eta[ok], err[ok], marker=marker, color=colour, label=label, lw=1.5, ms=6)
-        anchors[order].append(np.exp(np.mean(np.log(err[ok] / eta[ok] ** order))))
+        ax.loglog(eta[ok], err[ok], color=colour, lw=1.5)
+        ax.loglog(eta[good], err[good], marker=marker, color=colour, label=label, lw=0, ms=6)
+        if (ok & ~good).any():
+            unresolved = True
+            ax.loglog(eta[ok & ~good], err[ok & ~good], marker=marker, color=colour, lw=0, ms=6, mfc="none")
+        if good.any():
+            anchors[order].append(np.exp(np.mean(np.log(err[good] / eta[good] ** order))))
     e = np.geomspace(eta.min(), eta.max(), 50)
-    for order, colour in ((1, "0.35"), (2, "0.6")):
+    for order, colour in ((1, "0.35"), (2, "0.6"), (3, "0.8")):
         if anchors[order]:   # a factor 2.5 below the data of that order
             c = min(anchors[order]) / 2.5
             ax.loglog(e, c * e ** order, "--", color=colour, lw=1.2, label="slope %d" % order)
+    if unresolved:
+        ax.plot([], [], "o", color="0.4", mfc="none", label="hollow: below the flows' resolution (not fitted)")
     ax.set_xlabel("step size eta")
     ax.set_ylabel("max_k W2(iterate_k, reference at k·eta)")
-    ax.set_title("Global error vs step size (expected: slope 1 against the exact flow,\n"
-                 "slope 2 against the modified flow: JKO-Flow for JKO)", fontsize=12)
+    ax.set_title("Global error vs step size (expected: slope 1 against the exact flow, 2 against\n"
+                 "the modified flow, JKO-Flow for JKO; 3 against JKO-Flow of order 2)", fontsize=12)
     ax.text(0.5, -0.14, params_line(meta, name, "T = %s, %d step sizes" % (
         fmt(res.get("t")), len(eta))), transform=ax.transAxes, ha="center", va="top",
         fontsize=9.5, color="0.3")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9, fontsize=9.5)
     fig.tight_layout()
     return fig
 
@@ -151,7 +172,7 @@ def ellipses_figure(data, meta, stem):
     picks = sorted(set(int(round(x)) for x in np.linspace(0, n - 1, min(6, n))))
     fig, ax = plt.subplots(figsize=(8, 7))
     handles = []
-    for prefix, label, colour, ls in TRAJ:
+    for prefix, label, colour, ls in trajectories(data):
         ax.plot(data[prefix + "_m1"], data[prefix + "_m2"], ls, color=colour, lw=0.9,
                 marker="." if prefix == "jko" else None, ms=4, alpha=0.8)
         for k in picks:
@@ -190,7 +211,8 @@ def energy_figure(data, meta, stem):
     """J and J^eta along the three trajectories, and the W2 distances between them."""
     t, eta = data["t"], meta.get("eta")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5.2))
-    for prefix, label, colour, _ in TRAJ:
+    traj = trajectories(data)
+    for prefix, label, colour, _ in traj:
         mk = "o" if prefix == "jko" else None
         a1.plot(t, data[prefix + "_J"], "-", color=colour, marker=mk, ms=4,
                 label="J along " + label)
@@ -201,9 +223,11 @@ def energy_figure(data, meta, stem):
     a1.set_title("J (solid) and J^eta = J - eta/4 |grad J|² (dashed)")
     a1.legend(fontsize=9, framealpha=0.9)
     a1.grid(True, alpha=0.3)
+    mod = traj[2][0]
+    mlabel = "JKO-Flow" if mod == "jkoflow" else "JKO-Flow of order 2"
     for col, label, colour in (("w2_jko_wgf", "JKO iterates vs exact flow", "tab:orange"),
-                               ("w2_jko_jkoflow", "JKO iterates vs JKO-Flow", "tab:green"),
-                               ("w2_wgf_jkoflow", "exact flow vs JKO-Flow", "0.5")):
+                               ("w2_jko_" + mod, "JKO iterates vs " + mlabel, traj[2][2]),
+                               ("w2_wgf_" + mod, "exact flow vs " + mlabel, "0.5")):
         if col in data:
             ok = np.isfinite(data[col]) & (data[col] > 0)   # W2 = 0 at t = 0
             a2.semilogy(t[ok], data[col][ok], "o-" if "jko_" in col else "--",
@@ -243,7 +267,8 @@ def densities_figure(csv_path, meta, stem):
     target = w / np.trapz(w, xs)
     style = {"jko": ("JKO iterates", "tab:blue", "-", 2.2),
              "wgf": ("gradient flow", "tab:orange", "--", 1.6),
-             "jkoflow": ("JKO-Flow", "tab:green", ":", 1.6)}
+             "jkoflow": ("JKO-Flow", "tab:green", ":", 1.6),
+             "jkoflow2": ("JKO-Flow of order 2", "tab:brown", ":", 1.6)}
     n = len(times) + 1
     ncol = 3
     nrow = (n + ncol - 1) // ncol
