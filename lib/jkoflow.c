@@ -6,6 +6,10 @@
  * With e = eta (JKO), -eta (forward Euler) or 0 (plain WGF):
  *   m' = -(I - e/2 A)(A m - h),
  *   S' = 2 tau I - P S - S P + e/2 (P^2 S + S P^2) - e tau^2 S^-1.
+ * JKO-Flow of order 2 (BW_FLOW_JKO2, e = eta; docs/math.md section 8) has the truncated
+ * logarithm L_2(z) = 1 - z/2 + z^2/3 (lib/modflow2.c) where these have 1 - z/2, the constant
+ * 2 tau - e^2 tau p_i^2/3 on X's diagonal, and the further term + e^2 tau^3 X^-2 (below:
+ * W^2 in cov_terms, -e^2 tau^3 (W E W^2 + W^2 E W) in the Jacobians); it has no collapse.
  *
  * State (n = d + d(d+1)/2 unknowns, no redundancy). With A = Q diag(a) Q' and
  * P = R diag(p) R':
@@ -63,7 +67,7 @@ struct bw_jkoflow {
   int order;               /* 1, or 2 for BW_FLOW_JKO2 (its term e^2 tau^3 X^-2) */
   double e2tau3;           /* e^2 tau^3 (order 2), else 0 */
   bool need_inv;           /* e tau != 0: the RHS uses X^-1 */
-  bool roots;              /* e > 0 and tau > 0: collapse is possible */
+  bool roots;              /* JKO-Flow (order 1) with tau > 0: collapse is possible */
   bw_jkoflow_opts opts;
   bw_linsol linsol;        /* resolved */
 

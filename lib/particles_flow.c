@@ -7,8 +7,10 @@
  *   J = -H + (e/2)(H^2 + T[g]),   T[g] = sum_k g_k d/dx_k H = diag(V'''(x_i) g_i)
  *        + sum_i phi'''(D_i) (g_{i+1} - g_i) u_i u_i',   phi''' = -2 tau/D^3, u_i = e_{i+1} - e_i,
  * tridiagonal but for H^2 (pentadiagonal): bandwidth 2 (1 for the gradient flow).
- * The order-2 JKO-Flow (a later task) adds -e^2 (H^2 g/3 + T[g,g]/12) to f (see rhs_raw);
- * its Jacobian has bandwidth 3 (H^3).
+ * JKO-Flow of order 2 (BW_FLOW_JKO2, e = eta; docs/math.md section 8) adds
+ * -e^2 (H^2 g/3 + T[g,g]/12) to f (lib/particles_modflow2.c); its Jacobian has bandwidth 3
+ * (H^3) and is not symmetric (jb: 7 diagonals). It damps every mode, so it has no
+ * ill-posedness root, only the gap guard.
  *
  * Root functions (CVODE locates sign changes, direction -1):
  *   JKO-Flow: 2 - eta lambda_max(H(x)). H is an irreducible tridiagonal matrix (off-diagonal

@@ -35,6 +35,16 @@
 
 #define DMAX 8
 
+/* A remainder that is O(eta^4): divided by 16 (within [12, 20]) at each of the two halvings of
+ * eta (a wrong eta^k term leaves O(eta^k), ratio 2^k <= 8). */
+static void check_o4(const double rem[3], const char *what, int a, int b) {
+  for (int k = 0; k < 2; k++) {
+    const double ratio = rem[k] / rem[k + 1];
+    ck_assert_msg(ratio > 12.0 && ratio < 20.0, "%s %d, %d: remainder ratio %g (%g, %g)", what, a, b, ratio, rem[k],
+                  rem[k + 1]);
+  }
+}
+
 /* ---------------------------------------------------------------- Gaussians */
 
 typedef struct {
@@ -118,11 +128,7 @@ START_TEST(series_vs_jko_step) {
           r = fmax(r, fabs(gp->cov[q] - (c.S[q] + e * a1[q] + e * e * a2[q] + e * e * e * a3[q])));
         rem[k] = r;
       }
-      for (int k = 0; k < 2; k++) {
-        const double ratio = rem[k] / rem[k + 1];
-        ck_assert_msg(ratio > 12.0 && ratio < 20.0, "d = %d seed %d: remainder ratio %g (%g, %g)", d,
-                      (int)seed, ratio, rem[k], rem[k + 1]);
-      }
+      check_o4(rem, "d, seed", d, (int)seed);
       bw_gaussian_free(g);
       bw_gaussian_free(gp);
       bw_problem_free(c.pb);
@@ -340,11 +346,7 @@ START_TEST(particles_term_vs_jko_step) {
           r = fmax(r, fabs(xp[i] - (c.x[i] - e * q.g[i] + e * e * q.hg[i] + e * e * e * a3[i])));
         rem[k] = r;
       }
-      for (int k = 0; k < 2; k++) {
-        const double ratio = rem[k] / rem[k + 1];
-        ck_assert_msg(ratio > 12.0 && ratio < 20.0, "N = %d seed %d: remainder ratio %g (%g, %g)", n, (int)seed,
-                      ratio, rem[k], rem[k + 1]);
-      }
+      check_o4(rem, "N, seed", n, (int)seed);
       free(a3);
       free(xp);
       free(q.rinv);
@@ -532,9 +534,7 @@ START_TEST(jkoflow2_local_error) {
         bw_jko_plan_free(plan);
         bw_jkoflow_free(jf);
       }
-      for (int k = 0; k < 2; k++)
-        ck_assert_msg(rem[k] / rem[k + 1] > 12.0 && rem[k] / rem[k + 1] < 20.0, "d = %d variant %d: %g %g", d, v,
-                      rem[k], rem[k + 1]);
+      check_o4(rem, "d, variant", d, v);
       bw_problem_free(pb);
       bw_gaussian_free(g0);
       bw_gaussian_free(gj);
@@ -700,9 +700,7 @@ START_TEST(particles_flow_local_error) {
         bw_particles_jko_plan_free(plan);
         bw_particles_flow_free(pf);
       }
-      for (int k = 0; k < 2; k++)
-        ck_assert_msg(rem[k] / rem[k + 1] > 12.0 && rem[k] / rem[k + 1] < 20.0, "N = %d jac %d: %g %g", n, jac,
-                      rem[k], rem[k + 1]);
+      check_o4(rem, "N, jacobian", n, jac);
       free(xj);
       free(xf);
       pcase_free(&c);
