@@ -308,7 +308,7 @@ typedef struct {
   bw_jko_plan *plan;
   bw_workspace *ws;
   bw_gaussian *g0, *g1, *out, *tmp;
-  bw_jkoflow *jf_auto, *jf_bdf;
+  bw_jkoflow *jf_auto, *jf_bdf, *jf_jko2;
   double *T, *X, *v, *w, *F;
 } fixture;
 
@@ -328,6 +328,7 @@ static void fx_init(fixture *f, int d) {
   ck_assert_int_eq(bw_jkoflow_create(f->pb, BW_FLOW_JKO, 0.1, &o, &f->jf_auto), BW_OK);
   o.method = BW_METHOD_BDF; /* Newton: dense LU for d <= 7, GMRES above */
   ck_assert_int_eq(bw_jkoflow_create(f->pb, BW_FLOW_JKO, 0.1, &o, &f->jf_bdf), BW_OK);
+  ck_assert_int_eq(bw_jkoflow_create(f->pb, BW_FLOW_JKO2, 0.1, &o, &f->jf_jko2), BW_OK); /* order 2, BDF */
   f->ws = bw_workspace_alloc(d);
   f->T = malloc(sizeof(double) * d * d);
   f->X = malloc(sizeof(double) * d * d);
@@ -341,6 +342,7 @@ static void fx_free(fixture *f) {
   bw_jko_plan_free(f->plan);
   bw_jkoflow_free(f->jf_auto);
   bw_jkoflow_free(f->jf_bdf);
+  bw_jkoflow_free(f->jf_jko2);
   bw_problem_free(f->pb);
   bw_gaussian_free(f->g0);
   bw_gaussian_free(f->g1);
@@ -360,14 +362,15 @@ enum {
   OP_JKO, OP_JKO_STEPS, OP_W2SQ, OP_W2, OP_WGF, OP_FORWARD, OP_OTMAP, OP_GEODESIC, OP_LOG, OP_EXP,
   OP_SQRT, OP_INVSQRT, OP_SPDLOG, OP_SYMEXP, OP_SYMEIG, OP_SYMFUNC, OP_VALIDATE,
   OP_ENERGY, OP_GRAD, OP_VELOCITY, OP_SLOPE, OP_MODIFIED, OP_RHS, OP_ADVANCE, OP_SOLVE,
-  OP_SOLVE_BDF, NOPS
+  OP_SOLVE_BDF, OP_SOLVE_JKO2, NOPS
 };
 static const char *const op_names[NOPS] = {
     "bw_jko_step", "bw_jko_steps", "bw_w2sq", "bw_w2", "bw_wgf", "bw_forward_step", "bw_ot_map", "bw_geodesic",
     "bw_log_map", "bw_exp_map", "bw_spd_sqrt", "bw_spd_invsqrt", "bw_spd_log", "bw_sym_exp",
     "bw_sym_eig", "bw_sym_func", "bw_gaussian_validate", "bw_energy", "bw_energy_gradient",
     "bw_velocity", "bw_slope_sq", "bw_modified_energy", "bw_jkoflow_rhs",
-    "bw_jkoflow_start+advance", "bw_jkoflow_solve", "bw_jkoflow_solve (BDF)"};
+    "bw_jkoflow_start+advance", "bw_jkoflow_solve", "bw_jkoflow_solve (BDF)",
+    "bw_jkoflow_solve (order 2, BDF)"};
 
 /* Calls operation op once. */
 static bw_status run_op(fixture *f, int op) {
@@ -407,7 +410,8 @@ static bw_status run_op(fixture *f, int op) {
     for (int i = 0; i < 2 && !st; i++) st = bw_jkoflow_advance(f->jf_auto, times[i], f->out);
     return st;
   case OP_SOLVE: return bw_jkoflow_solve(f->jf_auto, f->g0, 2, times, outs, NULL);
-  default: return bw_jkoflow_solve(f->jf_bdf, f->g0, 2, times, outs, NULL);
+  case OP_SOLVE_BDF: return bw_jkoflow_solve(f->jf_bdf, f->g0, 2, times, outs, NULL);
+  default: return bw_jkoflow_solve(f->jf_jko2, f->g0, 2, times, outs, NULL);
   }
 }
 
@@ -507,9 +511,9 @@ START_TEST(particles_allocation_free) {
     ck_assert_int_eq(bw_particles_jko_plan_create(pp, 0.01, &plan), BW_OK);
     double lmax;
     ck_assert_int_eq(bw_particles_hessian_extremes(pp, ws, x0, NULL, &lmax), BW_OK);
-    bw_particles_flow *pf[3];
-    const bw_flow_kind kinds[3] = {BW_FLOW_PLAIN, BW_FLOW_JKO, BW_FLOW_FORWARD};
-    for (int j = 0; j < 3; j++) {
+    bw_particles_flow *pf[4];
+    const bw_flow_kind kinds[4] = {BW_FLOW_PLAIN, BW_FLOW_JKO, BW_FLOW_FORWARD, BW_FLOW_JKO2};
+    for (int j = 0; j < 4; j++) {
       ck_assert_int_eq(bw_particles_flow_create(pp, kinds[j], 0.5 / lmax, NULL, &pf[j]), BW_OK);
       ck_assert_int_eq(bw_particles_flow_start(pf[j], x0, 1.0), BW_OK);
       ck_assert_int_eq(bw_particles_flow_advance(pf[j], 1e-3, y), BW_OK); /* warm-up */
@@ -526,7 +530,7 @@ START_TEST(particles_allocation_free) {
       if (!st) st = bw_particles_hessian_extremes(pp, ws, x0, &x, &lmax);
       if (!st) st = bw_particles_moments(n, x0, &x, &x);
       if (!st) st = bw_particles_w2(n, x0, y, &x);
-      for (int j = 0; j < 3 && !st; j++) {
+      for (int j = 0; j < 4 && !st; j++) {
         st = bw_particles_flow_advance(pf[j], 2e-3 * (rep + 1), y);
         if (!st) st = bw_particles_flow_rhs(pf[j], x0, g);
       }
@@ -537,7 +541,7 @@ START_TEST(particles_allocation_free) {
                     src_count[SRC_OWN]);
       ck_assert(!rep || src_count[SRC_UNATTRIBUTED] == 0);
     }
-    for (int j = 0; j < 3; j++) bw_particles_flow_free(pf[j]);
+    for (int j = 0; j < 4; j++) bw_particles_flow_free(pf[j]);
     bw_particles_jko_plan_free(plan);
     bw_particles_ws_free(ws);
     bw_particles_free(pp);
