@@ -49,6 +49,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+#include "cvode_util.h"
 #include "internal.h"
 #include "lapack.h"
 #include "modflow2.h"
@@ -512,9 +513,7 @@ static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *g, void *ud) {
 
 static void errhandler(int code, const char *module, const char *function, char *msg, void *ud) {
   bw_jkoflow *jf = ud;
-  if (code == CV_WARNING) return;
-  snprintf(jf->errmsg, sizeof jf->errmsg, "%s (%s, %s)", msg ? msg : "",
-           module ? module : "", function ? function : "");
+  bw__cvode_error_text(code, module, function, msg, jf->errmsg, sizeof jf->errmsg);
 }
 
 /* ---- creation ---- */
@@ -603,19 +602,12 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   bw_jkoflow_opts o;
   if (opts) o = *opts;
   else bw_jkoflow_opts_default(&o);
-  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN && kind != BW_FLOW_JKO2)
-    return BW_ERR_BAD_ARG;
   if (o.linsol != BW_LINSOL_AUTO && o.linsol != BW_LINSOL_DENSE && o.linsol != BW_LINSOL_KRYLOV)
     return BW_ERR_BAD_ARG;
   if (o.method != BW_METHOD_AUTO && o.method != BW_METHOD_BDF && o.method != BW_METHOD_ADAMS)
     return BW_ERR_BAD_ARG;
-  if (!(o.rtol > 0.0) || !isfinite(o.rtol) || !(o.atol > 0.0) || !isfinite(o.atol) || o.max_steps < 1)
-    return BW_ERR_BAD_ARG;
-  if (kind == BW_FLOW_PLAIN) {
-    if (!(eta >= 0.0) || !isfinite(eta)) return BW_ERR_BAD_ETA;
-  } else if (!(eta > 0.0) || !isfinite(eta)) {
-    return BW_ERR_BAD_ETA;
-  }
+  bw_status st = bw__flow_args_check(kind, eta, &o);
+  if (st) return st;
   const int d = bw_problem_dim(pb);
   if (d < 1) return BW_ERR_DIM;
   const size_t ns = pidx(0, d), n = (size_t)d + ns, dd = (size_t)d * d;
@@ -688,7 +680,7 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
       return BW_ERR_OVERFLOW;
     }
 
-  bw_status st = setup_cvode(jf);
+  st = setup_cvode(jf);
   if (st) {
     bw_jkoflow_free(jf);
     return st;
@@ -750,20 +742,8 @@ static void from_state(bw_jkoflow *jf, const double *y, bw_gaussian *g, bool cov
 
 /* ---- solve ---- */
 
-static bw_status map_flag(int flag) {
-  switch (flag) {
-  case CV_TOO_MUCH_WORK: return BW_ERR_CVODE_TOO_MUCH_WORK;
-  case CV_TOO_MUCH_ACC: return BW_ERR_CVODE_TOO_MUCH_ACC;
-  case CV_ERR_FAILURE: return BW_ERR_CVODE_ERR_FAILURE;
-  case CV_CONV_FAILURE: return BW_ERR_CVODE_CONV_FAILURE;
-  default: return BW_ERR_CVODE;
-  }
-}
-
 static void record_failure(bw_jkoflow *jf, int flag) {
-  char *name = CVodeGetReturnFlagName(flag);
-  snprintf(jf->msg, sizeof jf->msg, "%s: %s", name ? name : "CV_UNKNOWN", jf->errmsg);
-  free(name);
+  bw__cvode_failure_text(flag, jf->errmsg, jf->msg, sizeof jf->msg);
 }
 
 /* Counters of the memory in use; after a fallback, Adams' counters are added. */
@@ -946,7 +926,7 @@ static bw_status step_to(bw_jkoflow *jf, double t) {
       if (!st) st = BW_ERR_COLLAPSE;
     } else if (flag < 0) {
       record_failure(jf, flag);
-      st = map_flag(flag);
+      st = bw__cvode_status(flag);
     } else {
       jf->tcur = t;
     }

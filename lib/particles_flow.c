@@ -39,6 +39,7 @@
 #include <sunlinsol/sunlinsol_band.h>
 #include <sunmatrix/sunmatrix_band.h>
 
+#include "cvode_util.h"
 #include "modflow2.h"
 #include "nvector.h"
 #include "particles_internal.h"
@@ -219,9 +220,7 @@ static int rootfn(sunrealtype t, N_Vector yv, sunrealtype *gout, void *ud) {
 
 static void errhandler(int code, const char *module, const char *function, char *msg, void *ud) {
   bw_particles_flow *pf = ud;
-  if (code == CV_WARNING) return;
-  snprintf(pf->errmsg, sizeof pf->errmsg, "%s (%s, %s)", msg ? msg : "", module ? module : "",
-           function ? function : "");
+  bw__cvode_error_text(code, module, function, msg, pf->errmsg, sizeof pf->errmsg);
 }
 
 /* ---- creation ---- */
@@ -270,17 +269,10 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   bw_jkoflow_opts o;
   if (opts) o = *opts;
   else bw_jkoflow_opts_default(&o);
-  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN && kind != BW_FLOW_JKO2)
-    return BW_ERR_BAD_ARG;
   if (o.linsol != BW_LINSOL_AUTO) return BW_ERR_BAD_ARG;
   if (o.method != BW_METHOD_AUTO && o.method != BW_METHOD_BDF) return BW_ERR_BAD_ARG;
-  if (!(o.rtol > 0.0) || !isfinite(o.rtol) || !(o.atol > 0.0) || !isfinite(o.atol) || o.max_steps < 1)
-    return BW_ERR_BAD_ARG;
-  if (kind == BW_FLOW_PLAIN) {
-    if (!(eta >= 0.0) || !isfinite(eta)) return BW_ERR_BAD_ETA;
-  } else if (!(eta > 0.0) || !isfinite(eta)) {
-    return BW_ERR_BAD_ETA;
-  }
+  bw_status st = bw__flow_args_check(kind, eta, &o);
+  if (st) return st;
   bw_particles_flow *pf = calloc(1, sizeof *pf);
   if (!pf) return BW_ERR_NOMEM;
   const int n = pp->n;
@@ -318,7 +310,7 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
     pf->jb = blk + 10 * (size_t)n;
     pf->jscr = blk + 17 * (size_t)n;
   }
-  bw_status st = setup_cvode(pf);
+  st = setup_cvode(pf);
   if (st) {
     bw_particles_flow_free(pf);
     return st;
@@ -337,16 +329,6 @@ bw_status bw_particles_flow_set_jacobian(bw_particles_flow *pf, bw_particles_jac
 }
 
 /* ---- integration ---- */
-
-static bw_status map_flag(int flag) {
-  switch (flag) {
-  case CV_TOO_MUCH_WORK: return BW_ERR_CVODE_TOO_MUCH_WORK;
-  case CV_TOO_MUCH_ACC: return BW_ERR_CVODE_TOO_MUCH_ACC;
-  case CV_ERR_FAILURE: return BW_ERR_CVODE_ERR_FAILURE;
-  case CV_CONV_FAILURE: return BW_ERR_CVODE_CONV_FAILURE;
-  default: return BW_ERR_CVODE;
-  }
-}
 
 static bw_status fail(bw_particles_flow *pf, bw_status st, double t, double v) {
   pf->started = false;
@@ -379,9 +361,7 @@ static bw_status start(bw_particles_flow *pf, const double *x0, double t_stop) {
   /* SUNDIALS 6.4 has no CVodeClearStopTime: "no stop time" is one beyond any horizon. */
   if (!flag) flag = CVodeSetStopTime(pf->cv, t_stop > 0.0 ? t_stop : 1e300);
   if (flag) {
-    char *name = CVodeGetReturnFlagName(flag);
-    snprintf(pf->msg, sizeof pf->msg, "%s: %s", name ? name : "CV_UNKNOWN", pf->errmsg);
-    free(name);
+    bw__cvode_failure_text(flag, pf->errmsg, pf->msg, sizeof pf->msg);
     return BW_ERR_CVODE;
   }
   pf->tcur = 0.0;
@@ -417,12 +397,10 @@ static bw_status step_to(bw_particles_flow *pf, double t) {
     return fail(pf, BW_ERR_NOT_ORDERED, tret, NAN);
   }
   if (flag < 0) {
-    char *name = CVodeGetReturnFlagName(flag);
-    snprintf(pf->msg, sizeof pf->msg, "%s: %s", name ? name : "CV_UNKNOWN", pf->errmsg);
-    free(name);
+    bw__cvode_failure_text(flag, pf->errmsg, pf->msg, sizeof pf->msg);
     sunrealtype tn = NAN;
     CVodeGetCurrentTime(pf->cv, &tn);
-    return fail(pf, map_flag(flag), tn, NAN);
+    return fail(pf, bw__cvode_status(flag), tn, NAN);
   }
   /* Never hand out a configuration that is not strictly increasing. */
   bw_status st = bw__pt_check(pf->n, y);
