@@ -80,7 +80,6 @@ bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
 const char *cli_linsol_name(bw_linsol l);
 /* What integrated the last JKO-Flow solve: "adams", "bdf-dense", "bdf-krylov", or
  * "adams, then bdf-..." after a fallback. */
-const char *cli_flow_solver_name(const bw_jkoflow *jf);
 
 /* The options of every problem command (--preset/--dim/--seed/--particles,
  * --rtol/--atol/--linsol): true when code is one of them, after handling it (*ok: its

@@ -103,15 +103,6 @@ bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e) 
   }
 }
 
-const char *cli_flow_solver_name(const bw_jkoflow *jf) {
-  long adams_steps = 0;
-  bw_ode_method m = bw_jkoflow_last_method(jf, &adams_steps);
-  if (m == BW_METHOD_ADAMS) return "adams";
-  bool dense = bw_jkoflow_linsol(jf) == BW_LINSOL_DENSE;
-  if (adams_steps > 0) return dense ? "adams, then bdf-dense" : "adams, then bdf-krylov";
-  return dense ? "bdf-dense" : "bdf-krylov";
-}
-
 const char *cli_linsol_name(bw_linsol l) {
   return l == BW_LINSOL_DENSE ? "dense" : l == BW_LINSOL_KRYLOV ? "krylov" : "auto";
 }

@@ -508,7 +508,7 @@ int cmd_bench(int argc, char **argv) {
       r.flow_rhs[i] = ctx.stats.rhs_evals;
       r.flow_jtv[i] = ctx.stats.jtv_evals;
       r.flow_linsol[i] = bw_jkoflow_linsol(ctx.jf);
-      r.flow_solver[i] = cli_flow_solver_name(ctx.jf);
+      r.flow_solver[i] = bw_jkoflow_solver_name(ctx.jf);
       r.nf = i + 1;
     } else {
       fprintf(stderr, "%sbwflow bench: JKO-Flow d = %d: %s: %s\n", progress ? "\r\033[K" : "", d, what,

@@ -1055,6 +1055,15 @@ bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps) {
   return !jf->cur ? BW_METHOD_AUTO : jf->cur == jf->cva ? BW_METHOD_ADAMS : BW_METHOD_BDF;
 }
 
+const char *bw_jkoflow_solver_name(const bw_jkoflow *jf) {
+  if (!jf) return "";
+  long adams_steps = 0;
+  if (bw_jkoflow_last_method(jf, &adams_steps) == BW_METHOD_ADAMS) return "adams";
+  const bool dense = jf->linsol == BW_LINSOL_DENSE;
+  if (adams_steps > 0) return dense ? "adams, then bdf-dense" : "adams, then bdf-krylov";
+  return dense ? "bdf-dense" : "bdf-krylov";
+}
+
 /* ---- test hooks (lib/jkoflow_internal.h): the functions CVODE calls, on plain arrays ---- */
 
 int bw__jkoflow_state_size(const bw_jkoflow *jf) { return jf->n; }

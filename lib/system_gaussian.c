@@ -160,11 +160,7 @@ static const char *solver(const void *impl, bw_jkoflow_stats *counters) {
   const gtraj *t = impl;
   if (!t->jf) return "closed form";
   if (counters) bw_jkoflow_last_stats(t->jf, counters);
-  long adams_steps = 0;
-  if (bw_jkoflow_last_method(t->jf, &adams_steps) == BW_METHOD_ADAMS) return "adams";
-  const bool dense = bw_jkoflow_linsol(t->jf) == BW_LINSOL_DENSE;
-  if (adams_steps > 0) return dense ? "adams, then bdf-dense" : "adams, then bdf-krylov";
-  return dense ? "bdf-dense" : "bdf-krylov";
+  return bw_jkoflow_solver_name(t->jf);
 }
 
 static bw_status failure_vector(const void *impl, double *v) {

@@ -820,6 +820,8 @@ START_TEST(adams_vs_bdf) {
         bw_ode_method used = bw_jkoflow_last_method(jf, &nad);
         ck_assert_int_eq(used, m == 0 ? BW_METHOD_BDF : BW_METHOD_ADAMS);
         ck_assert(m == 0 ? nad == 0 : nad == st[m].steps);
+        const int dense = bw_jkoflow_linsol(jf) == BW_LINSOL_DENSE;
+        ck_assert_str_eq(bw_jkoflow_solver_name(jf), m ? "adams" : dense ? "bdf-dense" : "bdf-krylov");
         ck_assert(st[m].steps > 10 && st[m].rhs_evals >= st[m].steps);
         if (m) ck_assert(st[m].jac_evals == 0 && st[m].lin_iters == 0 && st[m].jtv_evals == 0);
         ck_assert(q == 0 ? st[m].root_evals > 0 : st[m].root_evals == 0);

@@ -176,6 +176,14 @@ BW_API bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf);
  * @par Allocation and thread safety
  * No allocation; only reads jf. */
 BW_API bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps);
+/** The method and linear solver of the last solve, as a name for reports: "adams",
+ * "bdf-dense", "bdf-krylov", "adams, then bdf-dense" or "adams, then bdf-krylov" (a fallback
+ * from Adams); before the first solve, the BDF solver it would use; "" for NULL.
+ * @param jf the solver, or NULL
+ * @return a static string
+ * @par Allocation and thread safety
+ * No allocation; only reads jf. */
+BW_API const char *bw_jkoflow_solver_name(const bw_jkoflow *jf);
 
 /** Integrate from g0 at time 0 and write the solution at times[0..nt-1] to out[0..nt-1].
  * nt >= 1; times finite, times[0] >= 0, non-decreasing (else BW_ERR_BAD_ARG). g0 is
