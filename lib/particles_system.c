@@ -74,11 +74,7 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta,
   }
   if (!st && kind == BW_TRAJ_JKO) st = bw_particles_jko_plan_create(&pd->p, eta, &t->plan);
   if (!st && !bw_traj_kind_is_discrete(kind)) {
-    const bw_flow_kind fk = kind == BW_TRAJ_WGF        ? BW_FLOW_PLAIN
-                            : kind == BW_TRAJ_JKOFLOW  ? BW_FLOW_JKO
-                            : kind == BW_TRAJ_JKOFLOW2 ? BW_FLOW_JKO2
-                                                       : BW_FLOW_FORWARD;
-    st = bw_particles_flow_create(&pd->p, fk, eta, opts, &t->flow);
+    st = bw_particles_flow_create(&pd->p, bw__traj_flow_kind(kind), eta, opts, &t->flow);
     if (!st) st = bw_particles_flow_start(t->flow, pd->x0, t_stop);
   }
   if (st) {

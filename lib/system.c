@@ -26,6 +26,13 @@ const char *bw_traj_kind_name(bw_traj_kind kind) {
 
 int bw_traj_kind_is_discrete(bw_traj_kind kind) { return kind == BW_TRAJ_JKO || kind == BW_TRAJ_FORWARD; }
 
+bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind) {
+  return kind == BW_TRAJ_WGF        ? BW_FLOW_PLAIN
+         : kind == BW_TRAJ_JKOFLOW  ? BW_FLOW_JKO
+         : kind == BW_TRAJ_JKOFLOW2 ? BW_FLOW_JKO2
+                                    : BW_FLOW_FORWARD;
+}
+
 bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_system **sys) {
   bw_system *s = malloc(sizeof *s);
   if (!s) {

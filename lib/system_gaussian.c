@@ -89,8 +89,7 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta,
   if (!st) st = bw_gaussian_copy(t->g, gd->g0);
   if (!st && kind == BW_TRAJ_JKO) st = bw_jko_plan_create(t->pb, eta, &t->plan);
   if (!st && (kind == BW_TRAJ_JKOFLOW || kind == BW_TRAJ_FORWARDFLOW || kind == BW_TRAJ_JKOFLOW2)) {
-    const bw_flow_kind fk = kind == BW_TRAJ_JKOFLOW ? BW_FLOW_JKO : kind == BW_TRAJ_JKOFLOW2 ? BW_FLOW_JKO2 : BW_FLOW_FORWARD;
-    st = bw_jkoflow_create(t->pb, fk, eta, opts, &t->jf);
+    st = bw_jkoflow_create(t->pb, bw__traj_flow_kind(kind), eta, opts, &t->jf);
     if (!st) st = bw_jkoflow_start(t->jf, t->g0, t_stop);
   }
   if (st) {

@@ -81,4 +81,8 @@ struct bw_system {
  * freed with type->data_free). */
 bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_system **sys);
 
+/* The flow solvers' kind of a continuous trajectory kind: WGF -> BW_FLOW_PLAIN, JKOFLOW ->
+ * BW_FLOW_JKO, JKOFLOW2 -> BW_FLOW_JKO2, FORWARDFLOW -> BW_FLOW_FORWARD. */
+bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind);
+
 #endif
