@@ -58,8 +58,10 @@ void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_system 
   fputs("}", f);
 }
 
-/* No time stamp: the same run writes the same bytes, so committed data can be checked by
- * re-running the command that made it. */
+/* No time stamp: the same run on the same BLAS kernels writes the same bytes, so committed
+ * data can be checked by re-running the command that made it (notebooks-data/ is
+ * bit-reproducible with OpenBLAS's Haswell kernels; other families differ in the last
+ * digits: docs/performance.md, "Kernel families in CI"). */
 void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name) {
   fprintf(f, "{\"program\": \"bwflow\", \"version\": \"%s\", \"command\": \"%s\", \"data\": \"%s\"",
           bw_version(), command, csv_name);
