@@ -153,6 +153,11 @@ RTOL2, ATOL2 = 1e-12, 1e-15        # the second run, for the integration error
 
 
 def check(build):
+    """Prints the measurements of docs/order2.md ("How far in the order p") and returns them
+    (tests/python/test_modified_flows.py checks them): "slopes" (least squares, p = 1..4),
+    "resolution" (largest ratio integration difference / error), "library" (the numpy iterates
+    and flows against the library's, when it loads), "zc" (where L_p turns negative, odd p),
+    "jacobian" ({(p, eta): largest eigenvalue of the order-p field's Jacobian at S*})."""
     import numpy as np
     from scipy.integrate import solve_ivp
     from scipy.optimize import brentq, minimize_scalar
@@ -290,6 +295,8 @@ def check(build):
         print(row)
     print("   expected slopes: " + ", ".join("%d" % (p + 1) for p in ps))
     fit = [np.polyfit(np.log(ETAS), np.log(err[:, j]), 1)[0] for j in range(len(ps))]
+    out = {"slopes": fit, "resolution": (res / err).max(),
+           "library": {k: max(v) for k, v in lib.items()}}
     print("   least-squares slopes: " + ", ".join("%.3f" % s for s in fit))
     print("   integration: max_k |S(k eta) at rtol %g - at rtol %g|_F (about the second run's "
           "error, larger\n   than the first's) is at most %.1e, and at most %.1e of the error "
@@ -340,8 +347,11 @@ def check(build):
           "2 / (2 p_max) = %.3f)" % (zc[3], eta3, 1 / pe[-1]))
     etas2 = [0.3, 0.45, 0.55, 1.0]
     print("   %-6s" % "eta" + "".join("%-20s" % ("p = %d" % p) for p in (1, 2, 3, 4)))
+    out["zc"], out["jacobian"] = zc, {}
     for eta in etas2:
-        print("   %-6g" % eta + "".join("%-20s" % ("%.4f (%.4f)" % jac_max(p, eta))
+        for p in (1, 2, 3, 4):
+            out["jacobian"][p, eta] = jac_max(p, eta)
+        print("   %-6g" % eta + "".join("%-20s" % ("%.4f (%.4f)" % out["jacobian"][p, eta])
                                         for p in (1, 2, 3, 4)))
 
     def run_to(p, eta, start, T2, floor):
@@ -379,6 +389,7 @@ def check(build):
     print("   Heat flow (P = 0, tau = 1, d = 1), s0 = 0.004, eta = 0.1:\n     %s."
           % ";\n     ".join(line))
     print("\n--check: %.1f s" % (time.time() - t_start))
+    return out
 
 
 def main():
