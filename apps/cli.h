@@ -81,13 +81,20 @@ const char *cli_linsol_name(bw_linsol l);
 /* What integrated the last JKO-Flow solve: "adams", "bdf-dense", "bdf-krylov", or
  * "adams, then bdf-..." after a fallback. */
 
-/* The options of every problem command (--preset/--dim/--seed/--particles,
- * --rtol/--atol/--linsol): true when code is one of them, after handling it (*ok: its
- * value was good). (apps/problem_options.c) */
-bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
-                       bool *ok, cli_err *e);
-/* After getopt: at most one positional argument, PROBLEM.json. */
-bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e);
+/* A command's own options: handles code (an option of its table other than the shared
+ * ones and --help) with its value arg; false with e set when the value is bad. */
+struct option;
+typedef bool (*cli_option_fn)(int code, const char *arg, void *ctx, cli_err *e);
+/* The argument loop of every command that reads a problem (evolve, order, trajectory):
+ * getopt_long over opts (CLI_PROBLEM_OPTIONS, CLI_FLOW_OPTIONS, the command's own, --help);
+ * --help prints usage; the problem options (--preset/--dim/--seed/--particles) go to pa, the
+ * CVODE options (--rtol/--atol/--linsol) to fo, the others to own(code, value, ctx, e);
+ * then at most one positional argument, PROBLEM.json. Returns -1 when the command goes on,
+ * otherwise its exit status: EXIT_OK after --help, EXIT_USAGE after one line on stderr
+ * ("bwflow CMD: ..."). (apps/problem_options.c) */
+int cli_problem_command_args(const char *cmd, const char *usage, int argc, char **argv,
+                             const struct option *opts, cli_option_fn own, void *ctx,
+                             cli_problem_args *pa, bw_jkoflow_opts *fo);
 
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);

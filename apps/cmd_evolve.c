@@ -46,6 +46,23 @@ static const char usage[] =
     "(a variance reaches 0 in finite time) or turns ill-posed (particles: eta lambda_max(H)\n"
     "reaches 2); stderr gives the time and, for a collapse, the eigen-direction\n";
 
+typedef struct {
+  bw_traj_kind kind;
+  double eta, t;
+  bool json;
+} evolve_args;
+
+static bool evolve_option(int code, const char *arg, void *ctx, cli_err *e) {
+  evolve_args *a = ctx;
+  switch (code) {
+  case OPT_JSON: a->json = true; return true;
+  case OPT_METHOD: return cli_parse_kind("--method", arg, &a->kind, e);
+  case OPT_ETA: return cli_parse_positive("--eta", arg, &a->eta, e);
+  case OPT_T: return cli_parse_positive("--t", arg, &a->t, e);
+  default: return cli_fail(e, "internal: unexpected option code %d", code);
+  }
+}
+
 int cmd_evolve(int argc, char **argv) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
@@ -58,35 +75,13 @@ int cmd_evolve(int argc, char **argv) {
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
-  bw_traj_kind kind = BW_TRAJ_KIND_COUNT;
-  double eta = NAN, t = NAN;
-  bool json = false;
+  evolve_args a = {.kind = BW_TRAJ_KIND_COUNT, .eta = NAN, .t = NAN};
+  const int status = cli_problem_command_args("evolve", usage, argc, argv, opts, evolve_option, &a, &pa, &fo);
+  if (status >= 0) return status;
+  const bw_traj_kind kind = a.kind;
+  double eta = a.eta, t = a.t;
+  const bool json = a.json;
   cli_err e;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-    bool ok = true;
-    switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
-    case OPT_JSON: json = true; break;
-    case OPT_METHOD: ok = cli_parse_kind("--method", optarg, &kind, &e); break;
-    case OPT_ETA: ok = cli_parse_positive("--eta", optarg, &eta, &e); break;
-    case OPT_T: ok = cli_parse_positive("--t", optarg, &t, &e); break;
-    default:
-      if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
-      cli_bad_option("evolve", c, argv);
-      return EXIT_USAGE;
-    }
-    if (!ok) {
-      fprintf(stderr, "bwflow evolve: %s\n", e.msg);
-      return EXIT_USAGE;
-    }
-  }
-  if (!cli_problem_path(argc, argv, &pa, &e)) {
-    fprintf(stderr, "bwflow evolve: %s\n", e.msg);
-    return EXIT_USAGE;
-  }
   const bool discrete = bw_traj_kind_is_discrete(kind);
   long n = 0;
   bool ok = true;

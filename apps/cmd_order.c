@@ -386,6 +386,25 @@ static bool enough_usable(const study *s, cli_err *e) {
   return true;
 }
 
+typedef struct {
+  long jobs;
+  double T;
+  const char *etas_text, *out;
+  bool json;
+} order_args;
+
+static bool order_option(int code, const char *arg, void *ctx, cli_err *e) {
+  order_args *a = ctx;
+  switch (code) {
+  case OPT_JSON: a->json = true; return true;
+  case OPT_T: return cli_parse_positive("--t", arg, &a->T, e);
+  case OPT_ETAS: a->etas_text = arg; return true;
+  case OPT_OUT: a->out = arg; return true;
+  case OPT_JOBS: return cli_parse_int("--jobs", arg, 1, 1024, &a->jobs, e);
+  default: return cli_fail(e, "internal: unexpected option code %d", code);
+  }
+}
+
 int cmd_order(int argc, char **argv) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
@@ -399,38 +418,15 @@ int cmd_order(int argc, char **argv) {
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  long jobs = ncpu >= 1 ? ncpu : 1;
-  double T = 0;
-  const char *etas_text = NULL, *out = "notebooks-data";
-  bool json = false;
+  const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  order_args a = {.jobs = ncpu >= 1 ? ncpu : 1, .out = "notebooks-data"};
+  const int status = cli_problem_command_args("order", usage, argc, argv, opts, order_option, &a, &pa, &fo);
+  if (status >= 0) return status;
+  long jobs = a.jobs;
+  double T = a.T;
+  const char *etas_text = a.etas_text, *out = a.out;
+  const bool json = a.json;
   cli_err e;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-    bool ok = true;
-    switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
-    case OPT_JSON: json = true; break;
-    case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
-    case OPT_ETAS: etas_text = optarg; break;
-    case OPT_OUT: out = optarg; break;
-    case OPT_JOBS: ok = cli_parse_int("--jobs", optarg, 1, 1024, &jobs, &e); break;
-    default:
-      if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
-      cli_bad_option("order", c, argv);
-      return EXIT_USAGE;
-    }
-    if (!ok) {
-      fprintf(stderr, "bwflow order: %s\n", e.msg);
-      return EXIT_USAGE;
-    }
-  }
-  if (!cli_problem_path(argc, argv, &pa, &e)) {
-    fprintf(stderr, "bwflow order: %s\n", e.msg);
-    return EXIT_USAGE;
-  }
   study s = {.mask = BW_ORDER_MASK_ALL};
   bool ok = !etas_text || cli_parse_list("--etas", etas_text, &s.etas, &s.n, &e);
   if (ok && etas_text && s.n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");

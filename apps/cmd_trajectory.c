@@ -115,6 +115,33 @@ static bool write_sidecar(const char *out, const char *side, const char *csv, co
   return cli_atomic_commit(&o, e);
 }
 
+typedef struct {
+  double eta, T;
+  bw_traj_kind method;
+  const char *out;
+  double *dtimes; /* --density-times (particles) */
+  int ndtimes;
+} trajectory_args;
+
+static bool trajectory_option(int code, const char *arg, void *ctx, cli_err *e) {
+  trajectory_args *a = ctx;
+  switch (code) {
+  case OPT_ETA: return cli_parse_positive("--eta", arg, &a->eta, e);
+  case OPT_METHOD:
+    if (!cli_parse_kind("--method", arg, &a->method, e)) return false;
+    if (a->method != BW_TRAJ_JKOFLOW && a->method != BW_TRAJ_JKOFLOW2)
+      return cli_fail(e, "--method: '%s' is not a modified flow of the JKO scheme (jkoflow or jkoflow2)", arg);
+    return true;
+  case OPT_T: return cli_parse_positive("--t", arg, &a->T, e);
+  case OPT_OUT: a->out = arg; return true;
+  case OPT_COMMAND_BASE:
+    free(a->dtimes);
+    a->dtimes = NULL;
+    return cli_parse_list("--density-times", arg, &a->dtimes, &a->ndtimes, e);
+  default: return cli_fail(e, "internal: unexpected option code %d", code);
+  }
+}
+
 int cmd_trajectory(int argc, char **argv) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
@@ -128,45 +155,18 @@ int cmd_trajectory(int argc, char **argv) {
   cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts fo;
   bw_jkoflow_opts_default(&fo);
-  double eta = NAN, T = NAN;
-  bw_traj_kind method = BW_TRAJ_JKOFLOW;
-  const char *out = "notebooks-data";
-  double *dtimes = NULL; /* --density-times (particles) */
-  int ndtimes = 0;
+  trajectory_args a = {.eta = NAN, .T = NAN, .method = BW_TRAJ_JKOFLOW, .out = "notebooks-data"};
+  const int status = cli_problem_command_args("trajectory", usage, argc, argv, opts, trajectory_option, &a, &pa, &fo);
+  if (status >= 0) {
+    free(a.dtimes);
+    return status;
+  }
+  const double eta = a.eta, T = a.T;
+  const bw_traj_kind method = a.method;
+  const char *out = a.out;
+  double *dtimes = a.dtimes;
+  const int ndtimes = a.ndtimes;
   cli_err e;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-    bool ok = true;
-    switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
-    case OPT_ETA: ok = cli_parse_positive("--eta", optarg, &eta, &e); break;
-    case OPT_METHOD:
-      ok = cli_parse_kind("--method", optarg, &method, &e);
-      if (ok && method != BW_TRAJ_JKOFLOW && method != BW_TRAJ_JKOFLOW2)
-        ok = cli_fail(&e, "--method: '%s' is not a modified flow of the JKO scheme (jkoflow or jkoflow2)", optarg);
-      break;
-    case OPT_T: ok = cli_parse_positive("--t", optarg, &T, &e); break;
-    case OPT_OUT: out = optarg; break;
-    case OPT_COMMAND_BASE:
-      free(dtimes);
-      ok = cli_parse_list("--density-times", optarg, &dtimes, &ndtimes, &e);
-      break;
-    default:
-      if (cli_shared_option(c, optarg, &pa, &fo, &ok, &e)) break;
-      cli_bad_option("trajectory", c, argv);
-      return EXIT_USAGE;
-    }
-    if (!ok) {
-      fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-      return EXIT_USAGE;
-    }
-  }
-  if (!cli_problem_path(argc, argv, &pa, &e)) {
-    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    return EXIT_USAGE;
-  }
   long n = 0;
   bool ok = true;
   if (isnan(eta)) ok = cli_fail(&e, "missing --eta");

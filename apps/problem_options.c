@@ -1,6 +1,7 @@
 /* bwflow command-line tool: the options every problem command shares (the problem file or
  * preset, the CVODE options) and the trajectory kinds. SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -31,25 +32,39 @@ static bool problem_option(int code, const char *arg, cli_problem_args *a, cli_e
   }
 }
 
-bool cli_shared_option(int code, const char *arg, cli_problem_args *pa, bw_jkoflow_opts *fo,
-                       bool *ok, cli_err *e) {
-  switch (code) {
-  case OPT_PRESET:
-  case OPT_DIM:
-  case OPT_SEED:
-  case OPT_PARTICLES: *ok = problem_option(code, arg, pa, e); return true;
-  case OPT_RTOL:
-  case OPT_ATOL:
-  case OPT_LINSOL: *ok = cli_flow_option(code, arg, fo, e); return true;
-  default: return false;
+int cli_problem_command_args(const char *cmd, const char *usage, int argc, char **argv,
+                             const struct option *opts, cli_option_fn own, void *ctx,
+                             cli_problem_args *pa, bw_jkoflow_opts *fo) {
+  cli_err e;
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    bool ok;
+    switch (c) {
+    case 'h': fputs(usage, stdout); return EXIT_OK;
+    case '?':
+    case ':': cli_bad_option(cmd, c, argv); return EXIT_USAGE;
+    case OPT_PRESET:
+    case OPT_DIM:
+    case OPT_SEED:
+    case OPT_PARTICLES: ok = problem_option(c, optarg, pa, &e); break;
+    case OPT_RTOL:
+    case OPT_ATOL:
+    case OPT_LINSOL: ok = cli_flow_option(c, optarg, fo, &e); break;
+    default: ok = own(c, optarg, ctx, &e); break;
+    }
+    if (!ok) {
+      fprintf(stderr, "bwflow %s: %s\n", cmd, e.msg);
+      return EXIT_USAGE;
+    }
   }
-}
-
-bool cli_problem_path(int argc, char **argv, cli_problem_args *pa, cli_err *e) {
-  extern int optind;
-  if (argc - optind > 1) return cli_fail(e, "unexpected argument '%s'", argv[optind + 1]);
+  if (argc - optind > 1) {
+    fprintf(stderr, "bwflow %s: unexpected argument '%s'\n", cmd, argv[optind + 1]);
+    return EXIT_USAGE;
+  }
   pa->path = optind < argc ? argv[optind] : NULL;
-  return true;
+  return -1;
 }
 
 bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err *e) {
