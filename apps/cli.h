@@ -78,8 +78,6 @@ enum {
       {"linsol", required_argument, NULL, OPT_LINSOL}
 bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
 const char *cli_linsol_name(bw_linsol l);
-/* What integrated the last JKO-Flow solve: "adams", "bdf-dense", "bdf-krylov", or
- * "adams, then bdf-..." after a fallback. */
 
 /* A command's own options: handles code (an option of its table other than the shared
  * ones and --help) with its value arg; false with e set when the value is bad. */
@@ -87,8 +85,9 @@ struct option;
 typedef bool (*cli_option_fn)(int code, const char *arg, void *ctx, cli_err *e);
 /* The argument loop of every command that reads a problem (evolve, order, trajectory):
  * getopt_long over opts (CLI_PROBLEM_OPTIONS, CLI_FLOW_OPTIONS, the command's own, --help);
- * --help prints usage; the problem options (--preset/--dim/--seed/--particles) go to pa, the
- * CVODE options (--rtol/--atol/--linsol) to fo, the others to own(code, value, ctx, e);
+ * --help prints usage; the problem options (--preset/--dim/--seed/--particles) go to pa and
+ * the CVODE options (--rtol/--atol/--linsol) to fo, both first set to their defaults; the
+ * others go to own(code, value, ctx, e);
  * then at most one positional argument, PROBLEM.json. Returns -1 when the command goes on,
  * otherwise its exit status: EXIT_OK after --help, EXIT_USAGE after one line on stderr
  * ("bwflow CMD: ..."). (apps/problem_options.c) */

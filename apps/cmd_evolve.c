@@ -72,9 +72,8 @@ int cmd_evolve(int argc, char **argv) {
                                         {"json", no_argument, NULL, OPT_JSON},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
+  cli_problem_args pa;
   bw_jkoflow_opts fo;
-  bw_jkoflow_opts_default(&fo);
   evolve_args a = {.kind = BW_TRAJ_KIND_COUNT, .eta = NAN, .t = NAN};
   const int status = cli_problem_command_args("evolve", usage, argc, argv, opts, evolve_option, &a, &pa, &fo);
   if (status >= 0) return status;

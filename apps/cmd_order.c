@@ -415,9 +415,8 @@ int cmd_order(int argc, char **argv) {
                                         {"jobs", required_argument, NULL, OPT_JOBS},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
+  cli_problem_args pa;
   bw_jkoflow_opts fo;
-  bw_jkoflow_opts_default(&fo);
   const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   order_args a = {.jobs = ncpu >= 1 ? ncpu : 1, .out = "notebooks-data"};
   const int status = cli_problem_command_args("order", usage, argc, argv, opts, order_option, &a, &pa, &fo);

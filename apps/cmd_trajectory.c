@@ -152,9 +152,8 @@ int cmd_trajectory(int argc, char **argv) {
                                         {"density-times", required_argument, NULL, OPT_COMMAND_BASE},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  cli_problem_args pa = CLI_PROBLEM_ARGS_INIT;
+  cli_problem_args pa;
   bw_jkoflow_opts fo;
-  bw_jkoflow_opts_default(&fo);
   trajectory_args a = {.eta = NAN, .T = NAN, .method = BW_TRAJ_JKOFLOW, .out = "notebooks-data"};
   const int status = cli_problem_command_args("trajectory", usage, argc, argv, opts, trajectory_option, &a, &pa, &fo);
   if (status >= 0) {

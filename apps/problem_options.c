@@ -35,6 +35,8 @@ static bool problem_option(int code, const char *arg, cli_problem_args *a, cli_e
 int cli_problem_command_args(const char *cmd, const char *usage, int argc, char **argv,
                              const struct option *opts, cli_option_fn own, void *ctx,
                              cli_problem_args *pa, bw_jkoflow_opts *fo) {
+  *pa = (cli_problem_args)CLI_PROBLEM_ARGS_INIT;
+  bw_jkoflow_opts_default(fo);
   cli_err e;
   int c;
   optind = 1;

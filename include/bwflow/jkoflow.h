@@ -178,7 +178,7 @@ BW_API bw_linsol bw_jkoflow_linsol(const bw_jkoflow *jf);
 BW_API bw_ode_method bw_jkoflow_last_method(const bw_jkoflow *jf, long *adams_steps);
 /** The method and linear solver of the last solve, as a name for reports: "adams",
  * "bdf-dense", "bdf-krylov", "adams, then bdf-dense" or "adams, then bdf-krylov" (a fallback
- * from Adams); before the first solve, the BDF solver it would use; "" for NULL.
+ * from Adams); before the first solve, the name of its BDF configuration; "" for NULL.
  * @param jf the solver, or NULL
  * @return a static string
  * @par Allocation and thread safety
