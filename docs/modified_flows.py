@@ -21,7 +21,7 @@ faster (fields(5): 0.18 s against 2.1 s with sympy coefficients; fields(6): 0.6 
 12 s; the command takes 0.9 s for q = 5, most of it sympy's import).
 Run: python3 docs/modified_flows.py [q] (default 3).
 
-For q = 3 it prints (docs/math.md section 8; lib/modflow2.c):
+For q = 3 it prints (docs/math.md section 8; lib/gaussian/modflow2.c):
   f1 = (2*tau) I + (-1) P S + (-1) S P
   f2 = (-tau**2) W + (1/2) P^2 S + (1/2) S P^2
   f3 = (-tau/3) P^2 + (-1/3) P^3 S + (-1/3) S P^3 + (tau**3) W^2

@@ -5,8 +5,8 @@ times through a simulation of its coordinator, for any number of ranks.
     python3 docs/sweep_model.py DIR/sweep-NAME-timing.csv [--coord-us 20] [--latency-us 5]
         [--fsync-ms 3] [--ranks 1,2,10,100,1000] [--repeat K]
 
-What is simulated is what apps/sweep_run.c does: rank 0 hands out every plan first, then
-the points by decreasing estimated cost (the same cost model as apps/sweep_task.c), keeps
+What is simulated is what apps/sweep/sweep_run.c does: rank 0 hands out every plan first, then
+the points by decreasing estimated cost (the same cost model as apps/sweep/sweep_task.c), keeps
 DEPTH = 2 tasks at each worker, and handles the results one at a time, each taking
 --coord-us of its thread (receive, bookkeeping, journal line, next task out); messages
 take --latency-us each way; the journal's fsync (at most every 50 ms) blocks the
@@ -25,7 +25,7 @@ DEPTH, LOCAL_MAX_RANKS, SYNC_INTERVAL = 2, 32, 0.05
 
 
 def cost(system, dim, steps):
-    """apps/sweep_task.c: sweep_point_cost."""
+    """apps/sweep/sweep_task.c: sweep_point_cost."""
     if system == "particles":
         return (steps + 500.0) * 0.6 * (dim + 20.0)
     return (steps + 20.0) * (dim + 2.0) ** 2.5

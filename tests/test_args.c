@@ -1205,7 +1205,7 @@ END_TEST
 /* ================= known bugs in files owned by other engineers ================= */
 
 START_TEST(known_bug_exp_map_not_spd) {
-  /* lib/geometry.c bw_exp_map does not check that g0's covariance is positive definite:
+  /* lib/geometry/geometry.c bw_exp_map does not check that g0's covariance is positive definite:
    * S0 = diag(1, -1), X = 0 returns BW_OK with the indefinite covariance diag(1, -1). */
   fixture f;
   fx_init(&f);
@@ -1222,7 +1222,7 @@ START_TEST(known_bug_exp_map_not_spd) {
 END_TEST
 
 START_TEST(known_bug_exp_map_mean_overflow) {
-  /* lib/geometry.c bw_exp_map: m0 + v is not checked: m0 = v = 1e308 returns BW_OK with
+  /* lib/geometry/geometry.c bw_exp_map: m0 + v is not checked: m0 = v = 1e308 returns BW_OK with
    * mean +Inf. */
   arena ar;
   arena_init(&ar);
@@ -1252,7 +1252,7 @@ START_TEST(geometry_singular_s1) {
 END_TEST
 
 START_TEST(known_bug_jkoflow_singular_g0) {
-  /* lib/jkoflow.c: g0 is checked for positive definiteness by a Cholesky factorisation of
+  /* lib/gaussian/jkoflow.c: g0 is checked for positive definiteness by a Cholesky factorisation of
    * R'SR (S in the eigenbasis R of P), not of S: for the exactly singular S = diag(2, 0, 1)
    * (ld 4) and the problem of this suite, R'SR comes out positive definite by rounding since
    * the small-d kernels (commit c20ca86), so bw_jkoflow_solve returns BW_ERR_CVODE (CVODE
@@ -1277,7 +1277,7 @@ START_TEST(known_bug_jkoflow_singular_g0) {
 END_TEST
 
 START_TEST(known_bug_output_d0) {
-  /* lib/geometry.c bw_geodesic and bw_exp_map return BW_ERR_DIM_MISMATCH, not BW_ERR_DIM,
+  /* lib/geometry/geometry.c bw_geodesic and bw_exp_map return BW_ERR_DIM_MISMATCH, not BW_ERR_DIM,
    * for an output Gaussian with d < 1 (every other function returns BW_ERR_DIM). */
   fixture f;
   fx_init(&f);

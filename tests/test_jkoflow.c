@@ -1,6 +1,6 @@
 /* JKO-Flow integrated by CVODE (docs/math.md section 5): closed forms, scalar laws, stationary
  * point, collapse, the JKO scheme's convergence orders, dense vs Krylov, errors.
- * Every reference below is computed in this file independently of lib/jkoflow.c (matrix
+ * Every reference below is computed in this file independently of lib/gaussian/jkoflow.c (matrix
  * exponentials from the spd module, RK4 written here, analytic integrals, bw_wgf, JKO steps).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <math.h>

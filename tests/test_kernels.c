@@ -1,5 +1,5 @@
-/* The small-d kernels against the general path (lib/eig_small.c, the 2 x 2 closed forms in
- * lib/jko.c and lib/geometry.c): eigendecompositions (residual, orthogonality, order,
+/* The small-d kernels against the general path (lib/core/eig_small.c, the 2 x 2 closed forms in
+ * lib/gaussian/jko.c and lib/geometry/geometry.c): eigendecompositions (residual, orthogonality, order,
  * agreement with dsyevd), the JKO step, W2 (random and nearby pairs), the OT map, the
  * geodesic and the log map. The general path is forced through the internal entry points
  * (bw__*_path with BW__GENERAL: LAPACK dsyevd and dense products), so this suite links the
@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "core/internal.h"
 #include "testutil.h"
 
 #define TOL 1e-13

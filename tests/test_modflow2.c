@@ -1,4 +1,4 @@
-/* JKO-Flow of order 2 as pure functions (lib/modflow2.c, lib/particles_modflow2.c;
+/* JKO-Flow of order 2 as pure functions (lib/gaussian/modflow2.c, lib/particles/particles_modflow2.c;
  * docs/math.md section 8), against independent computations:
  *
  * Gaussians
@@ -28,9 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jkoflow_internal.h"
-#include "modflow2.h"
-#include "particles_internal.h"
+#include "gaussian/jkoflow_internal.h"
+#include "gaussian/modflow2.h"
+#include "particles/particles_internal.h"
 #include "testutil.h"
 
 #define DMAX 8

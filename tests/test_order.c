@@ -1,5 +1,5 @@
-/* The order study over systems (lib/order.c) and the trajectory layer under it
- * (lib/system.c, lib/system_gaussian.c): errors against an independent loop over the
+/* The order study over systems (lib/core/order.c) and the trajectory layer under it
+ * (lib/core/system.c, lib/gaussian/system_gaussian.c): errors against an independent loop over the
  * closed forms, per-error statuses of a collapse, fits against closed forms, the default
  * horizon and step sizes, and the trajectory API's contract.
  * SPDX-License-Identifier: BSD-3-Clause */

@@ -231,7 +231,7 @@ BW_API bw_status bw_preset(const char *name, int d, uint64_t seed, bw_problem **
  * N(0,1) d x d matrix), a_i uniform in [0.5, 2], A = Q diag(a) Q'; G N(0,1) d x d,
  * K = 0.2 G G'/d (PSD, non-zero); h ~ N(0, I); m0 ~ N(0, I); Q0 Haar orthogonal (independent),
  * s_i log-uniform in [0.3, 3], S0 = Q0 diag(s) Q0'. So A and P = A + K are SPD and S0
- * commutes with neither (almost surely). Details in lib/presets.c. The same (d, seed, tau)
+ * commutes with neither (almost surely). Details in lib/gaussian/presets.c. The same (d, seed, tau)
  * gives bitwise the same result on a given platform; across platforms results agree up to
  * the last-bit rounding of libm's log, cos and pow. pb and g0 must have dimension d
  * (BW_ERR_DIM_MISMATCH); BW_ERR_BAD_TAU for tau < 0 or not finite. On error both are

@@ -1,0 +1,44 @@
+/* What bwflow's CVODE-backed flow solvers share (lib/core/cvode_util.h).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cvode/cvode.h>
+
+#include "core/cvode_util.h"
+
+bw_status bw__flow_args_check(bw_flow_kind kind, double eta, const bw_jkoflow_opts *o) {
+  if (kind != BW_FLOW_JKO && kind != BW_FLOW_FORWARD && kind != BW_FLOW_PLAIN && kind != BW_FLOW_JKO2)
+    return BW_ERR_BAD_ARG;
+  if (!(o->rtol > 0.0) || !isfinite(o->rtol) || !(o->atol > 0.0) || !isfinite(o->atol) || o->max_steps < 1)
+    return BW_ERR_BAD_ARG;
+  if (kind == BW_FLOW_PLAIN) {
+    if (!(eta >= 0.0) || !isfinite(eta)) return BW_ERR_BAD_ETA;
+  } else if (!(eta > 0.0) || !isfinite(eta)) {
+    return BW_ERR_BAD_ETA;
+  }
+  return BW_OK;
+}
+
+bw_status bw__cvode_status(int flag) {
+  switch (flag) {
+  case CV_TOO_MUCH_WORK: return BW_ERR_CVODE_TOO_MUCH_WORK;
+  case CV_TOO_MUCH_ACC: return BW_ERR_CVODE_TOO_MUCH_ACC;
+  case CV_ERR_FAILURE: return BW_ERR_CVODE_ERR_FAILURE;
+  case CV_CONV_FAILURE: return BW_ERR_CVODE_CONV_FAILURE;
+  default: return BW_ERR_CVODE;
+  }
+}
+
+void bw__cvode_error_text(int code, const char *module, const char *function, const char *msg,
+                          char *buf, size_t size) {
+  if (code == CV_WARNING) return;
+  snprintf(buf, size, "%s (%s, %s)", msg ? msg : "", module ? module : "", function ? function : "");
+}
+
+void bw__cvode_failure_text(int flag, const char *errmsg, char *out, size_t size) {
+  char *name = CVodeGetReturnFlagName(flag);
+  snprintf(out, size, "%s: %s", name ? name : "CV_UNKNOWN", errmsg);
+  free(name);
+}

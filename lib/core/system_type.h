@@ -1,0 +1,88 @@
+/* bwflow internals: the table of functions a system supplies (not installed).
+ *
+ * Everything that is written once over systems (lib/core/system.c: trajectories;
+ * lib/core/order.c: the order study and its defaults) calls a system through this table, the
+ * way GSL's ODE drivers call a gsl_odeiv2_step_type. A system type is a static const
+ * table plus a constructor that fills a bw_system with it (lib/gaussian/system_gaussian.c,
+ * lib/particles/particles_system.c).
+ *
+ * Conventions for the implementations:
+ * - `data` is the system's own immutable data (the problem and the initial state), owned by
+ *   the bw_system and freed by data_free.
+ * - A trajectory implementation `impl` is created by traj_create for one kind and eta, in
+ *   the initial state at time 0, and owns everything it needs (it must stay valid after
+ *   the system is freed). The generic layer (lib/core/system.c) keeps the time, the step count
+ *   and the failure record, validates arguments, and calls:
+ *     step   (discrete kinds) n >= 1 steps of size eta, counting the completed ones in
+ *            *done (also on failure);
+ *     flow   (flows) integrate to time t >= the current time (t_stop respected);
+ *   on failure they return the status and, when known, the time (flows) and a value
+ *   describing the event in *fail_t / *fail_v (left NaN otherwise); the state is then the
+ *   last good one.
+ * - Statuses other than numerical failures (BW_ERR_NOMEM, BW_ERR_BAD_ARG, BW_ERR_NULL)
+ *   must not come out of step/flow.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef BW_SYSTEM_TYPE_H
+#define BW_SYSTEM_TYPE_H
+#include "core/internal.h"
+
+typedef struct bw_system_type {
+  const char *name; /* "gaussian", "particles" */
+
+  void (*data_free)(void *data);
+
+  /* Named scalar fields of a state (bw_system_nfields, bw_system_field_name). */
+  int (*nfields)(const void *data);
+  void (*field_name)(const void *data, int i, char *buf, size_t n);
+
+  /* Trajectories. traj_create returns the kind's set-up statuses (BW_ERR_BAD_ARG for a kind
+   * the system does not provide). */
+  bw_status (*traj_create)(const void *data, bw_traj_kind kind, double eta,
+                           const bw_jkoflow_opts *opts, double t_stop, void **impl);
+  void (*traj_free)(void *impl);
+  bw_status (*step)(void *impl, long n, long *done, double *fail_v);
+  bw_status (*flow)(void *impl, double t, double *fail_t, double *fail_v);
+  /* W2 between the current states of two trajectories of this type (a's scratch), and
+   * optionally (NULL: n calls of distance) from a to n <= 8 others, sharing a's work. */
+  bw_status (*distance)(void *a, const void *b, double *w2);
+  bw_status (*distances)(void *a, int n, const void *const *b, double *w2);
+  /* The fields of the current state, Jeta with the given eta. */
+  bw_status (*fields)(void *impl, double eta, double *values);
+  /* Typed access to the current state (NULL when the type has no such state). */
+  const bw_gaussian *(*gaussian)(const void *impl);
+  const double *(*positions)(const void *impl, int *n);
+  /* What integrated the flow so far ("" for discrete kinds) and CVODE's counters. */
+  const char *(*solver)(const void *impl, bw_jkoflow_stats *counters);
+  /* After a failure: a vector of dim entries describing it (NULL entry, or BW_ERR_BAD_ARG:
+   * none), and the integrator's message ("" when none). */
+  bw_status (*failure_vector)(const void *impl, double *v);
+  const char *(*failure_message)(const void *impl);
+
+  /* Scales for the order study's defaults (lib/core/order.c):
+   * timescales: the slowest and the fastest relaxation rates of the WGF near the initial
+   *   state (1/time; rate_slow <= 0 when nothing relaxes, e.g. pure heat flow);
+   * eta_bound: the largest step size safely inside the region where every trajectory of
+   *   the study exists and is meaningful over [0, T] (safety factors included) and which
+   *   bound set it; and the system's hard limit eta_limit, the step size beyond which a
+   *   trajectory is known to fail or be meaningless (INFINITY when none: e.g. 2/lambda_max(H(x0))
+   *   for particles, the collapse threshold for Gaussians). */
+  bw_status (*timescales)(const void *data, double *rate_slow, double *rate_fast);
+  bw_status (*eta_bound)(const void *data, double T, double *eta_safe, bw_eta_bound *which,
+                         double *eta_limit);
+} bw_system_type;
+
+struct bw_system {
+  const bw_system_type *type;
+  int dim;
+  void *data;
+};
+
+/* A new system of the given type around data (which it then owns: on failure data is
+ * freed with type->data_free). */
+bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_system **sys);
+
+/* The flow solvers' kind of a continuous trajectory kind: WGF -> BW_FLOW_PLAIN, JKOFLOW ->
+ * BW_FLOW_JKO, JKOFLOW2 -> BW_FLOW_JKO2, FORWARDFLOW -> BW_FLOW_FORWARD. */
+bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind);
+
+#endif

@@ -1,0 +1,63 @@
+/* Spectral functions of symmetric matrices. SPDX-License-Identifier: BSD-3-Clause */
+#include "core/internal.h"
+
+bw_status bw_sym_eig(bw_workspace *ws, int d, const double *S, int lds, double *w, double *V,
+                     int ldv) {
+  if (!S || !w || !V) return BW_ERR_NULL;
+  if (d < 1 || lds < d || ldv < d) return BW_ERR_DIM;
+  bw_status st = bw__check_sym(d, S, lds, BW_SYM_RTOL);
+  if (st) return st;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+  double *Vt = ws->mat[0], *wt = ws->vec[0];
+  st = bw__eigh(ws, d, S, lds, wt, Vt, d);
+  if (!st) {
+    for (int i = 0; i < d; i++) w[i] = wt[i];
+    bw__copy(d, Vt, d, V, ldv);
+  }
+  bw_workspace_free(own);
+  return st;
+}
+
+/* Shared driver: need_pd requires every eigenvalue > 0. */
+static bw_status spectral(bw_workspace *ws, int d, const double *S, int lds, bw_scalar_fn f,
+                          void *ctx, bool need_pd, double *F, int ldf) {
+  if (!S || !F || !f) return BW_ERR_NULL;
+  if (d < 1 || lds < d || ldf < d) return BW_ERR_DIM;
+  bw_status st = bw__check_sym(d, S, lds, BW_SYM_RTOL);
+  if (st) return st;
+  bw_workspace *own;
+  if ((st = bw__ws_get(&ws, d, &own))) return st;
+  double *V = ws->mat[0], *w = ws->vec[0];
+  st = bw__eigh(ws, d, S, lds, w, V, d);
+  if (!st && need_pd && !(w[0] > 0.0)) st = BW_ERR_NOT_SPD;
+  for (int i = 0; !st && i < d; i++) {
+    w[i] = f(w[i], ctx);
+    if (!isfinite(w[i])) st = BW_ERR_OVERFLOW;
+  }
+  if (!st) bw__vdvt(d, V, d, w, F, ldf, ws->mat[1]);
+  bw_workspace_free(own);
+  return st;
+}
+
+static double f_sqrt(double x, void *c) { (void)c; return sqrt(x); }
+static double f_invsqrt(double x, void *c) { (void)c; return 1.0 / sqrt(x); }
+static double f_log(double x, void *c) { (void)c; return log(x); }
+static double f_exp(double x, void *c) { (void)c; return exp(x); }
+
+bw_status bw_sym_func(bw_workspace *ws, int d, const double *S, int lds, bw_scalar_fn f, void *ctx,
+                      double *F, int ldf) {
+  return spectral(ws, d, S, lds, f, ctx, false, F, ldf);
+}
+bw_status bw_spd_sqrt(bw_workspace *ws, int d, const double *S, int lds, double *F, int ldf) {
+  return spectral(ws, d, S, lds, f_sqrt, NULL, true, F, ldf);
+}
+bw_status bw_spd_invsqrt(bw_workspace *ws, int d, const double *S, int lds, double *F, int ldf) {
+  return spectral(ws, d, S, lds, f_invsqrt, NULL, true, F, ldf);
+}
+bw_status bw_spd_log(bw_workspace *ws, int d, const double *S, int lds, double *F, int ldf) {
+  return spectral(ws, d, S, lds, f_log, NULL, true, F, ldf);
+}
+bw_status bw_sym_exp(bw_workspace *ws, int d, const double *S, int lds, double *F, int ldf) {
+  return spectral(ws, d, S, lds, f_exp, NULL, false, F, ldf);
+}
