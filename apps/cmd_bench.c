@@ -12,7 +12,7 @@
 #include "cli.h"
 
 /* LAPACK's symmetric divide-and-conquer eigensolver (gfortran convention: hidden lengths of
- * the CHARACTER arguments), as lib/lapack.h declares it. */
+ * the CHARACTER arguments), as lib/core/lapack.h declares it. */
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork,
              int *info, size_t ljobz, size_t luplo);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "sweep.h"
+#include "sweep/sweep.h"
 #ifdef BW_HAVE_MPI
 #include <mpi.h>
 #endif
