@@ -2,11 +2,11 @@
 """Independent check of `bwflow distance --json` against a 50-digit mpmath computation.
 
 W2^2 = |m0 - m1|^2 + tr(S0 + S1 - 2 (S0^1/2 S1 S0^1/2)^1/2), evaluated with mpmath's
-symmetric eigensolver at 50 significant digits on the exact binary inputs that bwflow
+Cholesky factorisation and symmetric eigensolver at 50 significant digits on the exact binary inputs that bwflow
 reads (written with repr, which round-trips doubles). Two families:
 
   random pairs   d = 1..50, covariance eigenvalues log-uniform over four decades
-                 [1e-2, 1e2]; required relative agreement 1e-12 (issue 2).
+                 [1e-2, 1e2]; required relative agreement 1e-12.
   nearby pairs   S1 = S0 + delta E, m1 = m0, delta = 1e-4 .. 1e-10: the regime where
                  the textbook trace formula in double precision is pure noise; the
                  measured relative error is printed (docs/geometry.md quotes it) and
@@ -41,9 +41,10 @@ def ref_w2sq(m0, s0, m1, s1):
     d = len(m0)
     S0 = mp.matrix(s0.tolist())
     S1 = mp.matrix(s1.tolist())
-    e, q = mp.eigsy(S0)
-    r = q * mp.diag([mp.sqrt(x) for x in e]) * q.T
-    m = r * S1 * r
+    # S0^1/2 S1 S0^1/2 and L' S1 L (S0 = L L', Cholesky) are both similar to S0 S1: the
+    # same eigenvalues, without S0's eigenvectors (3x faster at d = 50).
+    L = mp.cholesky(S0)
+    m = L.T * S1 * L
     m = (m + m.T) / 2
     mu = mp.eigsy(m, eigvals_only=True)
     tr = sum(S0[i, i] + S1[i, i] for i in range(d)) - 2 * sum(mp.sqrt(x) for x in mu)
