@@ -7,15 +7,13 @@ bwflow module instead of the command line and its CSV files.
 
 It runs the study of `bwflow order` (JKO and forward Euler iterates against the exact
 Wasserstein gradient flow and against their modified flows), prints the errors and the
-least-squares slopes, and plots the four errors against eta on log-log axes with reference
-lines of slope 1 and 2. The module is found on sys.path (installed, or PYTHONPATH=BUILD/lib/python),
+least-squares slopes, and plots every error against eta on log-log axes with reference
+lines of their expected slopes (docs/plot_figures.py draws it). The module is found on sys.path (installed, or PYTHONPATH=BUILD/lib/python),
 else in this source tree's lib/python; it loads libbwflow as its docstring says.
 """
 import argparse
 import os
 import sys
-
-import numpy as np
 
 try:
     import bwflow
@@ -25,13 +23,11 @@ except ImportError:
     import bwflow
 
 import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+matplotlib.use("Agg")   # files only
 
-SERIES = [("wgf", "JKO vs exact flow", "tab:blue", "o", 1),
-          ("jkoflow", "JKO vs JKO-Flow", "tab:green", "s", 2),
-          ("forward_wgf", "forward Euler vs exact flow", "tab:red", "^", 1),
-          ("forward_flow", "forward Euler vs its modified flow", "tab:purple", "v", 2)]
+# The figure is docs/plot_figures.py's, the one that draws docs/figures/order-*.png.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import plot_figures  # noqa: E402
 
 
 def main():
@@ -57,45 +53,21 @@ def main():
     except bwflow.BwflowError as e:
         sys.exit("order_figure: %s" % e)
 
-    print("%-8s %6s  %-10s %-10s %-10s %-10s" % ("eta", "steps", "JKO-WGF", "JKO-JKOFlow",
-                                                 "FE-WGF", "FE-FEflow"))
+    names = [k[4:] for k in res if k.startswith("err_")]
+    print("%-8s %6s  " % ("eta", "steps") + " ".join("%-12s" % k for k in names))
     for i, eta in enumerate(etas):
-        errs = [res["err_" + k][i] for k, *_ in SERIES]
-        print("%-8g %6d  " % (eta, res["steps"][i])
-              + " ".join("%-10s" % ("%.3e" % e if e is not None else "failed") for e in errs))
+        print("%-8g %6d  " % (eta, res["steps"][i]) + " ".join(
+            "%-12s" % ("%.3e" % res["err_" + k][i] if res["err_" + k][i] is not None else "-")
+            for k in names))
     print("least-squares slope  " + "  ".join(
         "%s %.2f" % (k, res["slope_" + k]) if res["slope_" + k] is not None else k + " -"
-        for k, *_ in SERIES))
+        for k in names))
 
-    # 3. The figure, in the style of docs/figures/order-ou2d.png.
-    eta = np.array(etas)
-    fig, ax = plt.subplots(figsize=(8, 6))
-    anchors = {1: [], 2: []}
-    for key, label, colour, marker, order in SERIES:
-        err = np.array([np.nan if e is None else e for e in res["err_" + key]])
-        ok = np.isfinite(err) & (err > 0)
-        if not ok.any():
-            continue
-        s = res["slope_" + key]
-        label += " (fitted slope %.2f)" % s if s is not None else ""
-        ax.loglog(eta[ok], err[ok], marker=marker, color=colour, label=label, lw=1.5, ms=6)
-        anchors[order].append(np.exp(np.mean(np.log(err[ok] / eta[ok] ** order))))
-    e = np.geomspace(eta.min(), eta.max(), 50)
-    for order, colour in ((1, "0.35"), (2, "0.6")):
-        if anchors[order]:
-            ax.loglog(e, min(anchors[order]) / 2.5 * e ** order, "--", color=colour, lw=1.2,
-                      label="slope %d" % order)
-    ax.set_xlabel("step size eta")
-    ax.set_ylabel("max_k W2(iterate_k, reference at k·eta)")
-    ax.set_title("Global error vs step size (expected: slope 1 against the exact flow,\n"
-                 "slope 2 against the modified flow: JKO-Flow for JKO)", fontsize=12)
-    ax.text(0.5, -0.14, "problem %s, d = %d, tau = %g, T = %g (bwflow %s, Python module)"
-            % (args.preset, pb.dim, pb.tau, args.t, bwflow.version()),
-            transform=ax.transAxes, ha="center", va="top", fontsize=9.5, color="0.3")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", framealpha=0.9)
-    fig.tight_layout()
-    fig.savefig(out, dpi=130, bbox_inches="tight")
+    # 3. The figure of docs/figures/order-ou2d.png, from the same dict.
+    meta = {"results": res, "program": "bwflow", "version": bwflow.version() + ", Python module",
+            "problem": {"preset": args.preset, "dim": pb.dim, "tau": pb.tau}}
+    fig = plot_figures.order_figure(plot_figures.results_data(res), meta, args.preset)
+    fig.savefig(out, dpi=plot_figures.DPI, bbox_inches="tight")
     print(out)
 
 
