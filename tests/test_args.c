@@ -10,7 +10,7 @@
  * Input Gaussians have d = 3 and ld = 4 with NaN in the padding row, so a function that
  * reads outside the leading d x d block (or ignores ld) fails with NONFINITE or garbage.
  *
- * Cases that fail because of bugs in files owned by other engineers are in the TCase
+ * Cases that fail because of known, not yet fixed bugs are in the TCase
  * "known_bugs" (not run by default; `test_args known_bugs` runs it, and tests/meson.build
  * registers it with should_fail so that a fix shows up as an unexpected pass).
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -1202,7 +1202,7 @@ START_TEST(order_args) {
 }
 END_TEST
 
-/* ================= known bugs in files owned by other engineers ================= */
+/* ================= known bugs, not yet fixed ================= */
 
 START_TEST(known_bug_exp_map_not_spd) {
   /* lib/geometry/geometry.c bw_exp_map does not check that g0's covariance is positive definite:

@@ -46,7 +46,7 @@ static double rel_diff(const bw_gaussian *x, const bw_gaussian *y) {
 }
 
 /* CVODE at rtol 1e-12, atol 1e-14 has a global error ~1e-11 relative over these horizons
- * (growth factors e^{|p| t} <= ~e^3): 1e-9 relative is the brief's tolerance with a margin. */
+ * (growth factors e^{|p| t} <= ~e^3): 1e-9 relative is the required agreement, with a margin. */
 static void check_vs_cvode(const bw_problem *pb, const bw_gaussian *g0, double t, double tol) {
   int d = g0->d;
   bw_gaussian *ge = bw_gaussian_alloc(d), *gc = bw_gaussian_alloc(d);

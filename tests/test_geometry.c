@@ -261,7 +261,7 @@ static double riemann_quadratic(int d, const double *S0, const double *E) {
 START_TEST(distance_nearby_matches_riemannian_metric) {
   /* S1 = S0 + delta E: W2^2 = delta^2 tr(X S0 X) + O(delta^3). With delta = 1e-7 the
    * O(delta) relative remainder is ~1e-7, and the textbook trace formula would give pure
-   * noise here (W2^2 ~ 1e-14 tr S against eps tr S). Relative 1e-6 is the issue's bound. */
+   * noise here (W2^2 ~ 1e-14 tr S against eps tr S). Relative 1e-6 is the required bound. */
   tu_rng r;
   tu_seed(&r, 13);
   for (int d = 1; d <= 12; d++) {

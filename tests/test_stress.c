@@ -9,7 +9,7 @@
  * input that is not positive definite in floating point (possible at condition 1e16) is
  * skipped, since it is not a valid argument.
  *
- * Known bugs of kernels owned by other engineers (lib/geometry/geometry.c, lib/gaussian/jko.c, lib/gaussian/jkoflow.c)
+ * Known bugs of kernels (lib/geometry/geometry.c, lib/gaussian/jko.c, lib/gaussian/jkoflow.c)
  * form categories (enum kb below): by default their violations are counted and tolerated
  * (every other check stays strict); `test_stress NAME` makes category NAME strict, and
  * tests/meson.build registers each NAME with should_fail, so that a fix shows up as an

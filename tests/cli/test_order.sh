@@ -68,7 +68,7 @@ case "$json" in *'"err_jkoflow": [null, '*) ok ;; *) bad "order null: $json" ;; 
 expect_status 3 trajectory-collapse "JKO-Flow collapses at t = " trajectory "$tmp/col.json" --eta 0.1 --t 1 --out "$out"
 [ -e "$out/trajectory-col-eta0.1.csv" ] && bad "trajectory left a file despite the collapse" || ok
 
-# A user's own 2-D problem (issue 12), no --t or --etas: the defaults come from the problem
+# A user's own 2-D problem, no --t or --etas: the defaults come from the problem
 # (one variance 0.1 ~ 0.2 x tau: the collapse bound sets the step sizes); clean slopes.
 printf '{"dim": 2, "A": [[1, 0.5], [0.5, 2]], "h": [1, 0], "tau": 0.5, "mean": [3, -1], "cov": [[2, 0.3], [0.3, 0.1]]}' >"$tmp/p.json"
 json=$("$exe" order "$tmp/p.json" --json --out "$out")

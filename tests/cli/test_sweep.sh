@@ -13,7 +13,7 @@ s="$tmp/spec"
 out="$tmp/data"
 mkdir "$s"
 
-# The problem of issue 12 and a variance of 0.01 that collapses JKO-Flow for eta >= 0.02.
+# test_order.sh's own 2-D problem and a variance of 0.01 that collapses JKO-Flow for eta >= 0.02.
 printf '{"dim": 2, "A": [[1, 0.5], [0.5, 2]], "h": [1, 0], "tau": 0.5, "mean": [3, -1], "cov": [[2, 0.3], [0.3, 0.1]]}' >"$s/p.json"
 printf '{"dim": 2, "A": [[0, 0], [0, 0]], "h": [0, 0], "tau": 1, "mean": [0, 0], "cov": [[1, 0], [0, 0.01]]}' >"$s/col.json"
 cat >"$s/a.json" <<'EOF'

@@ -9,7 +9,7 @@ the reference is computed here by other means than the library uses:
   wgf      Van Loan's block exponentials (scipy expm): e^{-At} and the integral of
            e^{-As} h ds for the mean; for the covariance vec form of
            S' = 2 tau I - P S - S P, as the expm of [[-(P (+) P), 2 tau vec I], [0, 0]].
-Required agreement (issue 3): relative 1e-10 in max-norm of mean and covariance and in J.
+Required agreement: relative 1e-10 in max-norm of mean and covariance and in J.
 
 usage: check_evolve.py BWFLOW_EXECUTABLE
 """

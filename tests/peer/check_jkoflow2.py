@@ -5,8 +5,8 @@ The peer does not use bwflow's closed forms. It builds the order-2 modified equa
 backward error analysis defines it, from the one-step maps:
 
 Gaussians  the JKO step's covariance series S+ = S + e a1 + e^2 a2 + e^3 a3 + O(e^4) from the
-           optimality condition S+ = R S R, R = (I + e (P - tau S+^-1))^-1 (MATH.md section
-           7's recursion, written out here), then
+           optimality condition S+ = R S R, R = (I + e (P - tau S+^-1))^-1 (the recursion of
+           docs/math.md section 8, written out here), then
              f1 = a1,  f2 = a2 - f1'[f1]/2,  f3 = a3 - (f1'[f2] + f2'[f1])/2 - f1'[f1'[f1]]/6
            with f1'[Y] = -(P Y + Y P) by hand (f1 is affine) and f2'[f1] by the complex step
            Im f2(S + i h f1)/h (h = 1e-30: exact to rounding); the mean's modified flow
@@ -30,15 +30,15 @@ Checks against bwflow:
      unstable equilibrium (check_jkoflow.py's collapse cases) and the contracting particle
      configuration that turns JKO-Flow ill-posed (check_particles.py) run to the end (exit 0)
      and agree with the peer (1e-8);
-  3. MATH.md section 7's particle table (V = x^4/4, tau = 1, N = 8, x0 the quantiles of
-     N(1, 1/4), T = 0.3, eta = 4e-3 .. 5e-4): `bwflow order ... --json` against the errors
+  3. the reference particle table, an independent computation (V = x^4/4, tau = 1, N = 8,
+     x0 the quantiles of N(1, 1/4), T = 0.3, eta = 4e-3 .. 5e-4): `bwflow order ... --json` against the errors
      computed here (JKO vs order 1 and vs order 2, max over the steps of |x - y|/sqrt(N), flows
      by Radau at rtol 1e-13, read at every step through its dense output: DOP853's dense
      output is off by 3e-12 there, 1e-3 of the smallest error), to 1e-4 relative, and against
-     MATH.md's three digits;
-  4. MATH.md section 7's Gaussian table (d = 3, random non-commuting A, K != 0, tau = 0.7,
+     the reference's three digits;
+  4. the reference Gaussian table (d = 3, random non-commuting A, K != 0, tau = 0.7,
      T = 1, eta = 0.08 .. 0.01): the problem is not given; the slopes over that ladder (max over
-     k eta <= 1) on bwflow's random problems d = 3 (seeds 1..4) within 0.03 of MATH.md's
+     k eta <= 1) on bwflow's random problems d = 3 (seeds 1..4) within 0.03 of the reference's
      1.99 and 2.98;
   5. `bwflow order --json` with its default ladder: slope_jkoflow2 within 0.05 of 3 on ou2d,
      random d = 3 and d = 10, quartic.
@@ -396,7 +396,7 @@ class Order1Particles(Particles):
 
 def check_particle_table(exe, tmp):
     etas = [4e-3, 2e-3, 1e-3, 5e-4]
-    math_md = {"err_jkoflow": [2.39e-5, 6.00e-6, 1.51e-6, 3.77e-7], "err_jkoflow2": [1.56e-6, 1.98e-7, 2.48e-8, 3.11e-9]}
+    ref_table = {"err_jkoflow": [2.39e-5, 6.00e-6, 1.51e-6, 3.77e-7], "err_jkoflow2": [1.56e-6, 1.98e-7, 2.48e-8, 3.11e-9]}
     args = ["order", "--preset", "quartic", "--particles", "8", "--t", "0.3", "--etas", ",".join(map(repr, etas)),
             "--json", "--out", tmp]
     out = json.loads(run(exe, args + ["--rtol", "1e-13", "--atol", "1e-15"]))
@@ -418,11 +418,11 @@ def check_particle_table(exe, tmp):
             rel = abs(got - peer) / peer
             worst = max(worst, rel)
             check(rel <= 1e-4, "particle table eta %g %s: bwflow %.8g, peer %.8g (relative %.1e)" % (eta, key, got, peer, rel))
-            ref = math_md[key][i]
-            check(abs(got - ref) <= 0.005 * ref * 1.0001, "particle table eta %g %s: %.4g, MATH.md %.3g" % (eta, key, got, ref))
+            ref = ref_table[key][i]
+            check(abs(got - ref) <= 0.005 * ref * 1.0001, "particle table eta %g %s: %.4g, reference %.3g" % (eta, key, got, ref))
     check(abs(out["slope_jkoflow2"] - 2.99) <= 0.005 and abs(out["slope_jkoflow"] - 1.99) <= 0.005,
-          "particle table slopes %.3f %.3f, MATH.md 1.99 2.99" % (out["slope_jkoflow"], out["slope_jkoflow2"]))
-    print("MATH.md particle table: bwflow vs peer to %.1e relative; errors %s / %s, slopes %.3f / %.3f (MATH.md 1.99 / 2.99)"
+          "particle table slopes %.3f %.3f, reference 1.99 2.99" % (out["slope_jkoflow"], out["slope_jkoflow2"]))
+    print("reference particle table: bwflow vs peer to %.1e relative; errors %s / %s, slopes %.3f / %.3f (reference 1.99 / 2.99)"
           % (worst, " ".join("%.3g" % v for v in out["err_jkoflow"]), " ".join("%.3g" % v for v in out["err_jkoflow2"]),
              out["slope_jkoflow"], out["slope_jkoflow2"]))
 
@@ -431,9 +431,9 @@ def check_particle_table(exe, tmp):
 
 
 def check_gaussian_table(exe, tmp):
-    """MATH.md's Gaussian table: eta = 0.08, 0.04, 0.02, 0.01, max over k eta <= T = 1 (0.08
+    """The reference Gaussian table: eta = 0.08, 0.04, 0.02, 0.01, max over k eta <= T = 1 (0.08
     does not divide 1: 12 steps). Its problem is not given; on bwflow's random d = 3 problems
-    (tau = 0.7, K != 0) the slopes over that ladder match MATH.md's 1.99 and 2.98."""
+    (tau = 0.7, K != 0) the slopes over that ladder match the reference's 1.99 and 2.98."""
     etas, horizons = [0.08, 0.04, 0.02, 0.01], [0.96, 1.0, 1.0, 1.0]
     for seed in (1, 2, 3, 4):
         errs = {"err_jkoflow": [], "err_jkoflow2": []}
@@ -445,7 +445,7 @@ def check_gaussian_table(exe, tmp):
         s1 = np.polyfit(np.log(etas), np.log(errs["err_jkoflow"]), 1)[0]
         s2 = np.polyfit(np.log(etas), np.log(errs["err_jkoflow2"]), 1)[0]
         check(abs(s1 - 1.99) <= 0.03 and abs(s2 - 2.98) <= 0.03,
-              "Gaussian table ladder, random d=3 seed %d: slopes %.3f %.3f (MATH.md 1.99, 2.98)" % (seed, s1, s2))
+              "Gaussian table ladder, random d=3 seed %d: slopes %.3f %.3f (reference 1.99, 2.98)" % (seed, s1, s2))
         print("Gaussian table ladder, random d=3 seed %d: order 1 %s (slope %.3f), order 2 %s (slope %.3f)"
               % (seed, " ".join("%.3g" % v for v in errs["err_jkoflow"]), s1,
                  " ".join("%.3g" % v for v in errs["err_jkoflow2"]), s2))
