@@ -118,13 +118,17 @@ def order_errors(data, meta):
     name, its label, its scheme, its nominal order (from the sidecar's "cP_NAME" key, None if
     absent) and its values (nan where missing)."""
     res, cols = meta.get("results", {}), meta.get("columns", {})
+    nominal = {}
+    for k in res:   # "c2_jkoflow": 2
+        p, _, rest = k[1:].partition("_")
+        if k[0] == "c" and p.isdigit() and rest:
+            nominal[rest] = int(p)
     out = []
     for col in data:
         if not col.startswith("err_"):
             continue
         name = col[4:]
-        order = next((int(k[1:k.index("_")]) for k in res
-                      if k.endswith("_" + name) and k[0] == "c" and k[1:k.index("_")].isdigit()), None)
+        order = nominal.get(name)
         scheme, ref = ERRORS.get(name, (None, None))
         label = "%s vs %s" % (scheme, ref) if scheme else cols.get(col, name)
         out.append(dict(name=name, label=label, scheme=scheme, order=order, err=data[col]))
@@ -274,8 +278,8 @@ def ellipses_figure(data, meta, stem):
         ax.set_xlabel("x1")
     for ax in axes[:, 0]:
         ax.set_ylabel("x2")
-    handles = [Line2D([], [], color=c, ls=ls, lw=1.8, marker="o", ms=4, label=label)
-               for _, label, c, ls in traj]
+    handles = [Line2D([], [], color=colour, ls=ls, lw=1.8, marker="o", ms=4, label=label)
+               for _, label, colour, ls in traj]
     handles.append(Line2D([], [], color="0.4", lw=0.8, alpha=0.5, label="paths of the means (thin)"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, 0.035),
                framealpha=0.9)
