@@ -362,7 +362,7 @@ enum {
   OP_JKO, OP_JKO_STEPS, OP_W2SQ, OP_W2, OP_WGF, OP_FORWARD, OP_OTMAP, OP_GEODESIC, OP_LOG, OP_EXP,
   OP_SQRT, OP_INVSQRT, OP_SPDLOG, OP_SYMEXP, OP_SYMEIG, OP_SYMFUNC, OP_VALIDATE,
   OP_ENERGY, OP_GRAD, OP_VELOCITY, OP_SLOPE, OP_MODIFIED, OP_RHS, OP_ADVANCE, OP_SOLVE,
-  OP_SOLVE_BDF, OP_SOLVE_JKO2, NOPS
+  OP_SOLVE_BDF, OP_SOLVE_JKO2, OP_W2_STACK, OP_GEODESIC_STACK, NOPS
 };
 static const char *const op_names[NOPS] = {
     "bw_jko_step", "bw_jko_steps", "bw_w2sq", "bw_w2", "bw_wgf", "bw_forward_step", "bw_ot_map", "bw_geodesic",
@@ -370,7 +370,7 @@ static const char *const op_names[NOPS] = {
     "bw_sym_eig", "bw_sym_func", "bw_gaussian_validate", "bw_energy", "bw_energy_gradient",
     "bw_velocity", "bw_slope_sq", "bw_modified_energy", "bw_jkoflow_rhs",
     "bw_jkoflow_start+advance", "bw_jkoflow_solve", "bw_jkoflow_solve (BDF)",
-    "bw_jkoflow_solve (order 2, BDF)"};
+    "bw_jkoflow_solve (order 2, BDF)", "bw_w2sq_stack (one g0, shared)", "bw_geodesic_stack"};
 
 /* Calls operation op once. */
 static bw_status run_op(fixture *f, int op) {
@@ -411,7 +411,20 @@ static bw_status run_op(fixture *f, int op) {
     return st;
   case OP_SOLVE: return bw_jkoflow_solve(f->jf_auto, f->g0, 2, times, outs, NULL);
   case OP_SOLVE_BDF: return bw_jkoflow_solve(f->jf_bdf, f->g0, 2, times, outs, NULL);
-  default: return bw_jkoflow_solve(f->jf_jko2, f->g0, 2, times, outs, NULL);
+  case OP_SOLVE_JKO2: return bw_jkoflow_solve(f->jf_jko2, f->g0, 2, times, outs, NULL);
+  case OP_W2_STACK: { /* one g0 against three copies of g1: the shared path */
+    const bw_gaussian_stack a = {d, f->g0->mean, 0, f->g0->cov, f->g0->ld, 0};
+    const bw_gaussian_stack b = {d, f->g1->mean, 0, f->g1->cov, f->g1->ld, 0};
+    double w[3];
+    return bw_w2sq_stack(f->ws, 3, &a, &b, w, NULL);
+  }
+  default: { /* a stack of one pair, stacked strides */
+    const bw_gaussian_stack a = {d, f->g0->mean, d, f->g0->cov, f->g0->ld, (ptrdiff_t)d * d};
+    const bw_gaussian_stack b = {d, f->g1->mean, d, f->g1->cov, f->g1->ld, (ptrdiff_t)d * d};
+    const bw_gaussian_stack o = {d, f->out->mean, d, f->out->cov, f->out->ld, (ptrdiff_t)d * d};
+    const double t = 0.3;
+    return bw_geodesic_stack(f->ws, 1, &a, &b, &t, 0, &o, NULL);
+  }
   }
 }
 

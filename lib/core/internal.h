@@ -116,6 +116,12 @@ bw_status bw__geodesic_path(bw__path path, bw_workspace *ws, const bw_gaussian *
 #define BW__W2_MANY_MAX 8
 bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_gaussian *const *g1,
                       double *w2);
+/* W2^2(g0, g1) with bw_w2sq's checks, order and arithmetic (the same result bit for bit),
+ * for one g0 and many g1 in turn: for d >= 3 (ws required, dimension >= d) S0's
+ * eigendecomposition is computed when *prepared is false, then kept in ws (and *prepared
+ * set) for the next call with the same g0 and ws; d <= 2 is bw_w2sq itself. */
+bw_status bw__w2sq_shared(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
+                         bool *prepared, double *w2sq);
 
 /* Dense helpers (column-major; lib/core/linalg.c, which uses none of the eigensolvers). */
 void bw__copy(int d, const double *A, int lda, double *B, int ldb);          /* B = A */

@@ -317,6 +317,28 @@ bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
   return st;
 }
 
+bw_status bw__w2sq_shared(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
+                         bool *prepared, double *w2sq) {
+  if (!w2sq || !prepared) return BW_ERR_NULL;
+  bw_status st = check_pair(g0, g1);
+  if (st) return st;
+  if (g0->d <= 2) return bw__w2sq_path(BW__AUTO, ws, g0, g1, w2sq); /* nothing to share */
+  if (!ws) return BW_ERR_NULL;
+  if (ws->dmax < g0->d) return BW_ERR_DIM_MISMATCH;
+  /* pair_solve's order: S1's definiteness first, then S0's half (once), then the rest */
+  if (!bw__chol(g0->d, g1->cov, g1->ld, ws->mat[T3_])) return BW_ERR_NOT_SPD;
+  if (!*prepared) {
+    if ((st = pair_prepare(BW__AUTO, ws, g0))) return st;
+    *prepared = true;
+  }
+  double c = 0.0;
+  if ((st = pair_finish(BW__AUTO, ws, g0, g1, &c, false))) return st;
+  const double r = mean_sq(g0, g1) + c;
+  if (!isfinite(r)) return BW_ERR_OVERFLOW;
+  *w2sq = r;
+  return BW_OK;
+}
+
 bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_gaussian *const *g1,
                       double *w2) {
   if (!g1 || !w2) return BW_ERR_NULL;
@@ -325,24 +347,12 @@ bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_g
   bw_status st = BW_OK;
   for (int k = 0; k < n && !st; k++) st = check_pair(g0, g1[k]);
   if (st || n == 0) return st;
-  if (g0->d <= 2 || n == 1) { /* nothing to share */
-    for (int k = 0; k < n && !st; k++) st = bw_w2(ws, g0, g1[k], &out[k]);
-  } else {
-    bw_workspace *own;
-    if ((st = bw__ws_get(&ws, g0->d, &own))) return st;
-    /* the same checks in the same order as n calls of bw_w2 (S1 first), S0's half once */
-    if (!bw__chol(g0->d, g1[0]->cov, g1[0]->ld, ws->mat[T3_])) st = BW_ERR_NOT_SPD;
-    if (!st) st = pair_prepare(BW__AUTO, ws, g0);
-    for (int k = 0; k < n && !st; k++) {
-      double c = 0.0;
-      if (!(st = pair_finish(BW__AUTO, ws, g0, g1[k], &c, false))) {
-        const double r = mean_sq(g0, g1[k]) + c;
-        if (isfinite(r)) out[k] = sqrt(r);
-        else st = BW_ERR_OVERFLOW;
-      }
-    }
-    bw_workspace_free(own);
-  }
+  bw_workspace *own = NULL;
+  if (g0->d > 2 && (st = bw__ws_get(&ws, g0->d, &own))) return st;
+  bool prepared = false;
+  for (int k = 0; k < n && !st; k++)
+    if (!(st = bw__w2sq_shared(ws, g0, g1[k], &prepared, &out[k]))) out[k] = sqrt(out[k]);
+  bw_workspace_free(own);
   if (!st)
     for (int k = 0; k < n; k++) w2[k] = out[k];
   return st;
