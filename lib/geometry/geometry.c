@@ -320,9 +320,9 @@ bw_status bw__w2sq_path(bw__path path, bw_workspace *ws, const bw_gaussian *g0,
 bw_status bw__w2sq_shared(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
                          bool *prepared, double *w2sq) {
   if (!w2sq || !prepared) return BW_ERR_NULL;
+  if (g0 && g0->d <= 2) return bw__w2sq_path(BW__AUTO, ws, g0, g1, w2sq); /* nothing to share */
   bw_status st = check_pair(g0, g1);
   if (st) return st;
-  if (g0->d <= 2) return bw__w2sq_path(BW__AUTO, ws, g0, g1, w2sq); /* nothing to share */
   if (!ws) return BW_ERR_NULL;
   if (ws->dmax < g0->d) return BW_ERR_DIM_MISMATCH;
   /* pair_solve's order: S1's definiteness first, then S0's half (once), then the rest */

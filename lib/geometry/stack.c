@@ -79,7 +79,7 @@ static bw_status w2_stack(bw_workspace *ws, long n, const bw_gaussian_stack *g0,
   if (st) return st;
   if (!out) return BW_ERR_NULL;
   op o = {.g0 = g0, .g1 = g1, .root = root, .res = out,
-          .shared = g0->mean_stride == 0 && g0->cov_stride == 0};
+          .shared = g0->mean_stride == 0 && g0->cov_stride == 0 && g0->d > 2};
   return run(ws, n, w2_item, &o, failed);
 }
 
