@@ -40,9 +40,11 @@ import numpy as np
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build")
-os.environ.setdefault("BWFLOW_LIBRARY", os.path.join(build, "lib", "libbwflow.so"))
-sys.path.insert(0, os.path.join(root, "lib", "python"))
-import bwflow  # noqa: E402
+try:  # the installed package, or the one built in BUILD/lib/python
+    import bwflow
+except ImportError:
+    sys.path.insert(0, os.path.join(build, "lib", "python"))
+    import bwflow  # noqa: E402
 
 
 def asym_ratio(M):

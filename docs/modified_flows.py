@@ -245,11 +245,12 @@ def check(build):
 
     # The library, if it loads: the same problem with h = 0, m0 = 0.
     bw = None
-    os.environ.setdefault("BWFLOW_LIBRARY", os.path.join(build, "lib", "libbwflow.so"))
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
-                                    "lib", "python"))
-    try:
-        import bwflow as bw
+    try:  # the installed package, or the one built in BUILD/lib/python
+        try:
+            import bwflow as bw
+        except ImportError:
+            sys.path.insert(0, os.path.join(build, "lib", "python"))
+            import bwflow as bw
         pb, m0 = bw.Problem(A, np.zeros(d), K, TAU), np.zeros(d)
     except (ImportError, OSError) as exc:
         print("  (bwflow not loaded, library comparisons skipped: %s)" % exc)

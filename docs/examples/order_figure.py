@@ -8,8 +8,9 @@ bwflow module instead of the command line and its CSV files.
 It runs the study of `bwflow order` (JKO and forward Euler iterates against the exact
 Wasserstein gradient flow and against their modified flows), prints the errors and the
 least-squares slopes, and plots every error against eta on log-log axes with reference
-lines of their expected slopes (docs/plot_figures.py draws it). The module is found on sys.path (installed, or PYTHONPATH=BUILD/lib/python),
-else in this source tree's lib/python; it loads libbwflow as its docstring says.
+lines of their expected slopes (docs/plot_figures.py draws it). The package is the
+installed one (pip or meson install), else the one built in this source tree's
+build/lib/python.
 """
 import argparse
 import os
@@ -19,7 +20,7 @@ try:
     import bwflow
 except ImportError:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                    os.pardir, os.pardir, "lib", "python"))
+                                    os.pardir, os.pardir, "build", "lib", "python"))
     import bwflow
 
 import matplotlib

@@ -3,7 +3,8 @@
 # kernel; the executed copy goes to a temporary directory (the committed notebook, with its
 # outputs, is not touched). A cell that raises fails the run. Skipped (exit 77) when
 # nbconvert or ipykernel is not installed.
-# usage: run_notebook.sh NOTEBOOK.ipynb   (BWFLOW_LIBRARY: the library the binding loads)
+# usage: run_notebook.sh NOTEBOOK.ipynb   (the kernel imports the bwflow on PYTHONPATH, else
+# the installed one)
 set -u
 nb=$1
 if ! command -v jupyter-nbconvert >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import ipykernel' 2>/dev/null; then

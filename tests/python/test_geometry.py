@@ -1,5 +1,6 @@
-"""The binding's geometry (w2, w2sq, ot_map, geodesic) against scipy textbook formulas, with
-the layouts a caller may pass (C order, Fortran order, blocks with a leading dimension)."""
+"""The binding's geometry (w2, w2sq, ot_map, geodesic, log_map, exp_map) against scipy textbook
+formulas, with the layouts a caller may pass (C order, Fortran order, blocks with a leading
+dimension); stacks are in test_stacks.py."""
 import numpy as np
 import pytest
 
@@ -103,15 +104,16 @@ def test_statuses_become_exceptions():
         bwflow.w2(m0, np.array([[1.0, 2.0], [2.0, 1.0]]), m1, S1)   # indefinite
     e = ex.value
     assert e.name == "BW_ERR_NOT_SPD" and e.message == bwflow.strerror(e.status)
-    assert "BW_ERR_NOT_SPD" in str(e) and e.where == "bw_w2sq"
+    assert "BW_ERR_NOT_SPD" in str(e) and e.where == "bw_w2_stack" and e.argument == "S0"
+    assert isinstance(e, ValueError) and isinstance(e, bwflow.InvalidInputError)
     with pytest.raises(bwflow.BwflowError, match="BW_ERR_NOT_SYMMETRIC"):
         bwflow.w2(m0, np.array([[1.0, 0.5], [0.0, 1.0]]), m1, S1)
     with pytest.raises(bwflow.BwflowError, match="BW_ERR_NONFINITE"):
         bwflow.w2(np.array([np.nan, 0]), S0, m1, S1)
-    with pytest.raises(bwflow.BwflowError, match="BW_ERR_DIM_MISMATCH"):
-        bwflow.w2(m0, S0, np.zeros(3), np.eye(3))
-    with pytest.raises(ValueError):
-        bwflow.w2(m0, np.eye(3), m1, S1)                               # shape, caught in Python
+    with pytest.raises(ValueError, match="m1 must have shape"):
+        bwflow.w2(m0, S0, np.zeros(3), np.eye(3))                      # shapes, caught in Python
+    with pytest.raises(ValueError, match="S0 must have shape"):
+        bwflow.w2(m0, np.eye(3), m1, S1)
     assert not issubclass(bwflow.CollapseError, ValueError)
     assert issubclass(bwflow.CollapseError, bwflow.BwflowError)
 
@@ -126,3 +128,22 @@ def test_status_names_and_messages():
         assert n.startswith("BW_") and bwflow.strerror(code) not in ("", "unknown status")
     assert names[0] == "BW_OK" and "BW_ERR_COLLAPSE" in names and len(set(names)) == len(names)
     assert len(names) >= 20
+
+
+@pytest.mark.parametrize("d", [1, 2, 4])
+def test_log_and_exp_maps(d):
+    m0, S0, m1, S1 = pair(30 + d, d)
+    v, X = bwflow.log_map(m0, S0, m1, S1)
+    T = textbook_ot_map(S0, S1)
+    assert np.array_equal(v, m1 - m0)
+    assert rel(X, T - np.eye(d)) < 1e-10 and np.array_equal(X, X.T)
+    m, S = bwflow.exp_map(m0, S0, v, X)                 # exp inverts log
+    assert rel(m, m1) < 1e-15 and rel(S, S1) < 1e-12
+    G = np.eye(d) + 0.3 * X                             # exp of a shorter tangent vector
+    m, S = bwflow.exp_map(m0, S0, 0.3 * v, 0.3 * X)
+    assert rel(m, m0 + 0.3 * v) < 1e-15 and rel(S, G @ S0 @ G) < 1e-13
+    mg, Sg = bwflow.geodesic(m0, S0, m1, S1, 0.3)      # ... which is the geodesic at 0.3
+    assert rel(m, mg) < 1e-14 and rel(S, Sg) < 1e-12
+    with pytest.raises(bwflow.InvalidInputError, match="BW_ERR_NOT_SPD") as ex:
+        bwflow.exp_map(m0, S0, v, -2 * np.eye(d))       # I + X not positive definite
+    assert ex.value.argument == "X"

@@ -12,7 +12,7 @@ import modified_flows  # noqa: E402
 
 
 def test_orders_one_to_four():
-    # The library is BWFLOW_LIBRARY (set by meson); without it, build/lib/ of the source tree.
+    # The package on PYTHONPATH (set by meson); without it, build/lib/python of the source tree.
     r = modified_flows.check(os.path.join(ROOT, "build"))
     # Slopes: the ladder's least-squares slope is p + 1 up to the pre-asymptotic bend at
     # eta = 0.1 (docs/order2.md: 1.988, 2.982, 3.980, 4.977; seeds 2-4 down to 4.962).
@@ -20,7 +20,7 @@ def test_orders_one_to_four():
         assert abs(slope - (p + 1)) < 0.05, (p, slope)
     # The integration does not limit the table (second run at 10 x the tolerances).
     assert r["resolution"] < 0.1
-    # The library loaded (BWFLOW_LIBRARY): iterates to rounding, flows to the tolerances,
+    # The package loaded: iterates to rounding, flows to the tolerances,
     # right-hand sides to rounding.
     L = r["library"]
     assert L["plan"] < 1e-12 and L["jko"] < 1e-10 and L["jko2"] < 1e-10

@@ -75,5 +75,6 @@ def test_order_collapse_is_a_row_and_bad_eta():
     assert res["err_jkoflow"][:2] == [None, None] and res["err_jkoflow"][2] > 0
     assert all(t is not None and 0 < t < 1 for t in res["fail_time"][:2])
     assert all(e is not None for e in res["err_wgf"])       # JKO vs the flow is unaffected
-    with pytest.raises(bwflow.BwflowError, match="BW_ERR_BAD_ARG"):
-        bwflow.order(pb, np.zeros(2), np.eye(2), 1.0, [0.3])     # 0.3 does not divide 1
+    with pytest.raises(bwflow.BwflowError, match="BW_ERR_BAD_ARG") as ex:
+        bwflow.order(pb, np.zeros(2), np.eye(2), 1.0, [0.5, 0.3])     # 0.3 does not divide 1
+    assert ex.value.argument == "etas[1]" and isinstance(ex.value, ValueError)
