@@ -1,4 +1,4 @@
-"""The particle system through the binding (lib/python/bwflow.py): the problem and its
+"""The particle system through the binding (lib/python/bwflow/particles.py): the problem and its
 derivatives against numpy, JKO steps (optimality, the Gaussian mean for a quadratic V),
 flows (the Gaussian mean, the Jacobian choices agree, ill-posedness as IllPosedError with
 the time and the mode) and the order study (the table of docs/math.md section 7; `bwflow order --json`)."""
