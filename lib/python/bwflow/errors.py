@@ -10,6 +10,7 @@ particle flow have their own classes with what is known about the event.
 """
 from __future__ import annotations
 
+import operator
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -28,17 +29,23 @@ _INPUT = {"BW_ERR_NULL", "BW_ERR_DIM", "BW_ERR_DIM_MISMATCH", "BW_ERR_NONFINITE"
           "BW_ERR_BAD_ARG", "BW_ERR_ETA_TOO_LARGE"}
 
 
+def _code(code: int) -> int:
+    if isinstance(code, (bool, np.bool_)):
+        raise TypeError("a status code must be an integer, not bool")
+    return operator.index(code)
+
+
 def status_name(code: int) -> str:
     """The name of a library status code, e.g. ``status_name(6) == "BW_ERR_NOT_SPD"``
     ("BW_UNKNOWN_STATUS" for a code the library does not have)."""
-    code = int(code)
+    code = _code(code)
     return _STATUSES[code][0] if 0 <= code < len(_STATUSES) else "BW_UNKNOWN_STATUS"
 
 
 def strerror(code: int) -> str:
     """The one-sentence message of a library status code ("unknown status" for a code the
     library does not have)."""
-    code = int(code)
+    code = _code(code)
     return _STATUSES[code][1] if 0 <= code < len(_STATUSES) else "unknown status"
 
 
