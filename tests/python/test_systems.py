@@ -84,3 +84,24 @@ def test_progress_errors_propagate():
         raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
         bwflow.order(pb, m0, S0, 2.0, [0.1, 0.05, 0.02, 0.01], jobs=2, progress=boom)
+
+
+def test_a_solver_is_one_thread_at_a_time():
+    # a solve releases the GIL; the same solver used meanwhile from another thread is
+    # refused (RuntimeError), never shared; its own solve is unaffected
+    import threading
+    pb, m0, S0 = bwflow.Problem.random(20, 2)
+    flow = bwflow.JKOFlow(pb, 0.01, "jko2", linsol="dense", method="bdf")   # ~0.4 s
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("r", flow.solve(m0, S0, np.linspace(0, 5, 50))))
+    refused = 0
+    worker.start()
+    while worker.is_alive():
+        try:
+            flow.rhs(m0, S0)
+        except RuntimeError as exc:
+            assert "in use by another thread" in str(exc)
+            refused += 1
+    worker.join()
+    assert refused > 0 and out["r"][1].shape == (50, 20, 20)
+    assert np.array_equal(out["r"][0], flow.solve(m0, S0, np.linspace(0, 5, 50))[0])

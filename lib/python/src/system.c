@@ -183,16 +183,22 @@ static PyObject *py_traj_fields(PyObject *self, PyObject *args) {
 /* traj_failure(traj) -> (status, time, value, message, vector bytes or None) */
 static PyObject *py_traj_failure(PyObject *self, PyObject *o) {
   (void)self;
-  const bw_traj *tr = bwpy_get(o, &traj_kind, "trajectory");
+  const bw_traj *tr = bwpy_acquire(o, &traj_kind, "trajectory");
   if (!tr) return NULL;
   double t = NAN, v = NAN;
   const bw_status st = bw_traj_failure(tr, &t, &v);
   const int n = bw_system_dim(system_of(o));
   double *vec = n > 0 ? PyMem_Malloc(sizeof(double) * (size_t)n) : NULL;
-  if (n > 0 && !vec) return PyErr_NoMemory();
-  PyObject *vo = vec && !bw_traj_failure_vector(tr, vec) ? bwpy_bytes(vec, n) : Py_NewRef(Py_None);
+  PyObject *ret = NULL;
+  if (n > 0 && !vec) {
+    PyErr_NoMemory();
+  } else {
+    PyObject *vo = vec && !bw_traj_failure_vector(tr, vec) ? bwpy_bytes(vec, n) : Py_NewRef(Py_None);
+    if (vo) ret = Py_BuildValue("(iddNN)", (int)st, t, v, str_of(bw_traj_failure_message(tr)), vo);
+  }
   PyMem_Free(vec);
-  return vo ? Py_BuildValue("(iddNN)", (int)st, t, v, str_of(bw_traj_failure_message(tr)), vo) : NULL;
+  bwpy_release(o);
+  return ret;
 }
 
 /* traj_distance(a, b) -> (status, w2) */
@@ -200,16 +206,22 @@ static PyObject *py_traj_distance(PyObject *self, PyObject *args) {
   (void)self;
   PyObject *ao, *bo;
   if (!PyArg_ParseTuple(args, "OO", &ao, &bo)) return NULL;
-  const bw_traj *b = bwpy_get(bo, &traj_kind, "other");
-  if (!b) return NULL;
-  if (ao == bo) { /* the distance to itself: a's scratch is used, b only read */
+  if (ao == bo) { /* the distance to itself (bw_traj_distance wants two trajectories) */
+    if (!bwpy_get(ao, &traj_kind, "trajectory")) return NULL;
     return Py_BuildValue("(id)", 0, 0.0);
   }
+  /* both are marked in use: b is only read, but must not move meanwhile */
   bw_traj *a = bwpy_acquire(ao, &traj_kind, "trajectory");
   if (!a) return NULL;
+  const bw_traj *b = bwpy_acquire(bo, &traj_kind, "other");
+  if (!b) {
+    bwpy_release(ao);
+    return NULL;
+  }
   double w2 = NAN;
   const bw_status st = bw_traj_distance(a, b, &w2);
   bwpy_release(ao);
+  bwpy_release(bo);
   return Py_BuildValue("(id)", (int)st, w2);
 }
 
