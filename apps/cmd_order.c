@@ -59,7 +59,9 @@ static const char usage[] =
     "step sizes for some error (the modified flows collapse or turn ill-posed, or forward\n"
     "Euler diverges, at the others: use smaller --etas)\n";
 
-enum { OPT_JOBS = OPT_COMMAND_BASE };
+/* --rtol and --atol are order's own: it needs to know whether they were given (otherwise the
+ * defaults' tolerances apply). */
+enum { OPT_JOBS = OPT_COMMAND_BASE, OPT_ORDER_RTOL, OPT_ORDER_ATOL };
 
 /* Letters of the constants in the JSON keys: c1_wgf, c2_jkoflow, ..., c3_jkoflow2. */
 static const char *const col_titles[BW_ORDER_NERR] = {"JKO vs WGF", "JKO vs JKO-Flow", "FE vs WGF",
@@ -68,12 +70,18 @@ static const char *const col_titles[BW_ORDER_NERR] = {"JKO vs WGF", "JKO vs JKO-
 typedef struct {
   int n;
   double *etas;
+  unsigned *masks; /* per eta: the errors it computes */
   bw_order_point *pts;
   bw_order_fit fit;
-  unsigned mask;
+  unsigned mask;   /* the errors of the table: those some eta computes */
 } study;
 
 static bool in_mask(unsigned mask, int e) { return mask >> e & 1u; }
+/* The row of the last eta before i that computed error e (-1: none). */
+static int prev_row(const study *s, int i, int e) {
+  while (--i >= 0 && !in_mask(s->masks[i], e)) {}
+  return i;
+}
 /* An error below BW_ORDER_RESOLVED x its resolution (the fits leave it out). */
 static bool unresolved(const bw_order_point *p, int e) { return p->err[e] < BW_ORDER_RESOLVED * p->resolution[e]; }
 
@@ -103,7 +111,6 @@ static void print_json_fit(FILE *f, const study *s) {
   static const char *const what[3] = {"slope", "order", "c"};
   for (int q = 0; q < 3; q++)
     for (int e = 0; e < BW_ORDER_NERR; e++) {
-      if (!in_mask(s->mask, e)) continue;
       const double v = q == 0 ? s->fit.slope[e] : q == 1 ? s->fit.order[e] : s->fit.constant[e];
       if (q == 2) fprintf(f, ", \"c%d_%s\": ", bw_order_err_nominal((bw_order_err)e), bw_order_err_name((bw_order_err)e));
       else fprintf(f, ", \"%s_%s\": ", what[q], bw_order_err_name((bw_order_err)e));
@@ -111,7 +118,34 @@ static void print_json_fit(FILE *f, const study *s) {
     }
 }
 
-static void print_json(FILE *f, const study *s, double T, const bw_order_defaults *def) {
+/* "ladders": per error, the step sizes that computed it and, with default step sizes, how
+ * they were chosen (docs/order-study.md). */
+static void print_json_ladders(FILE *f, const study *s, const bw_order_defaults *def) {
+  static const char *const skip[3] = {"null", "\"resolution\"", "\"steps\""};
+  fputs(", \"ladders\": {", f);
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    const bw_order_ladder *L = &def->ladder[e];
+    fprintf(f, "%s\"%s\": {\"etas\": [", e ? ", " : "", bw_order_err_name((bw_order_err)e));
+    for (int i = 0, first = 1; i < s->n; i++)
+      if (in_mask(s->masks[i], e)) {
+        if (!first) fputs(", ", f);
+        cli_print_double(f, s->etas[i]);
+        first = 0;
+      }
+    fputs("], \"top\": ", f);
+    cli_print_double(f, L->top);
+    fprintf(f, ", \"bound\": \"%s\", \"constant\": ", bw_eta_bound_name(L->bound));
+    cli_print_double(f, L->constant);
+    fputs(", \"floor\": ", f);
+    cli_print_double(f, L->floor);
+    fprintf(f, ", \"skipped\": %s, \"size_max\": ", skip[L->skipped <= BW_ORDER_SKIP_STEPS ? L->skipped : 0]);
+    cli_print_double(f, L->size_max);
+    fputc('}', f);
+  }
+  fputc('}', f);
+}
+
+static void print_json(FILE *f, const study *s, double T, const bw_jkoflow_opts *fo, const bw_order_defaults *def) {
   fputs("{\"t\": ", f);
   cli_print_double(f, T);
   fputs(", \"etas\": ", f);
@@ -124,7 +158,6 @@ static void print_json(FILE *f, const study *s, double T, const bw_order_default
   print_json_status(f, s, true);
   for (int q = 0; q < 2; q++)
     for (int e = 0; e < BW_ORDER_NERR; e++) {
-      if (!in_mask(s->mask, e)) continue;
       fprintf(f, ", \"%s_%s\": ", q ? "res" : "err", bw_order_err_name((bw_order_err)e));
       print_json_errors(f, s, e, q);
     }
@@ -133,29 +166,77 @@ static void print_json(FILE *f, const study *s, double T, const bw_order_default
   cli_print_double(f, def->eta_max);
   fputs(", \"eta_safe\": ", f);
   cli_print_double(f, def->eta_safe);
-  fprintf(f, ", \"eta_bound\": \"%s\"}", bw_eta_bound_name(def->bound));
+  fprintf(f, ", \"eta_bound\": \"%s\", \"rtol\": ", bw_eta_bound_name(def->bound));
+  cli_print_double(f, fo->rtol);
+  fputs(", \"atol\": ", f);
+  cli_print_double(f, fo->atol);
+  print_json_ladders(f, s, def);
+  fputc('}', f);
 }
 
-/* How the horizon and the step sizes were chosen, for the table's header and the sidecar. */
-static void describe_choice(FILE *f, double T, bool t_given, bool etas_given, const bw_order_defaults *def) {
+static const char *const bound_why[BW_BOUND_COUNT] = {
+    [BW_BOUND_HORIZON] = "at least 10 steps over T",
+    [BW_BOUND_RATE] = "eta x the fastest rate <= 1/2",
+    [BW_BOUND_PLAN] = "half the largest step for which the JKO step exists",
+    [BW_BOUND_MEAN] = "eta a_max <= 1, half the mean's stability limit",
+    [BW_BOUND_COLLAPSE] = "every variance >= 4 x the collapse threshold tau eta/(2 - p eta)",
+    [BW_BOUND_ILL_POSED] = "eta lambda_max(H) well below 2 along the way",
+    [BW_BOUND_STABILITY] = "forward Euler stable: eta lambda_max(H) well below 2 along the way"};
+
+/* One error's ladder in the header: its step sizes below its bound and its expected constant,
+ * or why it is skipped, with the numbers (size: what the system's size is called, and its
+ * value). */
+static void describe_ladder(FILE *f, const study *s, int e, const bw_order_defaults *def, const char *size,
+                            int size_value) {
+  const bw_order_ladder *L = &def->ladder[e];
+  const int p = bw_order_err_nominal((bw_order_err)e);
+  fprintf(f, "\n  %-17s ", col_titles[e]);
+  if (L->skipped == BW_ORDER_SKIP_RESOLUTION) {
+    fprintf(f, "skipped, not resolvable in double precision at %s = %d: below the %s bound %.3g (eta_max %.3g) "
+            "C%d eta^%d (C%d ~ %.3g) is at most %.2g, and a slope needs %.2g (%g x the flows' floor %.2g) "
+            "at three step sizes", size, size_value, bw_eta_bound_name(L->bound), L->top, def->eta_max, p, p, p,
+            L->constant, L->constant * pow(L->top, p), BW_ORDER_MARGIN * BW_ORDER_RESOLVED * L->floor,
+            BW_ORDER_MARGIN * BW_ORDER_RESOLVED, L->floor);
+    if (isfinite(L->size_max)) fprintf(f, "; %s <= %.0f resolves it", size, L->size_max);
+    return;
+  }
+  if (L->skipped == BW_ORDER_SKIP_STEPS) {
+    fprintf(f, "skipped: below its %s bound %.3g, three step sizes need more than %ld steps each (--etas runs them)",
+            bw_eta_bound_name(L->bound), L->top, BW_ORDER_MAX_STEPS);
+    return;
+  }
+  int n = 0, first = -1, last = -1;
+  for (int i = 0; i < s->n; i++)
+    if (in_mask(s->masks[i], e)) n++, last = i, first = first < 0 ? i : first;
+  if (n) fprintf(f, "%g ... %g (%d), ", s->etas[first], s->etas[last], n);
+  if (L->bound == BW_BOUND_RATE) fprintf(f, "below %.3g: eta x the fastest rate <= %.2g", L->top, L->top * def->rate_fast);
+  else fprintf(f, "below %.3g: %s", L->top, bound_why[L->bound]);
+  if (isfinite(L->constant)) fprintf(f, "; C%d ~ %.3g", p, L->constant);
+}
+
+/* How the horizon and the step sizes were chosen, for the table's header and the sidecar:
+ * one line for a ladder shared by every error; else a line per error (describe_ladder). */
+static void describe_choice(FILE *f, const study *s, double T, bool t_given, bool etas_given, const bw_order_defaults *def,
+                            const bw_jkoflow_opts *fo, bool tol_given, const char *size, int size_value) {
   if (t_given) fprintf(f, "T = %g (--t)", T);
   else if (def->rate_slow <= 0) fprintf(f, "T = %g: the cap (nothing relaxes)", T);
   else if (def->t_capped) fprintf(f, "T = %g: the cap (the slowest relaxation rate is %.3g)", T, def->rate_slow);
   else fprintf(f, "T = %g: about 1.5 / the slowest relaxation rate %.3g", T, def->rate_slow);
-  if (etas_given) {
-    fputs("\netas from --etas", f);
-  } else {
-    static const char *const why[BW_BOUND_COUNT] = {
-        [BW_BOUND_HORIZON] = "at least 10 steps over T",
-        [BW_BOUND_RATE] = "eta x the fastest rate <= 1/2",
-        [BW_BOUND_PLAN] = "half the largest step for which the JKO step exists",
-        [BW_BOUND_MEAN] = "eta a_max <= 1, half the mean's stability limit",
-        [BW_BOUND_COLLAPSE] = "every variance >= 4 x the collapse threshold tau eta/(2 - p eta)",
-        [BW_BOUND_ILL_POSED] = "eta lambda_max(H) well below 2 along the way"};
-    fprintf(f, "\netas: 1-2-5 values from %g down; the safe step is %.3g (%s)", def->etas[0], def->eta_safe,
-            why[def->bound]);
-  }
+  bool shared = true;
+  for (int e = 0; e < BW_ORDER_NERR; e++) shared = shared && !def->ladder[e].skipped;
+  for (int i = 0; i < s->n; i++) shared = shared && s->masks[i] == BW_ORDER_MASK_ALL;
+  if (etas_given) fputs("\netas from --etas", f);
+  else if (shared) fprintf(f, "\netas: 1-2-5 values from %g down; the safe step is %.3g (%s)", def->etas[0], def->eta_safe,
+                           bound_why[def->bound]);
+  else fputs("\netas: 1-2-5 values below each comparison's bound", f);
   if (isfinite(def->eta_max)) fprintf(f, "; the modified flows fail beyond eta ~ %.3g", def->eta_max);
+  if (etas_given || shared) return;
+  double floor = NAN;
+  for (int e = 0; e < BW_ORDER_NERR; e++)
+    if (!(def->ladder[e].floor <= floor)) floor = def->ladder[e].floor;
+  fprintf(f, "\nreference flows: rtol %g, atol %g (%s)", fo->rtol, fo->atol, tol_given ? "--rtol, --atol" : "for the ladders");
+  if (isfinite(floor) && !tol_given) fprintf(f, ", integration error about %.2g", floor);
+  for (int e = 0; e < BW_ORDER_NERR; e++) describe_ladder(f, s, e, def, size, size_value);
 }
 
 static void print_table(FILE *f, const study *s, const char *header) {
@@ -173,6 +254,10 @@ static void print_table(FILE *f, const study *s, const char *header) {
     fprintf(f, "%-9.4g %7ld ", p->eta, p->steps);
     for (int e = 0; e < BW_ORDER_NERR; e++) {
       if (!in_mask(s->mask, e)) continue;
+      if (!in_mask(s->masks[i], e)) { /* not in this error's ladder */
+        fprintf(f, " %-17s", "");
+        continue;
+      }
       if (p->status[e]) {
         char cell[32];
         if (isfinite(p->fail_time[e]) && p->fail_time[e] > 0)
@@ -181,12 +266,13 @@ static void print_table(FILE *f, const study *s, const char *header) {
         fprintf(f, " %-17s", cell);
         continue;
       }
-      const double err = p->err[e], prev = i ? s->pts[i - 1].err[e] : NAN;
+      const int j = prev_row(s, i, e);
+      const double err = p->err[e], prev = j >= 0 ? s->pts[j].err[e] : NAN;
       if (unresolved(p, e)) {
         fprintf(f, " %-8.2e %-8s", err, "unres.");
         any_unres = true;
-      } else if (i && isfinite(prev) && prev > 0 && err > 0 && !unresolved(&s->pts[i - 1], e))
-        fprintf(f, " %-8.2e %5.2f   ", err, log(err / prev) / log(p->eta / s->pts[i - 1].eta));
+      } else if (j >= 0 && isfinite(prev) && prev > 0 && err > 0 && !unresolved(&s->pts[j], e))
+        fprintf(f, " %-8.2e %5.2f   ", err, log(err / prev) / log(p->eta / s->pts[j].eta));
       else fprintf(f, " %-8.2e %5s   ", err, "");
     }
     fputc('\n', f);
@@ -221,15 +307,13 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
   cli_outfile o;
   if (!cli_atomic_open(&o, dir, csv, e)) return false;
   fputs("eta,steps", o.f);
-  for (int k = 0; k < BW_ORDER_NERR; k++)
-    if (in_mask(s->mask, k)) fprintf(o.f, ",err_%s", bw_order_err_name((bw_order_err)k));
+  for (int k = 0; k < BW_ORDER_NERR; k++) fprintf(o.f, ",err_%s", bw_order_err_name((bw_order_err)k));
   fputs(",status,fail_time\n", o.f);
   for (int i = 0; i < s->n; i++) {
     const bw_order_point *p = &s->pts[i];
     cli_print_double(o.f, p->eta);
     fprintf(o.f, ",%ld", p->steps);
     for (int k = 0; k < BW_ORDER_NERR; k++) {
-      if (!in_mask(s->mask, k)) continue;
       fputc(',', o.f);
       if (isfinite(p->err[k])) cli_print_double(o.f, p->err[k]);
       else fputs("nan", o.f);
@@ -260,28 +344,32 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
         "\"err_forward_wgf\": \"max_k W2(forward Euler_k, WGF at k eta)\", "
         "\"err_forward_flow\": \"max_k W2(forward Euler_k, forward modified flow at k eta)\", "
         "\"err_jkoflow2\": \"max_k W2(JKO_k, JKO-Flow of order 2 at k eta)\", "
-        "\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors are nan\", "
+        "\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors, and "
+        "errors outside this eta's ladders, are nan\", "
         "\"fail_time\": \"time of that failure\"}, ",
         o.f);
   fputs("\"results\": ", o.f);
-  print_json(o.f, s, T, def);
+  print_json(o.f, s, T, fo, def);
   fputs("}\n", o.f);
   return cli_atomic_commit(&o, e);
 }
 
 /* The points of a study, computed by `jobs` threads, each taking the next step size in
- * decreasing cost (the smallest eta first); every point is computed as it would be alone
- * (BLAS single-threaded), so the numbers do not depend on the number of threads. Progress
- * on a terminal: steps done over all step sizes. */
+ * decreasing cost; every point is computed as it would be alone (BLAS single-threaded), so
+ * the numbers do not depend on the number of threads. Progress on a terminal: the step
+ * sizes done, the share of the work and an estimate of the time left. A point's work is
+ * its steps times the trajectories its errors run (a flow twice: the resolution's copy). */
 typedef struct {
   const bw_system *sys;
   double T;
   const bw_jkoflow_opts *fo;
   study *s;
   int next;              /* next index into order[] */
-  const int *order;      /* step sizes by decreasing cost */
-  long total, done, *cur; /* steps: over all etas, finished etas, per thread so far */
-  int finished;
+  const int *order;      /* step sizes by decreasing work */
+  const double *work;    /* per step size */
+  double total, done, *cur; /* work: over all etas, finished etas, per thread so far */
+  int jobs, finished;
+  double t0;             /* start (seconds) */
   bw_status st;          /* the first hard error */
   int failed;            /* its eta's index */
   cli_progress line;
@@ -290,19 +378,38 @@ typedef struct {
 
 typedef struct {
   pool *p;
-  int id;
+  int id, k; /* its thread, its step size */
 } worker;
 
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static double point_work(const study *s, double T, int i) {
+  bool need[BW_TRAJ_KIND_COUNT] = {0};
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    bw_traj_kind it, ref;
+    if (in_mask(s->masks[i], e) && !bw_order_err_pair((bw_order_err)e, &it, &ref)) need[it] = need[ref] = true;
+  }
+  double w = 0;
+  for (int k = 0; k < BW_TRAJ_KIND_COUNT; k++) w += need[k] ? (bw_traj_kind_is_discrete((bw_traj_kind)k) ? 1 : 2) : 0;
+  return w * round(T / s->etas[i]);
+}
+
 static void progress(void *ctx, long k, long n) {
-  (void)n;
   worker *w = ctx;
   pool *p = w->p;
   pthread_mutex_lock(&p->lock);
-  p->cur[w->id] = k;
-  long sum = p->done;
-  for (int i = 0; p->cur[i] >= 0; i++) sum += p->cur[i];
-  cli_progress_show(&p->line, "bwflow order: %d of %d step sizes done, step %ld of %ld in all", p->finished,
-                    p->s->n, sum, p->total);
+  p->cur[w->id] = p->work[w->k] * k / n;
+  double sum = p->done;
+  for (int i = 0; i < p->jobs; i++) sum += p->cur[i];
+  const double dt = seconds() - p->t0, left = sum > 0 ? dt * (p->total - sum) / sum : NAN;
+  char eta[48] = "";
+  if (dt >= 2 && isfinite(left)) snprintf(eta, sizeof eta, ", about %ld:%02ld left", lround(left) / 60, lround(left) % 60);
+  cli_progress_show(&p->line, "bwflow order: %d of %d step sizes done, %.0f%% of the work%s", p->finished, p->s->n,
+                    100 * sum / p->total, eta);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -314,11 +421,12 @@ static void *work(void *arg) {
     const int k = p->st || p->next == p->s->n ? -1 : p->order[p->next++];
     pthread_mutex_unlock(&p->lock);
     if (k < 0) return NULL;
-    bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->mask | BW_ORDER_RESOLUTION, p->fo,
+    w->k = k;
+    bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->masks[k] | BW_ORDER_RESOLUTION, p->fo,
                                           p->line.tty ? progress : NULL, w, &p->s->pts[k]);
     pthread_mutex_lock(&p->lock);
     p->cur[w->id] = 0;
-    p->done += p->s->pts[k].steps;
+    p->done += p->work[k];
     p->finished++;
     if (st && !p->st) p->st = st, p->failed = k;
     pthread_mutex_unlock(&p->lock);
@@ -328,27 +436,26 @@ static void *work(void *arg) {
 static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opts *fo, int jobs, study *s,
                             int *failed) {
   int *order = malloc(sizeof(int) * (size_t)s->n);
-  long *cur = malloc(sizeof(long) * (size_t)(jobs + 1));
+  double *cur = malloc(sizeof(double) * (size_t)jobs), *wk = malloc(sizeof(double) * (size_t)s->n);
   worker *ws = malloc(sizeof(worker) * (size_t)jobs);
   pthread_t *th = malloc(sizeof(pthread_t) * (size_t)jobs);
-  if (!order || !cur || !ws || !th) {
-    free(order), free(cur), free(ws), free(th);
+  if (!order || !cur || !wk || !ws || !th) {
+    free(order), free(cur), free(wk), free(ws), free(th);
     return BW_ERR_NOMEM;
   }
-  pool p = {.sys = sys, .T = T, .fo = fo, .s = s, .order = order, .cur = cur};
-  for (int i = 0; i < s->n; i++) order[i] = i, p.total += lround(T / s->etas[i]);
-  for (int i = 1; i < s->n; i++) /* insertion sort by decreasing number of steps */
-    for (int j = i; j > 0 && s->etas[order[j]] < s->etas[order[j - 1]]; j--) {
+  pool p = {.sys = sys, .T = T, .fo = fo, .s = s, .order = order, .work = wk, .cur = cur, .jobs = jobs, .t0 = seconds()};
+  for (int i = 0; i < s->n; i++) order[i] = i, wk[i] = point_work(s, T, i), p.total += wk[i];
+  for (int i = 1; i < s->n; i++) /* insertion sort by decreasing work */
+    for (int j = i; j > 0 && wk[order[j]] > wk[order[j - 1]]; j--) {
       const int t = order[j];
       order[j] = order[j - 1], order[j - 1] = t;
     }
   for (int i = 0; i < jobs; i++) cur[i] = 0;
-  cur[jobs] = -1;
   cli_progress_init(&p.line);
   pthread_mutex_init(&p.lock, NULL);
   int started = 0;
   for (int i = 0; i < jobs; i++) {
-    ws[i] = (worker){&p, i};
+    ws[i] = (worker){&p, i, 0};
     if (i == 0 || pthread_create(&th[i], NULL, work, &ws[i]) == 0) started++;
     else break; /* fewer threads: the others do the work */
   }
@@ -357,21 +464,26 @@ static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opt
   cli_progress_clear(&p.line);
   pthread_mutex_destroy(&p.lock);
   *failed = p.failed;
-  free(order), free(cur), free(ws), free(th);
+  free(order), free(cur), free(wk), free(ws), free(th);
   return p.st;
 }
 
 /* The usable range of each error: exit 3 unless every error has three usable step sizes
- * (all of them when fewer than three were asked for). */
+ * (all of its step sizes when it has fewer than three; none for a skipped error). */
 static bool enough_usable(const study *s, cli_err *e) {
-  const int need = s->n < 3 ? s->n : 3;
   for (int k = 0; k < BW_ORDER_NERR; k++) {
-    int ok = 0; /* failures count here; unresolved errors do not (see the table's note) */
-    for (int i = 0; i < s->n; i++) ok += !s->pts[i].status[k];
-    if (!in_mask(s->mask, k) || ok >= need) continue;
+    int ok = 0, asked = 0; /* failures count here; unresolved errors do not (see the table's note) */
+    for (int i = 0; i < s->n; i++) {
+      if (!in_mask(s->masks[i], k)) continue;
+      asked++;
+      ok += !s->pts[i].status[k];
+    }
+    const int need = asked < 3 ? asked : 3;
+    if (ok >= need) continue;
     double lo = INFINITY, hi = 0;
     const char *why = "error";
     for (int i = 0; i < s->n; i++) {
+      if (!in_mask(s->masks[i], k)) continue;
       if (s->pts[i].status[k]) {
         why = bw_order_status_word(s->pts[i].status[k]);
         continue;
@@ -388,7 +500,7 @@ static bool enough_usable(const study *s, cli_err *e) {
 
 typedef struct {
   long jobs;
-  double T;
+  double T, rtol, atol; /* rtol, atol: 0 unless given */
   const char *etas_text, *out;
   bool json;
 } order_args;
@@ -401,13 +513,17 @@ static bool order_option(int code, const char *arg, void *ctx, cli_err *e) {
   case OPT_ETAS: a->etas_text = arg; return true;
   case OPT_OUT: a->out = arg; return true;
   case OPT_JOBS: return cli_parse_int("--jobs", arg, 1, 1024, &a->jobs, e);
+  case OPT_ORDER_RTOL: return cli_parse_positive("--rtol", arg, &a->rtol, e);
+  case OPT_ORDER_ATOL: return cli_parse_positive("--atol", arg, &a->atol, e);
   default: return cli_fail(e, "internal: unexpected option code %d", code);
   }
 }
 
 int cmd_order(int argc, char **argv) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
-                                        CLI_FLOW_OPTIONS,
+                                        {"rtol", required_argument, NULL, OPT_ORDER_RTOL},
+                                        {"atol", required_argument, NULL, OPT_ORDER_ATOL},
+                                        {"linsol", required_argument, NULL, OPT_LINSOL},
                                         {"t", required_argument, NULL, OPT_T},
                                         {"etas", required_argument, NULL, OPT_ETAS},
                                         {"out", required_argument, NULL, OPT_OUT},
@@ -426,7 +542,7 @@ int cmd_order(int argc, char **argv) {
   const char *etas_text = a.etas_text, *out = a.out;
   const bool json = a.json;
   cli_err e;
-  study s = {.mask = BW_ORDER_MASK_ALL};
+  study s = {.mask = 0};
   bool ok = !etas_text || cli_parse_list("--etas", etas_text, &s.etas, &s.n, &e);
   if (ok && etas_text && s.n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");
   bw_system *sys = NULL;
@@ -435,18 +551,32 @@ int cmd_order(int argc, char **argv) {
   const bool t_given = T > 0;
   if (ok) {
     bw_status st = bw_order_defaults_compute(sys, T, &def);
-    if (st && etas_text && t_given) /* not needed: both given */
-      def = (bw_order_defaults){.t = T, .eta_max = INFINITY, .eta_safe = NAN, .bound = BW_BOUND_HORIZON};
-    else if (st == BW_ERR_BAD_ARG)
+    if (st && etas_text && t_given) { /* not needed: both given */
+      def = (bw_order_defaults){.t = T, .eta_max = INFINITY, .eta_safe = NAN, .bound = BW_BOUND_HORIZON,
+                                .rtol = fo.rtol, .atol = fo.atol};
+      for (int k = 0; k < BW_ORDER_NERR; k++)
+        def.ladder[k] = (bw_order_ladder){.top = NAN, .constant = NAN, .floor = NAN, .size_max = NAN};
+    } else if (st == BW_ERR_BAD_ARG)
       ok = cli_fail(&e, "no default step size: this problem would need more than 1e7 steps (give --t and --etas)");
     else if (st) ok = cli_fail(&e, "default step sizes: %s", bw_strerror(st));
     if (ok && !t_given) T = def.t;
   }
+  /* the defaults' tolerances (tightened where the ladders need it), unless given (then the
+   * library's defaults for the one not given, as in the other commands) */
+  const bool tol_given = a.rtol > 0 || a.atol > 0;
+  if (ok && !tol_given) fo.rtol = def.rtol, fo.atol = def.atol;
+  if (a.rtol > 0) fo.rtol = a.rtol;
+  if (a.atol > 0) fo.atol = a.atol;
   if (ok && !etas_text) {
     s.n = def.n;
     s.etas = malloc(sizeof(double) * (size_t)s.n);
     if (s.etas) memcpy(s.etas, def.etas, sizeof(double) * (size_t)s.n);
     else ok = cli_fail(&e, "out of memory");
+  }
+  if (ok && !(s.masks = malloc(sizeof(unsigned) * (size_t)s.n))) ok = cli_fail(&e, "out of memory");
+  for (int i = 0; ok && i < s.n; i++) {
+    s.masks[i] = etas_text ? BW_ORDER_MASK_ALL : def.masks[i];
+    s.mask |= s.masks[i];
   }
   for (int i = 0; ok && i < s.n; i++) {
     long k = lround(T / s.etas[i]);
@@ -459,6 +589,7 @@ int cmd_order(int argc, char **argv) {
   if (!ok) {
     fprintf(stderr, "bwflow order: %s\n", e.msg);
     free(s.etas);
+    free(s.masks);
     bw_system_free(sys);
     return EXIT_USAGE;
   }
@@ -475,10 +606,12 @@ int cmd_order(int argc, char **argv) {
   }
   if (rc == EXIT_OK) {
     bw_order_fit_compute(s.n, s.pts, &s.fit);
-    char name[256], choice[1024];
+    char name[256], choice[4096];
     FILE *mf = fmemopen(choice, sizeof choice, "w");
     if (mf) {
-      describe_choice(mf, T, t_given, etas_text != NULL, &def);
+      const bool particles = !strcmp(bw_system_name(sys), "particles");
+      describe_choice(mf, &s, T, t_given, etas_text != NULL, &def, &fo, tol_given, particles ? "N" : "size",
+                      bw_system_dim(sys));
       fclose(mf);
     } else {
       choice[0] = '\0';
@@ -489,7 +622,7 @@ int cmd_order(int argc, char **argv) {
       rc = EXIT_USAGE;
     }
     if (rc == EXIT_OK && json) {
-      print_json(stdout, &s, T, &def);
+      print_json(stdout, &s, T, &fo, &def);
       fputc('\n', stdout);
     } else if (rc == EXIT_OK) {
       print_table(stdout, &s, choice);
@@ -501,6 +634,7 @@ int cmd_order(int argc, char **argv) {
   }
   free(s.pts);
   free(s.etas);
+  free(s.masks);
   bw_system_free(sys);
   return rc;
 }

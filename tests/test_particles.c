@@ -599,32 +599,7 @@ START_TEST(quartic_order_table) {
 }
 END_TEST
 
-/* The default study of each preset is clean: eta lambda_max <= 1 along the WGF, slopes 1,
- * 2, 1, 2 within 0.03 (the defaults' bound is the ill-posedness one). Quartic only here
- * (the others take a few seconds: tests/cli and the peer check run them). */
-START_TEST(default_study) {
-  bw_particles *pp;
-  double m, s, x0[20];
-  ck_assert_int_eq(bw_particles_preset("quartic", 0, &pp, &m, &s), BW_OK);
-  ck_assert_int_eq(bw_particles_quantiles(20, m, s, x0), BW_OK);
-  bw_system *sys;
-  ck_assert_int_eq(bw_system_particles_create(pp, x0, &sys), BW_OK);
-  bw_order_defaults def;
-  ck_assert_int_eq(bw_order_defaults_compute(sys, 0, &def), BW_OK);
-  ck_assert(def.bound == BW_BOUND_ILL_POSED);
-  ck_assert(fabs(def.eta_max - 2 / 956.93) < 1e-6);
-  ck_assert(def.etas[0] * 957 <= 1.0 && def.t == 0.5);
-  bw_order_point pts[BW_ORDER_MAX_ETAS];
-  for (int k = 0; k < def.n; k++)
-    ck_assert_int_eq(bw_order_point_compute(sys, def.t, def.etas[k], 0, NULL, NULL, NULL, &pts[k]), BW_OK);
-  bw_order_fit fit;
-  ck_assert_int_eq(bw_order_fit_compute(def.n, pts, &fit), BW_OK);
-  for (int e = 0; e < 4; e++)
-    ck_assert_msg(fabs(fit.slope[e] - (e % 2 ? 2 : 1)) <= 0.03, "slope %d: %.4f", e, fit.slope[e]);
-  bw_system_free(sys);
-  bw_particles_free(pp);
-}
-END_TEST
+/* (The default study's ladders: tests/test_ladders.c.) */
 
 /* ---- dissipation ---- */
 
@@ -1098,7 +1073,6 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, gaussian_convergence);
   tcase_add_test(tc, quartic_equilibrium);
   tcase_add_test(tc, quartic_order_table);
-  tcase_add_test(tc, default_study);
   tcase_add_test(tc, dissipation);
   tcase_add_test(tc, illposed_time);
   tcase_add_test(tc, jacobians);

@@ -171,17 +171,57 @@ typedef enum bw_eta_bound {
   BW_BOUND_MEAN,      /**< the mean's modified flow damps: a eta well below 2 */
   BW_BOUND_COLLAPSE,  /**< every variance along the way well above tau eta/(2 - p eta) */
   BW_BOUND_ILL_POSED, /**< particles: eta lambda_max(H) well below 2 along the way */
+  BW_BOUND_STABILITY, /**< forward Euler is stable: particles, eta lambda_max(H) well below 2 along the way */
   BW_BOUND_COUNT      /**< number of bounds (not a bound) */
 } bw_eta_bound;
 
-/** A short name of the bound: "horizon", "rate", "plan", "mean", "collapse", "ill-posed"
- * (NULL out of range).
+/** A short name of the bound: "horizon", "rate", "plan", "mean", "collapse", "ill-posed",
+ * "stability" (NULL out of range).
  * @param b the bound
  * @return a static string, or NULL */
 BW_API const char *bw_eta_bound_name(bw_eta_bound b);
 
 /** Most step sizes a default ladder has. */
 #define BW_ORDER_MAX_ETAS 16
+
+/** An error is only asked of step sizes at which it is predicted to stay above
+ * BW_ORDER_MARGIN x BW_ORDER_RESOLVED x the floor of its reference (a factor 2 for the
+ * uncertainty of the prediction). */
+#define BW_ORDER_MARGIN 2.0
+
+/** Most steps a default ladder asks of one step size (for systems with per-comparison
+ * scales: about a minute for 1000 particles). */
+#define BW_ORDER_MAX_STEPS 1000000L
+
+/** Why a default ladder is empty (bw_order_ladder::skipped). */
+typedef enum bw_order_skip {
+  BW_ORDER_SKIP_NONE,       /**< not skipped */
+  BW_ORDER_SKIP_RESOLUTION, /**< the error cannot be resolved at three step sizes: even at the
+                                 third step of its ladder C_p eta^p is below BW_ORDER_MARGIN x
+                                 BW_ORDER_RESOLVED x the floor */
+  BW_ORDER_SKIP_STEPS       /**< three step sizes below its bound would need more than
+                                 BW_ORDER_MAX_STEPS steps each */
+} bw_order_skip;
+
+/** One comparison's ladder in the defaults (bw_order_defaults::ladder, docs/order-study.md). */
+typedef struct bw_order_ladder {
+  double top;           /**< the largest step size this error's two trajectories allow safely
+                             (its ladder starts at the largest 1-2-5 value <= top) */
+  bw_eta_bound bound;   /**< the bound that set top */
+  double constant;      /**< the leading constant C_p of err ~ C_p eta^p (p the nominal order)
+                             known before the study: predicted by the system, or measured at
+                             the top step size; NaN when unknown */
+  double floor;         /**< the achievable resolution: the integration error (W2) of the
+                             error's reference flow at the tolerances rtol, atol; 0 for a closed
+                             form; NaN when the system does not know it */
+  int n;                /**< number of step sizes that compute this error (bits of masks) */
+  bw_order_skip skipped; /**< why no step size computes this error (n = 0), or
+                             ::BW_ORDER_SKIP_NONE */
+  double size_max;      /**< the largest system size (particles: N) at which the error would be
+                             resolved at three step sizes, assuming the same constant and floor
+                             (top shrinks with the size, e.g. like 1/N^2 for particles); NaN when
+                             the system has no such scaling */
+} bw_order_ladder;
 
 /** Default horizon and step sizes of a study, chosen from the system. */
 typedef struct bw_order_defaults {
@@ -190,8 +230,8 @@ typedef struct bw_order_defaults {
   double rate_fast;    /**< the fastest relaxation rate (1/time) */
   int t_capped;        /**< 1 when the horizon is the cap BW_ORDER_T_CAP (also when nothing
                             relaxes) */
-  double eta_safe;     /**< the largest step size safely inside every bound (the ladder
-                            starts at the largest 1-2-5 value <= eta_safe) */
+  double eta_safe;     /**< the largest step size safely inside every bound (a ladder shared by
+                            all errors starts at the largest 1-2-5 value <= eta_safe) */
   bw_eta_bound bound;  /**< the bound that set eta_safe */
   double eta_max;      /**< the system's hard limit: the step size beyond which a trajectory
                             of the study is known to fail or be meaningless (for particles
@@ -199,8 +239,17 @@ typedef struct bw_order_defaults {
                             threshold, 2/a_max and the JKO step's existence); INFINITY when
                             there is none */
   int n;               /**< number of step sizes */
-  double etas[BW_ORDER_MAX_ETAS]; /**< decreasing: the largest 1-2-5 value <= eta_safe, then
-                                       the next smaller 1-2-5 values (two decades) */
+  double etas[BW_ORDER_MAX_ETAS]; /**< decreasing: the union of the errors' ladders (see
+                                       masks and ladder) */
+  /* appended */
+  unsigned masks[BW_ORDER_MAX_ETAS]; /**< the errors each step size computes (bits 1 <<
+                                          bw_order_err; the mask of bw_order_point_compute()) */
+  bw_order_ladder ladder[BW_ORDER_NERR]; /**< each error's ladder */
+  double rtol;         /**< the CVODE relative tolerance of the reference flows that the ladders
+                            assume: the library's default (bw_jkoflow_opts_default()),
+                            tightened where a ladder needs a finer resolution, down to what the
+                            integrator reaches (particles: 1e-14) */
+  double atol;         /**< the absolute tolerance that goes with it (the default's ratio) */
 } bw_order_defaults;
 
 /** Largest default horizon (time units). */
@@ -210,19 +259,31 @@ typedef struct bw_order_defaults {
 
 /** Choose a study's horizon and step sizes from the system (docs/order-study.md): the
  * horizon from the slowest relaxation rate (1.5/rate_slow rounded to a 1-2-5 value, at most
- * BW_ORDER_T_CAP), unless t > 0 is given; the largest step safely inside the region where
- * every trajectory exists and is meaningful over [0, T] (the system's bounds, eta times the
- * fastest rate at most 1/2, at least 10 steps); then BW_ORDER_DEFAULT_NETAS step sizes of the
- * 1-2-5 series down from there (two decades: e.g. 0.1 ... 0.001). Every eta divides the horizon (with a given t
- * that the 1-2-5 values do not divide, the ladder is t/(N0 {1, 2, 5, 10, ...})).
+ * BW_ORDER_T_CAP), unless t > 0 is given; then a ladder of step sizes per error, all dividing
+ * the horizon, and their union in etas with a mask per step size.
+ *
+ * A system that knows its per-comparison scales (particles) gives each error its own
+ * ladder: the 1-2-5 series from the largest step its two trajectories allow (the modified
+ * flow's ill-posedness bound, forward Euler's stability bound, none for JKO vs the gradient
+ * flow; with at least 10 steps and eta times the fastest rate at most 1/2), down to two
+ * decades below that rate bound, at least four values and at most BW_ORDER_DEFAULT_NETAS,
+ * and only as long as the error's predicted size C_p eta^p stays above BW_ORDER_MARGIN x
+ * BW_ORDER_RESOLVED x the floor of its reference and a step size needs at most
+ * BW_ORDER_MAX_STEPS steps. The references' tolerances (rtol, atol) are tightened for the
+ * smallest error the ladders ask for; an error left with fewer than three step sizes is
+ * skipped (ladder[e].skipped says why). Otherwise (Gaussians) every
+ * error shares one ladder: BW_ORDER_DEFAULT_NETAS values of the 1-2-5 series down from the
+ * largest step safely inside every bound (two decades: e.g. 0.1 ... 0.001). With a given t
+ * that the 1-2-5 values do not divide, a ladder is t/(N0 {1, 2, 5, 10, ...}).
  * @param sys the system
  * @param t the horizon, or 0 to choose it
  * @param[out] def the defaults
  * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (t negative or not finite, or no
- *         admissible step size: more than 1e7 steps would be needed); the system's
- *         statuses
+ *         admissible step size: more than 1e7 steps would be needed for the shared ladder,
+ *         or every error is skipped); the system's statuses
  * @par Allocation and thread safety
- * May allocate scratch; reentrant, sys is only read. */
+ * May allocate scratch, and run one short study point to measure a constant the system does
+ * not predict; reentrant, sys is only read. */
 BW_API bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_defaults *def);
 
 #ifdef __cplusplus

@@ -256,7 +256,8 @@ bw_status bw_order_fit_compute(int n, const bw_order_point *pts, bw_order_fit *f
 
 /* ---------------------------------------------------------------- defaults */
 
-static const char *const bound_names[BW_BOUND_COUNT] = {"horizon", "rate", "plan", "mean", "collapse", "ill-posed"};
+static const char *const bound_names[BW_BOUND_COUNT] = {"horizon", "rate",     "plan",     "mean",
+                                                        "collapse", "ill-posed", "stability"};
 
 const char *bw_eta_bound_name(bw_eta_bound b) {
   return (int)b >= 0 && b < BW_BOUND_COUNT ? bound_names[b] : NULL;
@@ -293,6 +294,135 @@ static bool divides(double eta, double T) {
   return n >= 1 && fabs(n * eta - T) <= 1e-9 * T;
 }
 
+/* The ladders (docs/order-study.md): a slope needs LADDER_MIN resolved step sizes; a ladder
+ * that has reached eta x the fastest rate <= ASYM_RANGE (two decades below the rate bound
+ * 1/2: the next-order terms are a few hundredths of the error) stops after LADDER_ASYM. */
+#define NETAS BW_ORDER_DEFAULT_NETAS
+#define LADDER_MIN 3
+#define LADDER_ASYM 4
+#define ASYM_RANGE 0.005
+
+/* NETAS values of a ladder from top down, all dividing T: the 1-2-5 series below top when
+ * T is a multiple of them, else T/(n0 {1, 2, 5, 10, ...}), n0 the fewest steps within top. */
+static void ladder_values(double top, double T, double *v) {
+  const int i0 = series_floor(top);
+  bool ok = true;
+  for (int k = 0; k < NETAS; k++) ok = divides(v[k] = series(i0 - k), T) && ok;
+  if (ok) return;
+  const double n0 = ceil(T / top * (1 - 1e-12));
+  for (int k = 0; k < NETAS; k++) v[k] = T / (n0 * series(k));
+}
+
+/* How many of the values v (over the horizon T) a scaled ladder keeps: at most NETAS, no more
+ * than LADDER_ASYM once eta rate_fast <= ASYM_RANGE, with budget none needing more than
+ * BW_ORDER_MAX_STEPS steps, and with a known constant c and floor only values whose
+ * predicted error c v^p is at least BW_ORDER_MARGIN x BW_ORDER_RESOLVED x floor. */
+static int ladder_length(const double *v, double T, double rate_fast, double c, int p, double fl, bool budget) {
+  const double least = BW_ORDER_MARGIN * BW_ORDER_RESOLVED * fl;
+  int n = 0;
+  for (; n < NETAS; n++) {
+    if (n >= LADDER_ASYM && v[n - 1] * rate_fast <= ASYM_RANGE) break;
+    if (budget && T / v[n] > BW_ORDER_MAX_STEPS * (1 + 1e-9)) break;
+    if (c * pow(v[n], p) < least) break; /* false when c or floor is NaN */
+  }
+  return n;
+}
+
+/* The largest size at which an error of constant c, order p and floor is resolved at
+ * LADDER_MIN step sizes, when top shrinks like size^-size_exp: the third value of the ladder
+ * must stay at or above eta_low = (least/c)^(1/p). */
+static double size_max(double top, double c, int p, double fl, double size, double size_exp) {
+  if (!(size_exp > 0) || !(c > 0) || !(fl > 0)) return NAN;
+  const double low = pow(BW_ORDER_MARGIN * BW_ORDER_RESOLVED * fl / c, 1.0 / p);
+  int i = series_floor(low);
+  if (series(i) < low * (1 - 1e-12)) i++;
+  return floor(size * pow(top / series(i + LADDER_MIN - 1), 1.0 / size_exp));
+}
+
+/* The union of the ladders v[e][0..len[e]) into D->etas (decreasing, equal values merged)
+ * with D->masks; ladders are shortened from their smallest values (keeping LADDER_MIN) while
+ * the union exceeds BW_ORDER_MAX_ETAS. */
+static void ladder_union(double v[][NETAS], int *len, bw_order_defaults *D) {
+  double u[BW_ORDER_NERR * NETAS];
+  unsigned m[BW_ORDER_NERR * NETAS];
+  for (;;) {
+    int n = 0;
+    for (int e = 0; e < BW_ORDER_NERR; e++)
+      for (int k = 0; k < len[e]; k++) {
+        const double x = v[e][k];
+        int j = 0;
+        while (j < n && u[j] > x * (1 + 1e-12)) j++;
+        if (j < n && u[j] >= x * (1 - 1e-12)) {
+          m[j] |= 1u << e;
+          continue;
+        }
+        memmove(&u[j + 1], &u[j], sizeof(double) * (size_t)(n - j));
+        memmove(&m[j + 1], &m[j], sizeof(unsigned) * (size_t)(n - j));
+        u[j] = x, m[j] = 1u << e, n++;
+      }
+    int longest = 0;
+    for (int e = 1; e < BW_ORDER_NERR; e++)
+      if (len[e] > len[longest]) longest = e;
+    if (n <= BW_ORDER_MAX_ETAS || len[longest] <= LADDER_MIN) {
+      D->n = n < BW_ORDER_MAX_ETAS ? n : BW_ORDER_MAX_ETAS;
+      memcpy(D->etas, u, sizeof(double) * (size_t)D->n);
+      memcpy(D->masks, m, sizeof(unsigned) * (size_t)D->n);
+      return;
+    }
+    len[longest]--; /* its smallest value */
+  }
+}
+
+/* The per-error ladders of a system with order_scales: tops (the system's bound, the horizon
+ * and the rate bound), constants (predicted, or measured at the top step), the tolerances
+ * and floors, the lengths and the skipped errors. */
+static bw_status scaled_ladders(const bw_system *sys, const bw__order_scales *sc, bw_order_defaults *D,
+                                double v[][NETAS], int *len) {
+  bw_jkoflow_opts o;
+  bw_jkoflow_opts_default(&o);
+  int want[BW_ORDER_NERR];
+  double need = INFINITY; /* the largest floor every wanted ladder can live with */
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    bw_order_ladder *L = &D->ladder[e];
+    if (!(sc->top[e] > 0)) continue; /* shares eta_safe's ladder (set by the caller) */
+    L->top = D->t / 10.0, L->bound = BW_BOUND_HORIZON, L->skipped = BW_ORDER_SKIP_NONE;
+    if (D->rate_fast > 0 && 0.5 / D->rate_fast < L->top) L->top = 0.5 / D->rate_fast, L->bound = BW_BOUND_RATE;
+    if (sc->top[e] < L->top) L->top = sc->top[e], L->bound = sc->why[e];
+    ladder_values(L->top, D->t, v[e]);
+    const int p = errs[e].nominal;
+    L->constant = sc->constant[e];
+    if (!(L->constant > 0) && isfinite(sc->floor_rel)) { /* measure it at the top step */
+      bw_order_point pt;
+      bw_status st = bw_order_point_compute(sys, D->t, v[e][0], 1u << e, NULL, NULL, NULL, &pt);
+      if (st) return st;
+      L->constant = !pt.status[e] && pt.err[e] > 0 ? pt.err[e] / pow(v[e][0], p) : NAN;
+    }
+    want[e] = ladder_length(v[e], D->t, D->rate_fast, NAN, p, NAN, true);
+    const double c = want[e] ? L->constant * pow(v[e][want[e] - 1], p) / (BW_ORDER_MARGIN * BW_ORDER_RESOLVED) : NAN;
+    if (c < need) need = c;
+  }
+  D->rtol = o.rtol, D->atol = o.atol;
+  if (isfinite(sc->floor_rel) && isfinite(need) && need < sc->floor_rel * o.rtol + sc->floor_abs) {
+    const double r = (need - sc->floor_abs) / sc->floor_rel;
+    D->rtol = r > sc->rtol_min ? fmax(pow(10.0, floor(log10(r))), sc->rtol_min) : sc->rtol_min;
+    D->atol = o.atol * (D->rtol / o.rtol);
+  }
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    bw_order_ladder *L = &D->ladder[e];
+    if (!(sc->top[e] > 0)) continue;
+    const int p = errs[e].nominal;
+    L->floor = isfinite(sc->floor_rel) ? sc->floor_rel * D->rtol + sc->floor_abs : NAN;
+    len[e] = ladder_length(v[e], D->t, D->rate_fast, L->constant, p, L->floor, true);
+    L->size_max = size_max(L->top, L->constant, p, L->floor, sc->size, sc->size_exp);
+    if (len[e] < LADDER_MIN) { /* unresolvable at any cost, or too many steps */
+      const int res = ladder_length(v[e], D->t, D->rate_fast, L->constant, p, L->floor, false);
+      L->skipped = res < LADDER_MIN ? BW_ORDER_SKIP_RESOLUTION : BW_ORDER_SKIP_STEPS;
+      len[e] = 0;
+    }
+  }
+  return BW_OK;
+}
+
 bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_defaults *def) {
   if (!sys || !def) return BW_ERR_NULL;
   if (t != 0 && (!(t > 0) || !isfinite(t))) return BW_ERR_BAD_ARG;
@@ -312,22 +442,41 @@ bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_def
   D.eta_safe = D.t / 10.0, D.bound = BW_BOUND_HORIZON;
   if (D.rate_fast > 0 && 0.5 / D.rate_fast < D.eta_safe) D.eta_safe = 0.5 / D.rate_fast, D.bound = BW_BOUND_RATE;
   if (eb < D.eta_safe) D.eta_safe = eb, D.bound = which;
-  if (!(D.eta_safe > 0) || !isfinite(D.eta_safe) || D.t / D.eta_safe > 1e7) return BW_ERR_BAD_ARG;
-  /* The 1-2-5 ladder from the largest value <= eta_max; T (itself a 1-2-5 value when it was
-   * chosen here) is then a multiple of every eta. With a given T that is not, the ladder is
-   * T / (N0 {1, 2, 5, 10, ...}), N0 the fewest steps within eta_safe. */
-  const int top = series_floor(D.eta_safe);
-  D.n = BW_ORDER_DEFAULT_NETAS;
-  bool ok = true;
-  for (int i = 0; i < D.n; i++) {
-    D.etas[i] = series(top - i);
-    ok = ok && divides(D.etas[i], D.t);
+  const bool scaled = sys->type->order_scales != NULL;
+  if (!(D.eta_safe > 0) || !isfinite(D.eta_safe) || (!scaled && D.t / D.eta_safe > 1e7)) return BW_ERR_BAD_ARG;
+  /* The shared ladder, from the largest 1-2-5 value <= eta_safe: every error without scales
+   * of its own (all of them for a system without order_scales). T (itself a 1-2-5 value when
+   * it was chosen here) is then a multiple of every eta; with a given T that is not, the
+   * ladder is T / (N0 {1, 2, 5, 10, ...}), N0 the fewest steps within eta_safe. With scales,
+   * it also keeps to BW_ORDER_MAX_STEPS steps per step size. */
+  double v[BW_ORDER_NERR][NETAS];
+  int len[BW_ORDER_NERR];
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    ladder_values(D.eta_safe, D.t, v[e]);
+    len[e] = NETAS;
+    while (scaled && len[e] && D.t / v[e][len[e] - 1] > BW_ORDER_MAX_STEPS * (1 + 1e-9)) len[e]--;
+    D.ladder[e] = (bw_order_ladder){.top = D.eta_safe, .bound = D.bound, .constant = NAN, .floor = NAN,
+                                    .size_max = NAN};
+    if (len[e] < LADDER_MIN) D.ladder[e].skipped = BW_ORDER_SKIP_STEPS, len[e] = 0;
   }
-  if (!ok) {
-    const double n0 = ceil(D.t / D.eta_safe * (1 - 1e-12));
-    for (int i = 0; i < D.n; i++) D.etas[i] = D.t / (n0 * series(i));
+  bw_jkoflow_opts o;
+  bw_jkoflow_opts_default(&o);
+  D.rtol = o.rtol, D.atol = o.atol;
+  if (scaled) {
+    bw__order_scales sc;
+    st = sys->type->order_scales(sys->data, D.t, &sc);
+    if (!st) st = scaled_ladders(sys, &sc, &D, v, len);
+    if (st) return st;
   }
-  if (D.t / D.etas[D.n - 1] > 1e9) return BW_ERR_BAD_ARG;
+  bool any = false;
+  for (int e = 0; e < BW_ORDER_NERR; e++) {
+    if (len[e] && D.t / v[e][len[e] - 1] > 1e9) return BW_ERR_BAD_ARG;
+    any = any || len[e];
+  }
+  if (!any) return BW_ERR_BAD_ARG;
+  ladder_union(v, len, &D);
+  for (int e = 0; e < BW_ORDER_NERR; e++)
+    for (int i = 0; i < D.n; i++) D.ladder[e].n += (int)(D.masks[i] >> e & 1u);
   *def = D;
   return BW_OK;
 }

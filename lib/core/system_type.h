@@ -26,6 +26,26 @@
 #define BW_SYSTEM_TYPE_H
 #include "core/internal.h"
 
+/* What a system knows about each comparison of the order study (the optional hook
+ * order_scales; lib/core/order.c builds the ladders from it), for one horizon T. Entries
+ * are per bw_order_err; a NaN top means "nothing to say": that error then shares the
+ * ladder of eta_bound. */
+typedef struct bw__order_scales {
+  double top[BW_ORDER_NERR];          /* the largest safe step of the error's two trajectories
+                                         (safety factors included; INFINITY: no bound of its
+                                         own, the generic horizon and rate bounds apply) */
+  bw_eta_bound why[BW_ORDER_NERR];    /* the bound that set it */
+  double constant[BW_ORDER_NERR];     /* the predicted leading constant C_p (NaN: unknown; the
+                                         study then measures it at the top step) */
+  /* The references' integration error in W2 at relative tolerance rtol (atol = rtol/100):
+   * floor_rel rtol + floor_abs; rtol_min, the tightest rtol worth asking (the floor there is
+   * set by rounding, not by the tolerance). floor_rel NaN: unknown (no tightening). */
+  double floor_rel, floor_abs, rtol_min;
+  /* top shrinks like size^-size_exp with the system's size (particles: N, exponent 2);
+   * size_exp 0: no such scaling. */
+  double size, size_exp;
+} bw__order_scales;
+
 typedef struct bw_system_type {
   const char *name; /* "gaussian", "particles" */
 
@@ -69,6 +89,9 @@ typedef struct bw_system_type {
   bw_status (*timescales)(const void *data, double *rate_slow, double *rate_fast);
   bw_status (*eta_bound)(const void *data, double T, double *eta_safe, bw_eta_bound *which,
                          double *eta_limit);
+  /* order_scales (optional, NULL: every error shares the ladder of eta_bound): the scales of
+   * each comparison over [0, T] (bw__order_scales above). */
+  bw_status (*order_scales)(const void *data, double T, bw__order_scales *sc);
 } bw_system_type;
 
 struct bw_system {

@@ -52,6 +52,14 @@ bw_status bw__tridiag_lmax(int n, const double *diag, const double *off, double 
  * one stored in *own too. */
 bw_status bw__pt_ws_get(bw_particles_ws **ws, int n, bw_particles_ws **own);
 
+/* ---- the order study's scales (lib/particles/particles_scales.c; system_type.h's hooks) ---- */
+
+struct bw__order_scales;
+bw_status bw__pt_timescales(const bw_particles *p, const double *x0, double *rate_slow, double *rate_fast);
+bw_status bw__pt_eta_bound(const bw_particles *p, const double *x0, double T, double *eta_safe,
+                           bw_eta_bound *which, double *eta_limit);
+bw_status bw__pt_order_scales(const bw_particles *p, const double *x0, double T, struct bw__order_scales *sc);
+
 /* ---- JKO-Flow of order 2 (lib/particles/particles_modflow2.c) ---- */
 
 /* The eta^2 term of the order-2 field f = -g + (eta/2) H g - eta^2 t2:

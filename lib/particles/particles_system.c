@@ -1,7 +1,7 @@
 /* The particle system's table (lib/core/system_type.h): JKO steps (damped Newton, warm-started
  * by extrapolation), forward Euler steps, and the gradient flow and the modified flows by
  * CVODE (lib/particles/particles_flow.c); W2 = |x - y|/sqrt(N); the fields mean, variance, J, Jeta,
- * slope_sq; the scales of the order study's defaults.
+ * slope_sq; the scales of the order study's defaults (lib/particles/particles_scales.c).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,87 +166,21 @@ static const char *failure_message(const void *impl) {
   return t->flow ? bw_particles_flow_cvode_message(t->flow) : "";
 }
 
-/* The relaxation rates of the WGF near x0 (linearised: x' = -H(x0)(x - x*)):
- *   slow: |lambda_min(H(x0))|, the slowest mode (a growth rate for a non-convex V);
- *   fast: the rate of the initial motion, |H g|/|g| at x0 (g = grad F: along the flow
- *         g' = -H g, so this bounds the relative decay rate of the velocity). Not
- *         lambda_max(H) ~ 4 tau N^2 max(rho)^2: the stiff top modes carry almost none of a
- *         smooth configuration's motion (the table of docs/math.md section 7 is clean at eta lambda_max = 1.9);
- *         the step sizes they limit are bounded by eta_bound (ill-posedness), with margin. */
+/* The scales of the order study (lib/particles/particles_scales.c). */
 static bw_status timescales(const void *data, double *rate_slow, double *rate_fast) {
   const pdata *pd = data;
-  const int n = pd->p.n;
-  double lmin, lmax;
-  bw_status st = bw_particles_hessian_extremes(&pd->p, NULL, pd->x0, &lmin, &lmax);
-  if (st) return st;
-  double *g = malloc(4 * (size_t)n * sizeof(double));
-  if (!g) return BW_ERR_NOMEM;
-  double *d = g + n, *e = g + 2 * (size_t)n, *rinv = g + 3 * (size_t)n;
-  bw__pt_grad(&pd->p, pd->x0, rinv, g);
-  bw__pt_hess(&pd->p, pd->x0, rinv, d, e);
-  double gg = 0.0, hh = 0.0;
-  for (int i = 0; i < n; i++) {
-    const double hg = d[i] * g[i] + (i ? e[i - 1] * g[i - 1] : 0.0) + (i < n - 1 ? e[i] * g[i + 1] : 0.0);
-    gg += g[i] * g[i];
-    hh += hg * hg;
-  }
-  free(g);
-  const double slow = fabs(lmin), fast = gg > 0 ? sqrt(hh / gg) : 0.0;
-  if (!isfinite(fast)) return BW_ERR_OVERFLOW;
-  *rate_slow = slow;
-  *rate_fast = fast > slow ? fast : slow;
-  return BW_OK;
+  return bw__pt_timescales(&pd->p, pd->x0, rate_slow, rate_fast);
 }
 
-/* The largest eta inside the region where the study's trajectories exist and mean something
- * (docs/particles.md), each with a factor 2 of margin:
- *   plan       the JKO objective is strictly convex: eta max(0, -min V'') < 1;
- *   ill-posed  JKO-Flow damps every eigenmode of H while eta lambda_max(H(x(t))) < 2 (and
- *              forward Euler is stable under the same condition): safe when
- *              eta lambda_max <= 1 along the gradient flow from x0 over [0, T] (lambda_max at
- *              65 times, the flow integrated at rtol 1e-8).
- * The hard limit: 2/lambda_max(H(x0)) (JKO-Flow is ill-posed from the start beyond it) and
- * 1/max(0, -min V'') (no JKO step). */
 static bw_status eta_bound(const void *data, double T, double *eta_safe, bw_eta_bound *which,
                            double *eta_limit) {
   const pdata *pd = data;
-  const int n = pd->p.n;
-  double safe = INFINITY, limit = INFINITY;
-  bw_eta_bound w = BW_BOUND_PLAN;
-  const double mu = fmax(0.0, -pd->p.vpp_min);
-  if (mu > 0) safe = 0.5 / mu, limit = 1.0 / mu;
-  bw_particles_ws *ws = bw_particles_ws_alloc(n);
-  double *x = malloc((size_t)n * sizeof(double));
-  bw_particles_flow *pf = NULL;
-  bw_jkoflow_opts o;
-  bw_jkoflow_opts_default(&o);
-  o.rtol = 1e-8, o.atol = 1e-10;
-  bw_status st = ws && x ? BW_OK : BW_ERR_NOMEM;
-  double l0 = 0.0, lpath = 0.0;
-  if (!st) st = bw_particles_hessian_extremes(&pd->p, ws, pd->x0, NULL, &l0);
-  lpath = l0;
-  if (!st && T > 0) {
-    st = bw_particles_flow_create(&pd->p, BW_FLOW_PLAIN, 0.0, &o, &pf);
-    if (!st) st = bw_particles_flow_start(pf, pd->x0, T);
-    for (int k = 1; k <= 64 && !st; k++) {
-      double l;
-      st = bw_particles_flow_advance(pf, T * k / 64.0, x);
-      if (!st) st = bw_particles_hessian_extremes(&pd->p, ws, x, NULL, &l);
-      if (!st) lpath = fmax(lpath, l);
-    }
-  }
-  bw_particles_flow_free(pf);
-  bw_particles_ws_free(ws);
-  free(x);
-  if (st) return st;
-  if (lpath > 0) {
-    limit = fmin(limit, 2.0 / l0 > 0 ? 2.0 / l0 : INFINITY);
-    if (1.0 / lpath < safe) safe = 1.0 / lpath, w = BW_BOUND_ILL_POSED;
-  }
-  *eta_safe = safe;
-  *which = w;
-  *eta_limit = limit;
-  return BW_OK;
+  return bw__pt_eta_bound(&pd->p, pd->x0, T, eta_safe, which, eta_limit);
+}
+
+static bw_status order_scales(const void *data, double T, bw__order_scales *sc) {
+  const pdata *pd = data;
+  return bw__pt_order_scales(&pd->p, pd->x0, T, sc);
 }
 
 static const bw_system_type particles_type = {
@@ -267,6 +201,7 @@ static const bw_system_type particles_type = {
     .failure_message = failure_message,
     .timescales = timescales,
     .eta_bound = eta_bound,
+    .order_scales = order_scales,
 };
 
 bw_status bw_system_particles_create(const bw_particles *pp, const double *x0, bw_system **sys) {

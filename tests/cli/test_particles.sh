@@ -52,11 +52,38 @@ expect_fail jko-eta "--eta 1.5: the step is too large for this non-convex energy
 # JKO-Flow of order 2 is never ill-posed: it runs where JKO-Flow stops (docs/order2.md)
 out=$("$exe" evolve --preset quartic --method jkoflow2 --eta 4e-3 --t 0.5 --json) && ok || bad "evolve jkoflow2 at eta = 4e-3 failed"
 case "$out" in '{"method": "jkoflow2", "t": 0.5, "steps": 0, "positions": ['*'"solver": "bdf-band"'*) ok ;; *) bad "evolve jkoflow2: $out" ;; esac
-# order: the order-2 errors below the flows' resolution are marked and left out of the fits
-out=$("$exe" order --preset quartic --out "$tmp/o")
+# order: errors below the flows' resolution are marked and left out of the fits (explicit
+# step sizes and tolerances: the default ladders stop above it)
+out=$("$exe" order --preset quartic --t 0.5 --etas 1e-3,1e-4,1e-5 --rtol 1e-12 --out "$tmp/o")
 case "$out" in *"unres."*"least squares"*"(unres.: below 20 x the reference's integration error"*) ok ;; *) bad "order unres.: $out" ;; esac
+# the default study: a ladder per comparison (header lines), every error resolved, the
+# tolerances tightened for them
+out=$("$exe" order --preset quartic --out "$tmp/o")
+case "$out" in *"etas: 1-2-5 values below each comparison's bound"*"reference flows: rtol 1e-14, atol 1e-16 (for the ladders)"*"  JKO vs JKO-Flow   0.001 ... 0.0001 (4), below 0.00157: eta lambda_max(H) well below 2"*) ok ;; *) bad "order ladders header: $out" ;; esac
+case "$out" in *"unres."*) bad "order default ladders unresolved: $out" ;; *) ok ;; esac
 out=$("$exe" order --preset quartic --json --out "$tmp/o")
-printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert abs(d["slope_jkoflow2"] - 3) < 0.05 and len(d["res_jkoflow2"]) == 7' 2>/dev/null && ok || bad "order quartic slope_jkoflow2: $out"
+printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for name, p in (("wgf", 1), ("jkoflow", 2), ("forward_wgf", 1), ("forward_flow", 2), ("jkoflow2", 3)):
+    lad = d["ladders"][name]
+    rows = [i for i, eta in enumerate(d["etas"]) if eta in lad["etas"]]
+    assert len(rows) >= 3 and lad["skipped"] is None, name
+    assert all(d["err_" + name][i] >= 20 * d["res_" + name][i] for i in rows), name     # resolved
+    assert all(d["err_" + name][i] is None for i in range(len(d["etas"])) if i not in rows), name
+    assert abs(d["slope_" + name] - p) < 0.03 and abs(d["order_" + name] - p) < 0.01, name
+assert d["ladders"]["wgf"]["etas"][0] > 10 * d["eta_max"] > 10 * d["ladders"]["jkoflow"]["etas"][0]
+assert d["rtol"] == 1e-14' && ok || bad "order quartic ladders: $out"
+# given tolerances are kept (and written to the sidecar); the ladders stay the defaults'
+out=$("$exe" order --preset quartic --rtol 1e-11 --json --out "$tmp/o")
+printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["rtol"] == 1e-11 and d["atol"] == 1e-14' && ok || bad "order --rtol: $out"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["cvode"]["rtol"] == 1e-11 and d["results"]["rtol"] == 1e-11' "$tmp/o/order-quartic.json" && ok || bad "order --rtol sidecar: $(cat "$tmp/o/order-quartic.json")"
+# N = 1000: JKO-Flow cannot be resolved (a header line with the numbers; its work skipped);
+# forward Euler would need more than 10^6 steps per step size; exit 0
+out=$("$exe" order --preset quartic --particles 1000 --out "$tmp/o") && ok || bad "order N = 1000 failed"
+case "$out" in *"JKO vs JKO-Flow   skipped, not resolvable in double precision at N = 1000: below the ill-posed bound 5.9e-07 (eta_max 7.86e-07) C2 eta^2 (C2 ~ 2.84) is at most 9.9e-13, and a slope needs 8.9e-12 (40 x the flows' floor 2.2e-13) at three step sizes; N <= 242 resolves it"*) ok ;; *) bad "order N = 1000 header: $out" ;; esac
+case "$out" in *"FE vs WGF         skipped: below its stability bound 5.9e-07, three step sizes need more than 1000000 steps each"*) ok ;; *) bad "order N = 1000 FE header: $out" ;; esac
+case "$out" in *"JKO vs JKO-Flow "*"JKO vs JKO-Flow "*) bad "order N = 1000: a skipped column in the table: $out" ;; *) ok ;; esac
 
 # bad input: one line naming the field, exit 2
 bf() { printf '%s' "$2" >"$tmp/b.json"; expect_fail "$1" "$3" evolve "$tmp/b.json" --method wgf --t 0.1; }

@@ -16,6 +16,8 @@ def _same(a, b):
     """Equal up to the last bit of a 17-digit print; None and strings exactly."""
     if isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(b, dict):
+        return set(a) == set(b) and all(_same(a[k], b[k]) for k in b)
     if b is None or isinstance(b, str):
         return a == b
     return a == pytest.approx(b, rel=1e-15)
