@@ -239,12 +239,15 @@ static void describe_choice(FILE *f, const study *s, double T, bool t_given, boo
                            bound_why[def->bound]);
   else fputs("\netas: 1-2-5 values below each comparison's bound", f);
   if (isfinite(def->eta_max)) fprintf(f, "; the modified flows fail beyond eta ~ %.3g", def->eta_max);
-  if (etas_given || shared) return;
+  /* the flows' tolerances when the system knows its floor (then they were chosen for it) */
   double floor = NAN;
-  for (int e = 0; e < BW_ORDER_NERR; e++)
-    if (!(def->ladder[e].floor <= floor)) floor = def->ladder[e].floor;
-  fprintf(f, "\nreference flows: rtol %g, atol %g (%s)", fo->rtol, fo->atol, tol_given ? "--rtol, --atol" : "for the ladders");
-  if (isfinite(floor) && !tol_given) fprintf(f, ", integration error about %.2g", floor);
+  for (int e = 0; e < BW_ORDER_NERR && isnan(floor); e++) floor = def->ladder[e].floor;
+  if (isfinite(floor) || tol_given) {
+    fprintf(f, "\nreference flows: rtol %g, atol %g (%s)", fo->rtol, fo->atol,
+            tol_given ? "--rtol, --atol" : "for the default ladders");
+    if (!tol_given) fprintf(f, ", integration error about %.2g", floor);
+  }
+  if (etas_given || shared) return;
   for (int e = 0; e < BW_ORDER_NERR; e++) describe_ladder(f, s, e, def, size, size_value);
 }
 

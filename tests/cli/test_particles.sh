@@ -59,7 +59,7 @@ case "$out" in *"unres."*"least squares"*"(unres.: below 20 x the reference's in
 # the default study: a ladder per comparison (header lines), every error resolved, the
 # tolerances tightened for them
 out=$("$exe" order --preset quartic --out "$tmp/o")
-case "$out" in *"etas: 1-2-5 values below each comparison's bound"*"reference flows: rtol 1e-14, atol 1e-16 (for the ladders)"*"  JKO vs JKO-Flow   0.001 ... 0.0001 (4), below 0.00157: eta lambda_max(H) well below 2"*) ok ;; *) bad "order ladders header: $out" ;; esac
+case "$out" in *"etas: 1-2-5 values below each comparison's bound"*"reference flows: rtol 1e-14, atol 1e-16 (for the default ladders)"*"  JKO vs JKO-Flow   0.001 ... 0.0001 (4), below 0.00157: eta lambda_max(H) well below 2"*) ok ;; *) bad "order ladders header: $out" ;; esac
 case "$out" in *"unres."*) bad "order default ladders unresolved: $out" ;; *) ok ;; esac
 out=$("$exe" order --preset quartic --json --out "$tmp/o")
 printf '%s' "$out" | python3 -c '
