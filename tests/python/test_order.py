@@ -46,6 +46,26 @@ def test_order_matches_the_cli(tmp_path, etas):
         assert len(res["etas"]) == 7 and res["etas"][0] / res["etas"][-1] == pytest.approx(100)
 
 
+def test_particle_ladders_match_the_cli(tmp_path):
+    """The particles' default study: a ladder per comparison (masks), the tightened
+    tolerances and the "ladders" key, the same as the command's."""
+    exe = os.environ.get("BWFLOW_EXE")
+    if not exe:
+        pytest.skip("BWFLOW_EXE not set (meson sets it)")
+    pp, x0 = bwflow.Particles.preset("quartic")
+    res = bwflow.particles_order(pp, x0)
+    cli = json.loads(subprocess.run([exe, "order", "--preset", "quartic", "--json", "--out", str(tmp_path)],
+                                    check=True, capture_output=True, text=True).stdout)
+    assert set(cli) == set(res)
+    for key, value in cli.items():
+        assert _same(res[key], value), (key, res[key], value)
+    assert res["rtol"] < 1e-12 and res["ladders"]["jkoflow"]["bound"] == "ill-posed"
+    for name in ("wgf", "jkoflow", "forward_wgf", "forward_flow", "jkoflow2"):
+        ladder = res["ladders"][name]["etas"]
+        assert len(ladder) >= 3
+        assert all((v is None) == (eta not in ladder) for eta, v in zip(res["etas"], res["err_" + name]))
+
+
 def test_slopes_and_orders():
     pb, m0, S0 = bwflow.Problem.preset("ou2d")
     res = bwflow.order(pb, m0, S0, 2.0, ETAS)

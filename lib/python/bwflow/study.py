@@ -71,16 +71,15 @@ def _jobs(jobs: Any, n: int) -> int:
     return min(_args.integer(jobs, "jobs", 1, 1024), n)
 
 
-def _points(system: System, T: float, etas: List[float], opts: Any, jobs: int,
+def _points(system: System, T: float, etas: List[float], masks: List[int], opts: Any, jobs: int,
             progress: Optional[Progress]) -> List[Any]:
-    """The points (dict, bytes) of each eta, computed by `jobs` threads (the smallest eta,
-    the longest, first); progress(done, total) in steps over all step sizes, called from
-    this thread at most ten times a second and once at the end."""
-    mask = _core.ORDER_MASK_ALL | _core.ORDER_RESOLUTION
+    """The points (dict, bytes) of each eta with its errors masks[i], computed by `jobs`
+    threads (the smallest eta, the longest, first); progress(done, total) in steps over all
+    step sizes, called from this thread at most ten times a second and once at the end."""
     counters = np.zeros((len(etas), 1))
 
     def point(i: int, counter: Optional[np.ndarray]) -> Any:
-        st, pt, raw = _core.order_point(system._h, T, etas[i], mask, opts, counter)
+        st, pt, raw = _core.order_point(system._h, T, etas[i], masks[i] | _core.ORDER_RESOLUTION, opts, counter)
         check(st, "bw_order_point_compute", {"BW_ERR_BAD_ARG": "etas[%d]" % i, "BW_ERR_BAD_ETA": "etas[%d]" % i},
               "eta = %r, T = %r" % (etas[i], T))
         return pt, raw
@@ -129,9 +128,13 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     NAME of :data:`ORDER_ERRORS` "err_NAME" (None where it failed), "res_NAME" (its
     resolution: errors below 20 times it are left out of the fits), "slope_NAME" (least
     squares), "order_NAME" (asymptotic), "cP_NAME" (leading constant, P the nominal
-    order), None when undefined; and "eta_max", "eta_safe", "eta_bound". A step size whose
-    trajectory fails (a collapse, an ill-posed flow) is a row with its status, not an
-    exception."""
+    order), None when undefined; "eta_max", "eta_safe", "eta_bound"; "rtol" and "atol", the
+    flows' tolerances (when not given: the defaults', tightened where the ladders need it);
+    and "ladders", per error NAME the step sizes that computed it ("etas") and how they were
+    chosen ("top", "bound", "constant", "floor", "skipped": None, "resolution" or "steps",
+    "size_max"; docs/order-study.md). Default step sizes compute only the errors of their
+    ladders (None elsewhere). A step size whose trajectory fails (a collapse, an ill-posed
+    flow) is a row with its status, not an exception."""
     system = _args.instance(system, System, "system")
     T = None if T is None else _args.real(T, "T")
     if T is not None and not (T > 0 and math.isfinite(T)):
@@ -144,8 +147,11 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     if st and (T is None or etas is None):
         check(st, "bw_order_defaults_compute")
     T = T if T is not None else defaults["t"]
+    masks = [_core.ORDER_MASK_ALL] * len(etas) if etas is not None else defaults["masks"]
     etas = etas if etas is not None else defaults["etas"]
-    pts = _points(system, T, etas, opts, _jobs(jobs, len(etas)), progress)
+    if defaults is not None and rtol is None and atol is None:  # tightened for the ladders
+        opts = (defaults["rtol"], defaults["atol"]) + tuple(opts[2:])
+    pts = _points(system, T, etas, masks, opts, _jobs(jobs, len(etas)), progress)
     st, fit = _core.order_fit([raw for _pt, raw in pts])
     check(st, "bw_order_fit_compute")
     res: Dict[str, Any] = {"t": T, "etas": list(etas), "steps": [pt["steps"] for pt, _ in pts],
@@ -166,6 +172,18 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     res["eta_max"] = _none(defaults["eta_max"]) if ok else None
     res["eta_safe"] = _none(defaults["eta_safe"]) if ok else None
     res["eta_bound"] = _core.eta_bound_name(defaults["bound"]) if ok else "horizon"
+    res["rtol"], res["atol"] = opts[0], opts[1]
+    res["ladders"] = {}
+    for k, (name, _p, _it, _ref) in enumerate(ORDER_ERRORS):
+        lad = defaults["ladders"][k] if ok else None
+        res["ladders"][name] = {
+            "etas": [e for e, m in zip(etas, masks) if m >> k & 1],
+            "top": _none(lad["top"]) if ok else None,
+            "bound": _core.eta_bound_name(lad["bound"] if ok else 0),
+            "constant": _none(lad["constant"]) if ok else None,
+            "floor": _none(lad["floor"]) if ok else None,
+            "skipped": (None, "resolution", "steps")[lad["skipped"]] if ok else None,
+            "size_max": _none(lad["size_max"]) if ok else None}
     return res
 
 

@@ -289,9 +289,22 @@ static PyObject *py_order_defaults(PyObject *self, PyObject *args) {
   Py_END_ALLOW_THREADS
   if (st) return Py_BuildValue("(iO)", (int)st, Py_None);
   const int n = def.n < 0 ? 0 : def.n > BW_ORDER_MAX_ETAS ? BW_ORDER_MAX_ETAS : def.n;
-  return Py_BuildValue("(i{sd,sd,sd,sO,sd,si,sd,sN})", 0, "t", def.t, "rate_slow", def.rate_slow, "rate_fast",
-                       def.rate_fast, "t_capped", def.t_capped ? Py_True : Py_False, "eta_safe", def.eta_safe,
-                       "bound", (int)def.bound, "eta_max", def.eta_max, "etas", doubles(def.etas, n));
+  int masks[BW_ORDER_MAX_ETAS];
+  for (int i = 0; i < n; i++) masks[i] = (int)def.masks[i];
+  PyObject *ladders = PyList_New(BW_ORDER_NERR); /* per error: how its ladder was chosen */
+  for (int e = 0; ladders && e < BW_ORDER_NERR; e++) {
+    const bw_order_ladder *L = &def.ladder[e];
+    PyObject *d = Py_BuildValue("{sd,si,sd,sd,si,si,sd}", "top", L->top, "bound", (int)L->bound, "constant",
+                                L->constant, "floor", L->floor, "n", L->n, "skipped", (int)L->skipped, "size_max",
+                                L->size_max);
+    if (!d) Py_CLEAR(ladders);
+    else PyList_SET_ITEM(ladders, e, d);
+  }
+  if (!ladders) return NULL;
+  return Py_BuildValue("(i{sd,sd,sd,sO,sd,si,sd,sN,sN,sN,sd,sd})", 0, "t", def.t, "rate_slow", def.rate_slow,
+                       "rate_fast", def.rate_fast, "t_capped", def.t_capped ? Py_True : Py_False, "eta_safe",
+                       def.eta_safe, "bound", (int)def.bound, "eta_max", def.eta_max, "etas", doubles(def.etas, n),
+                       "masks", ints(masks, n), "ladders", ladders, "rtol", def.rtol, "atol", def.atol);
 }
 
 /* The progress of one point: the step reached, stored for the Python thread that polls. */
