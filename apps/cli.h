@@ -27,8 +27,13 @@ bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *ou
 /* Largest --dim of a preset (d = 2000: ~1 minute to set up the random preset). */
 #define CLI_PRESET_DIM_MAX 2000
 
-/* Load a JSON object from path (a regular file, FIFO or device; no NUL byte, at most
- * CLI_MAX_INPUT_BYTES); messages name the file, line and column. */
+/* The whole content of path, at most CLI_MAX_INPUT_BYTES, for every input file the tool
+ * reads: a regular file, or (unless regular_only) a FIFO such as a shell's <(...) or a
+ * device; never a directory. A NUL byte means a binary file (JSON text has none): reading
+ * stops there, so /dev/zero is refused at once, and an endless device at the size limit.
+ * The caller frees the result; NULL with e set. */
+char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *e);
+/* Load a JSON object from path (cli_read_input); messages name the file, line and column. */
 json_t *cli_load_json(const char *path, cli_err *e);
 /* The same from a buffer of len bytes; name is used in messages. */
 json_t *cli_parse_json(const char *name, const char *buf, size_t len, cli_err *e);
@@ -67,7 +72,8 @@ typedef struct {
 /* getopt_long codes and table entries of the problem options, shared by the commands. */
 enum {
   OPT_PRESET = 1000, OPT_DIM, OPT_SEED, OPT_PARTICLES, OPT_JSON, OPT_METHOD, OPT_ETA, OPT_T,
-  OPT_ETAS, OPT_OUT, OPT_RTOL, OPT_ATOL, OPT_LINSOL, OPT_COMMAND_BASE /* commands' own codes */
+  OPT_ETAS, OPT_OUT, OPT_RTOL, OPT_ATOL, OPT_LINSOL, OPT_PROGRESS,
+  OPT_COMMAND_BASE /* commands' own codes */
 };
 #define CLI_PROBLEM_OPTIONS                                                                          \
   {"preset", required_argument, NULL, OPT_PRESET}, {"dim", required_argument, NULL, OPT_DIM},         \
@@ -85,7 +91,7 @@ struct option;
 typedef bool (*cli_option_fn)(int code, const char *arg, void *ctx, cli_err *e);
 /* The argument loop of every command that reads a problem (evolve, order, trajectory):
  * getopt_long over opts (CLI_PROBLEM_OPTIONS, CLI_FLOW_OPTIONS, the command's own, --help);
- * --help prints usage; the problem options (--preset/--dim/--seed/--particles) go to pa and
+ * --help prints usage to out; the problem options (--preset/--dim/--seed/--particles) go to pa and
  * the CVODE options (--rtol/--atol/--linsol) to fo, both first set to their defaults; the
  * others go to own(code, value, ctx, e);
  * then at most one positional argument, PROBLEM.json. Returns -1 when the command goes on,
@@ -93,7 +99,7 @@ typedef bool (*cli_option_fn)(int code, const char *arg, void *ctx, cli_err *e);
  * ("bwflow CMD: ..."). (apps/problem_options.c) */
 int cli_problem_command_args(const char *cmd, const char *usage, int argc, char **argv,
                              const struct option *opts, cli_option_fn own, void *ctx,
-                             cli_problem_args *pa, bw_jkoflow_opts *fo);
+                             cli_problem_args *pa, bw_jkoflow_opts *fo, FILE *out);
 
 /* The message for getopt's '?' or ':' (unknown option / missing value). */
 void cli_bad_option(const char *cmd, int code, char **argv);
@@ -120,8 +126,17 @@ bool cli_read_problem_buffer(const char *name, const char *buf, size_t len, bw_p
 /* Load the system from a problem file (its kind told by its keys) or a preset. */
 bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e);
 
-/* Print a double with 17 significant digits (JSON-safe: null when not finite). */
+/* Numbers as the tool prints them everywhere (CSV, JSON, messages): the shortest text that
+ * reads back to the same double (0.1, not 0.10000000000000001); "nan", "inf", "-inf" when not
+ * finite. cli_num writes into buf (CLI_NUM_LEN bytes) and returns it; CLI_NUM(x) is the same
+ * with a buffer that lives until the end of the enclosing statement's block, for printf's
+ * arguments: cli_fail(e, "--eta %s", CLI_NUM(eta)). */
+#define CLI_NUM_LEN 32
+const char *cli_num(char *buf, double x);
+#define CLI_NUM(x) cli_num((char[CLI_NUM_LEN]){0}, (x))
+/* A number in JSON (null when not finite) and in CSV (nan, inf, -inf when not finite). */
 void cli_print_double(FILE *f, double x);
+void cli_print_csv_double(FILE *f, double x);
 void cli_print_vector(FILE *f, int n, const double *x);
 void cli_print_matrix(FILE *f, int d, const double *A, int lda); /* as a list of rows */
 /* "mean": [...], "cov": [[...]] (no braces). */
@@ -134,18 +149,32 @@ bool cli_print_state_text(FILE *f, bw_traj *tr, const bw_system *sys, cli_err *e
 /* Index of the field named name of sys, or -1. */
 int cli_field_index(const bw_system *sys, const char *name);
 
-/* Output files written atomically: data goes to DIR/.NAME.tmpXXXXXX, renamed to DIR/NAME on
- * commit, removed on abort or failure; a reader never sees half a file. */
+/* A command's output files, all or nothing (apps/output.c): each is written to a hidden
+ * temporary DIR/.NAME.tmpXXXXXX; cli_files_commit checks every write, fsyncs, then renames all
+ * of them into place together (an earlier run's files are restored if a rename fails) and
+ * announces each on stderr ("bwflow CMD: wrote DIR/NAME"); cli_files_abort, any failure of
+ * commit and SIGINT/SIGTERM/SIGHUP remove the temporaries. A reader never sees half a file or
+ * half a set. */
+enum { CLI_MAX_OUTFILES = 8 };
 typedef struct {
   FILE *f;
   char tmp[4096];
   char final[4096];
 } cli_outfile;
+typedef struct {
+  const char *cmd; /* for the announcement */
+  int n;
+  cli_outfile f[CLI_MAX_OUTFILES];
+} cli_fileset;
+void cli_files_init(cli_fileset *s, const char *cmd);
+/* A new file DIR/NAME of the set: its stream, or NULL with e set (the set is then aborted). */
+FILE *cli_files_add(cli_fileset *s, const char *dir, const char *name, cli_err *e);
+/* No write error so far (a long writer checks it to stop early on a full disk). */
+bool cli_files_ok(const cli_fileset *s);
+bool cli_files_commit(cli_fileset *s, cli_err *e);
+void cli_files_abort(cli_fileset *s);
 /* Make sure dir exists (created if missing, one level) and is writable. */
 bool cli_out_dir(const char *dir, cli_err *e);
-bool cli_atomic_open(cli_outfile *o, const char *dir, const char *name, cli_err *e);
-bool cli_atomic_commit(cli_outfile *o, cli_err *e);
-void cli_atomic_abort(cli_outfile *o);
 
 /* File-name stem of the problem: the preset (with its dim/seed/particles) or the file's
  * base name. */
@@ -158,8 +187,10 @@ void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
 bool cli_step_count(double eta, double t, long *n, cli_err *e);
 /* Parse a comma-separated list of positive numbers (--etas). The caller frees *out. */
 bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e);
-/* The trajectory kind named s (jko, forward, wgf, jkoflow, forwardflow, jkoflow2). */
+/* The trajectory kind named s (bw_traj_kind_name: jko, forward, wgf, jkoflow, ...). */
 bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err *e);
+/* "jko, forward, ..." (every kind), in buf. */
+const char *cli_kind_list(char *buf, size_t n);
 /* The line on stderr for a trajectory that failed numerically (collapse, ill-posed,
  * divergence, CVODE): "bwflow CMD: <what> at t = ...: <why>"; returns the exit status
  * (EXIT_COLLAPSE for a collapse or an ill-posed flow, EXIT_FAIL otherwise). */
@@ -183,26 +214,27 @@ void cli_write_particles_problem(FILE *f, const bw_system *sys);
  * x_right, rho = 1/(N (x_right - x_left)) for the cells of each trajectory at the chosen
  * steps. */
 typedef struct {
-  cli_outfile o;
+  FILE *f;     /* the CSV (a file of the command's set) */
   long *steps; /* the steps written, increasing */
   int nsteps, next;
 } cli_density_csv;
 /* Steps: 0, and the times of a --density-times list (NULL: T/4, T/2, 3T/4, T), each rounded
- * to a step of eta. */
-bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, const double *times,
-                      int ntimes, double eta, long n, cli_err *e);
+ * to a step of eta; false (a time beyond T) with e set. */
+bool cli_density_init(cli_density_csv *d, const double *times, int ntimes, double eta, long n, cli_err *e);
+/* The CSV's stream; writes the header. */
+void cli_density_header(cli_density_csv *d, FILE *f);
 /* Rows of the trajectories tr[0..ntr-1] at step k (nothing unless k is a chosen step). */
 bool cli_density_rows(cli_density_csv *d, long k, double t, bw_traj *const *tr, int ntr, cli_err *e);
-bool cli_density_commit(cli_density_csv *d, cli_err *e);
-void cli_density_abort(cli_density_csv *d);
+void cli_density_free(cli_density_csv *d);
 
-/* A progress line on stderr (only on a terminal, redrawn at most 10 times a second,
- * cleared before the command's own output). (apps/progress.c) */
+/* A progress line on stderr: on a terminal, redrawn at most 10 times a second and cleared
+ * before the command's own output; elsewhere only when asked (--progress), a line at most
+ * once a second. (apps/progress.c) */
 typedef struct {
-  bool tty, shown;
+  bool tty, on, shown;
   double last;
 } cli_progress;
-void cli_progress_init(cli_progress *p);
+void cli_progress_init(cli_progress *p, bool asked);
 void cli_progress_show(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_clear(cli_progress *p);
 /* One BLAS thread in this process (OpenBLAS, when it is the BLAS): the commands that run
@@ -224,12 +256,15 @@ bw_status cli_bench_particles(bool quick, cli_bench_pt *r, const char **what);
 void cli_bench_particles_json(FILE *f, const cli_bench_pt *r); /* members, each after ", " */
 void cli_bench_particles_table(FILE *f, const cli_bench_pt *r);
 
-/* Subcommands. argv[0] is the subcommand name. Return the exit status. */
-int cmd_distance(int argc, char **argv);
-int cmd_evolve(int argc, char **argv);
-int cmd_order(int argc, char **argv);
-int cmd_trajectory(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
+/* Subcommands. argv[0] is the subcommand name. A command writes its result (and --help) to
+ * out, which main copies to stdout when the command returns EXIT_OK or EXIT_COLLAPSE (so a
+ * failed command prints nothing there), checking every write (apps/main.c); messages go to
+ * stderr. Return the exit status. */
+int cmd_distance(int argc, char **argv, FILE *out);
+int cmd_evolve(int argc, char **argv, FILE *out);
+int cmd_order(int argc, char **argv, FILE *out);
+int cmd_trajectory(int argc, char **argv, FILE *out);
+int cmd_bench(int argc, char **argv, FILE *out);
+int cmd_sweep(int argc, char **argv, FILE *out);
 
 #endif

@@ -52,9 +52,26 @@ bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *ou
   return true;
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back to x (%.17g always does): 0.1, not
+ * 0.10000000000000001. */
+const char *cli_num(char *buf, double x) {
+  if (isnan(x)) return strcpy(buf, "nan");
+  if (isinf(x)) return strcpy(buf, x > 0 ? "inf" : "-inf");
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(buf, CLI_NUM_LEN, "%.*g", digits, x);
+    if (digits == 17 || strtod(buf, NULL) == x) break;
+  }
+  return buf;
+}
+
 void cli_print_double(FILE *f, double x) {
-  if (isfinite(x)) fprintf(f, "%.17g", x);
-  else fputs("null", f); /* JSON has no NaN/Inf; the library never returns them */
+  char buf[CLI_NUM_LEN];
+  fputs(isfinite(x) ? cli_num(buf, x) : "null", f); /* JSON has no NaN/Inf */
+}
+
+void cli_print_csv_double(FILE *f, double x) {
+  char buf[CLI_NUM_LEN];
+  fputs(cli_num(buf, x), f);
 }
 
 void cli_print_vector(FILE *f, int n, const double *x) {
@@ -146,10 +163,10 @@ bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli
 /* Number of steps n = round(T/H), requiring |n H - T| <= 1e-9 T. */
 bool cli_step_count(double eta, double t, long *n, cli_err *e) {
   double q = t / eta;
-  if (!(q < 1e9)) return cli_fail(e, "--t %.17g / --eta %.17g is more than 1e9 steps", t, eta);
+  if (!(q < 1e9)) return cli_fail(e, "--t %s / --eta %s is more than 1e9 steps", CLI_NUM(t), CLI_NUM(eta));
   long k = lround(q);
   if (k < 1 || fabs(k * eta - t) > 1e-9 * t)
-    return cli_fail(e, "--t %.17g is not a multiple of --eta %.17g", t, eta);
+    return cli_fail(e, "--t %s is not a multiple of --eta %s", CLI_NUM(t), CLI_NUM(eta));
   *n = k;
   return true;
 }

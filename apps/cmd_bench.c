@@ -424,7 +424,7 @@ static void print_json(FILE *f, const results *r, bool quick) {
   fprintf(f, ", \"clock\": \"%s\", \"quick\": %s}}\n", r->clock, quick ? "true" : "false");
 }
 
-int cmd_bench(int argc, char **argv) {
+int cmd_bench(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
                                         {"quick", no_argument, NULL, OPT_QUICK},
                                         {"cpu", no_argument, NULL, OPT_CPU},
@@ -437,7 +437,7 @@ int cmd_bench(int argc, char **argv) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
+    case 'h': fputs(usage, out); return EXIT_OK;
     case OPT_JSON: json = true; break;
     case OPT_QUICK: quick = true; break;
     case OPT_CPU: clk = CLOCK_PROCESS_CPUTIME_ID; break;
@@ -534,7 +534,7 @@ int cmd_bench(int argc, char **argv) {
     }
   if (nfit == 4 && bw_loglog_slope(nfit, x, y, &r.exponent)) r.exponent = NAN;
 
-  if (json) print_json(stdout, &r, quick);
-  else print_table(stdout, &r, quick);
+  if (json) print_json(out, &r, quick);
+  else print_table(out, &r, quick);
   return EXIT_OK;
 }

@@ -11,14 +11,14 @@ static const char usage[] =
     "Print the 2-Wasserstein distance W2 between two Gaussians.\n"
     "A Gaussian file is JSON: {\"mean\": [d numbers], \"cov\": [[d numbers], ... d rows]}.\n"
     "\n"
-    "  --json   print {\"w2\": ..., \"w2_squared\": ...} with 17 significant digits\n"
+    "  --json   print {\"w2\": ..., \"w2_squared\": ...} (shortest round-trip form)\n"
     "  -h, --help  this help\n"
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad input (one line on stderr names the\n"
     "file and the problem: missing file, malformed JSON, wrong sizes, not symmetric, not\n"
     "positive definite, NaN or Inf)\n";
 
-int cmd_distance(int argc, char **argv) {
+int cmd_distance(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -29,7 +29,7 @@ int cmd_distance(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'j': json = true; break;
-    case 'h': fputs(usage, stdout); return EXIT_OK;
+    case 'h': fputs(usage, out); return EXIT_OK;
     default:
       fprintf(stderr, "bwflow distance: unknown or incomplete option '%s' (see bwflow distance --help)\n",
               argv[optind - 1]);
@@ -59,13 +59,13 @@ int cmd_distance(int argc, char **argv) {
       fprintf(stderr, "bwflow distance: %s\n", bw_strerror(st));
       rc = EXIT_FAIL;
     } else if (json) {
-      fputs("{\"w2\": ", stdout);
-      cli_print_double(stdout, sqrt(w2sq));
-      fputs(", \"w2_squared\": ", stdout);
-      cli_print_double(stdout, w2sq);
-      fputs("}\n", stdout);
+      fputs("{\"w2\": ", out);
+      cli_print_double(out, sqrt(w2sq));
+      fputs(", \"w2_squared\": ", out);
+      cli_print_double(out, w2sq);
+      fputs("}\n", out);
     } else {
-      printf("%.17g\n", sqrt(w2sq));
+      fprintf(out, "%s\n", CLI_NUM(sqrt(w2sq)));
     }
   }
   bw_gaussian_free(g0);

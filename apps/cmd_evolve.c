@@ -36,10 +36,11 @@ static const char usage[] =
     "  --linsol L     auto, dense or krylov: CVODE's linear solver for Gaussians (default\n"
     "                 auto: dense for d <= 7, krylov above; particles always use a band solver)\n"
     "  --json         print {\"method\", \"t\", \"steps\", \"mean\", \"cov\", \"energy\"} (particles:\n"
-    "                 \"positions\", \"mean\", \"variance\" instead of \"mean\", \"cov\") with 17\n"
-    "                 digits (\"steps\" counts discrete steps, 0 for the flows, which add\n"
-    "                 \"cvode\": {\"steps\", \"rhs_evals\", \"jac_evals\", \"lin_iters\",\n"
-    "                 \"err_test_fails\", \"nonlin_conv_fails\", \"linsol\", \"solver\"})\n"
+    "                 \"positions\", \"mean\", \"variance\" instead of \"mean\", \"cov\"); numbers\n"
+    "                 in the shortest form that reads back to the same double; \"steps\"\n"
+    "                 counts discrete steps, 0 for the flows, which add \"cvode\": {\"steps\",\n"
+    "                 \"rhs_evals\", \"jac_evals\", \"lin_iters\", \"err_test_fails\",\n"
+    "                 \"nonlin_conv_fails\", \"linsol\", \"solver\"}\n"
     "  -h, --help     this help\n"
     "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad input, 3 the modified flow collapses\n"
@@ -63,7 +64,7 @@ static bool evolve_option(int code, const char *arg, void *ctx, cli_err *e) {
   }
 }
 
-int cmd_evolve(int argc, char **argv) {
+int cmd_evolve(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
                                         {"method", required_argument, NULL, OPT_METHOD},
@@ -75,7 +76,7 @@ int cmd_evolve(int argc, char **argv) {
   cli_problem_args pa;
   bw_jkoflow_opts fo;
   evolve_args a = {.kind = BW_TRAJ_KIND_COUNT, .eta = NAN, .t = NAN};
-  const int status = cli_problem_command_args("evolve", usage, argc, argv, opts, evolve_option, &a, &pa, &fo);
+  const int status = cli_problem_command_args("evolve", usage, argc, argv, opts, evolve_option, &a, &pa, &fo, out);
   if (status >= 0) return status;
   const bw_traj_kind kind = a.kind;
   double eta = a.eta, t = a.t;
@@ -84,7 +85,8 @@ int cmd_evolve(int argc, char **argv) {
   const bool discrete = bw_traj_kind_is_discrete(kind);
   long n = 0;
   bool ok = true;
-  if (kind == BW_TRAJ_KIND_COUNT) ok = cli_fail(&e, "missing --method (jko, forward, wgf, jkoflow, forwardflow or jkoflow2)");
+  char kinds[256];
+  if (kind == BW_TRAJ_KIND_COUNT) ok = cli_fail(&e, "missing --method (%s)", cli_kind_list(kinds, sizeof kinds));
   else if (isnan(t)) ok = cli_fail(&e, "missing --t");
   else if (kind != BW_TRAJ_WGF && isnan(eta)) ok = cli_fail(&e, "missing --eta");
   else if (discrete) ok = cli_step_count(eta, t, &n, &e);
@@ -100,7 +102,7 @@ int cmd_evolve(int argc, char **argv) {
   int rc = EXIT_OK;
   bw_status st = bw_traj_create(sys, kind, eta, &fo, t, &tr);
   if (st == BW_ERR_ETA_TOO_LARGE) {
-    fprintf(stderr, "bwflow evolve: --eta %.17g: %s\n", eta, bw_strerror(st));
+    fprintf(stderr, "bwflow evolve: --eta %s: %s\n", CLI_NUM(eta), bw_strerror(st));
     rc = EXIT_USAGE;
   } else if (st == BW_ERR_BAD_ARG) {
     fprintf(stderr, "bwflow evolve: --method %s is not available for %s problems\n", name, bw_system_name(sys));
@@ -116,26 +118,27 @@ int cmd_evolve(int argc, char **argv) {
   bw_jkoflow_stats cs;
   const char *solver = tr ? bw_traj_solver(tr, &cs) : "";
   const bool cvode = !discrete && kind != BW_TRAJ_WGF;
+  /* a failure while printing discards what out holds (apps/main.c) */
   if (!rc && json) {
-    printf("{\"method\": \"%s\", \"t\": ", name);
-    cli_print_double(stdout, t);
-    printf(", \"steps\": %ld, ", n);
-    if (!cli_print_state_json(stdout, tr, sys, &e)) rc = EXIT_FAIL;
+    fprintf(out, "{\"method\": \"%s\", \"t\": ", name);
+    cli_print_double(out, t);
+    fprintf(out, ", \"steps\": %ld, ", n);
+    if (!cli_print_state_json(out, tr, sys, &e)) rc = EXIT_FAIL;
     if (!rc && cvode)
-      printf(", \"cvode\": {\"steps\": %ld, \"rhs_evals\": %ld, \"jac_evals\": %ld, \"lin_iters\": %ld, "
+      fprintf(out, ", \"cvode\": {\"steps\": %ld, \"rhs_evals\": %ld, \"jac_evals\": %ld, \"lin_iters\": %ld, "
              "\"err_test_fails\": %ld, \"nonlin_conv_fails\": %ld, \"linsol\": \"%s\", "
              "\"solver\": \"%s\"}",
              cs.steps, cs.rhs_evals, cs.jac_evals, cs.lin_iters, cs.err_test_fails, cs.nonlin_conv_fails,
              strstr(solver, "dense") ? "dense" : strstr(solver, "krylov") ? "krylov"
                                    : strstr(solver, "band") ? "band" : "none", solver);
-    if (!rc) fputs("}\n", stdout);
+    if (!rc) fputs("}\n", out);
   } else if (!rc) {
-    if (discrete) printf("method  %s (eta = %.15g, %ld steps)\n", name, eta, n);
-    else if (!cvode) printf("method  wgf (the Wasserstein gradient flow: %s)\n", solver);
-    else printf("method  %s (eta = %.15g; CVODE %s: %ld steps, %ld right-hand sides)\n", name, eta, solver,
-                cs.steps, cs.rhs_evals);
-    printf("t       %.15g\n", t);
-    if (!cli_print_state_text(stdout, tr, sys, &e)) rc = EXIT_FAIL;
+    if (discrete) fprintf(out, "method  %s (eta = %s, %ld steps)\n", name, CLI_NUM(eta), n);
+    else if (!cvode) fprintf(out, "method  wgf (the Wasserstein gradient flow: %s)\n", solver);
+    else fprintf(out, "method  %s (eta = %s; CVODE %s: %ld steps, %ld right-hand sides)\n", name, CLI_NUM(eta),
+                 solver, cs.steps, cs.rhs_evals);
+    fprintf(out, "t       %s\n", CLI_NUM(t));
+    if (!cli_print_state_text(out, tr, sys, &e)) rc = EXIT_FAIL;
   }
   if (rc == EXIT_FAIL && st == BW_OK) fprintf(stderr, "bwflow evolve: %s\n", e.msg);
   bw_traj_free(tr);

@@ -34,12 +34,13 @@ static const char usage[] =
     "so with the numbers (docs/order-study.md).\n"
     "\n"
     "options:\n"
-    "  --t T          horizon (default: from the problem's slowest relaxation rate);\n"
+    "  --t T          horizon (default: ~1.5 / the problem's slowest rate, at most 5);\n"
     "                 every eta must divide it\n"
-    "  --etas LIST    comma-separated step sizes, at least two, for every error (default: 1-2-5\n"
-    "                 values from the largest step safely inside the region where the\n"
-    "                 modified flows are meaningful, seven for Gaussians, a ladder per\n"
-    "                 comparison for particles; the table's header says how they were chosen)\n"
+    "  --etas LIST    comma-separated step sizes, at least two, all different, for every\n"
+    "                 error (default: 1-2-5 values from the largest step safely inside the\n"
+    "                 region where the modified flows are meaningful, seven for Gaussians, a\n"
+    "                 ladder per comparison for particles; the table's header says how they\n"
+    "                 were chosen)\n"
     CLI_PRESET_HELP
     "  --rtol R       CVODE relative tolerance of the flows (default 1e-12; for particles\n"
     "                 tightened, down to 1e-14, where the ladders need it)\n"
@@ -47,9 +48,11 @@ static const char usage[] =
     "  --linsol L     auto, dense or krylov: CVODE's linear solver for Gaussians (default\n"
     "                 auto: dense for d <= 7, krylov above)\n"
     "  --out DIR      where to write order-NAME.csv and its sidecar order-NAME.json\n"
-    "                 (default notebooks-data; NAME is the preset or the file's base name)\n"
+    "                 (default notebooks-data; NAME is the preset or the file's base name;\n"
+    "                 stderr names the files written)\n"
     "  --jobs N       threads computing step sizes in parallel (default: the number of\n"
     "                 processors; BLAS runs single-threaded, so the numbers do not depend on N)\n"
+    "  --progress     show progress on stderr even when it is not a terminal (a line a second)\n"
     "  --json         print {\"t\", \"etas\", \"steps\", \"status\", \"fail_time\", \"err_wgf\",\n"
     "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"err_jkoflow2\",\n"
     "                 \"res_*\" (the errors' resolutions), \"slope_*\", \"order_*\", \"c1_wgf\",\n"
@@ -64,7 +67,7 @@ static const char usage[] =
     CLI_PROBLEM_FORMAT_HELP
     "\n"
     "exit status: 0 success (also with a comparison skipped by the defaults), 1 numerical\n"
-    "failure, 2 bad input, 3 fewer than three usable step sizes for some error (the modified\n"
+    "or I/O failure, 2 bad input, 3 fewer than three usable step sizes for some error (the modified\n"
     "flows collapse or turn ill-posed, or forward Euler diverges, at the others: use smaller\n"
     "--etas)\n";
 
@@ -72,9 +75,28 @@ static const char usage[] =
  * defaults' tolerances apply). */
 enum { OPT_JOBS = OPT_COMMAND_BASE, OPT_ORDER_RTOL, OPT_ORDER_ATOL };
 
-/* Letters of the constants in the JSON keys: c1_wgf, c2_jkoflow, ..., c3_jkoflow2. */
-static const char *const col_titles[BW_ORDER_NERR] = {"JKO vs WGF", "JKO vs JKO-Flow", "FE vs WGF",
-                                                      "FE vs FE-flow", "JKO vs JKO-Flow2"};
+/* An error's title in the table and messages ("JKO vs WGF") and its description in the
+ * sidecar ("max_k W2(JKO_k, WGF at k eta)"), from the two trajectories it compares: every
+ * error of the library has them. */
+static const char *kind_title(bw_traj_kind k, bool brief) {
+  switch (k) {
+  case BW_TRAJ_JKO: return "JKO";
+  case BW_TRAJ_FORWARD: return brief ? "FE" : "forward Euler";
+  case BW_TRAJ_WGF: return "WGF";
+  case BW_TRAJ_JKOFLOW: return "JKO-Flow";
+  case BW_TRAJ_FORWARDFLOW: return brief ? "FE-flow" : "forward modified flow";
+  case BW_TRAJ_JKOFLOW2: return brief ? "JKO-Flow2" : "JKO-Flow of order 2";
+  default: return bw_traj_kind_name(k);
+  }
+}
+
+static const char *err_title(int e, char *buf, size_t n, bool description) {
+  bw_traj_kind it = BW_TRAJ_JKO, ref = BW_TRAJ_WGF;
+  bw_order_err_pair((bw_order_err)e, &it, &ref);
+  if (description) snprintf(buf, n, "max_k W2(%s_k, %s at k eta)", kind_title(it, false), kind_title(ref, false));
+  else snprintf(buf, n, "%s vs %s", kind_title(it, true), kind_title(ref, true));
+  return buf;
+}
 
 typedef struct {
   int n;
@@ -199,7 +221,8 @@ static void describe_ladder(FILE *f, const study *s, int e, const bw_order_defau
                             int size_value) {
   const bw_order_ladder *L = &def->ladder[e];
   const int p = bw_order_err_nominal((bw_order_err)e);
-  fprintf(f, "\n  %-17s ", col_titles[e]);
+  char title[64];
+  fprintf(f, "\n  %-17s ", err_title(e, title, sizeof title, false));
   if (L->skipped == BW_ORDER_SKIP_RESOLUTION) {
     fprintf(f, "skipped, not resolvable in double precision at %s = %d: below the %s bound %.3g (eta_max %.3g) "
             "C%d eta^%d (C%d ~ %.3g) is at most %.2g, and a slope needs %.2g (%g x the flows' floor %.2g) "
@@ -217,33 +240,66 @@ static void describe_ladder(FILE *f, const study *s, int e, const bw_order_defau
   int n = 0, first = -1, last = -1;
   for (int i = 0; i < s->n; i++)
     if (in_mask(s->masks[i], e)) n++, last = i, first = first < 0 ? i : first;
-  if (n) fprintf(f, "%g ... %g (%d), ", s->etas[first], s->etas[last], n);
+  if (n) fprintf(f, "%s ... %s (%d), ", CLI_NUM(s->etas[first]), CLI_NUM(s->etas[last]), n);
   if (L->bound == BW_BOUND_RATE) fprintf(f, "below %.3g: eta x the fastest rate <= %.2g", L->top, L->top * def->rate_fast);
   else fprintf(f, "below %.3g: %s", L->top, bound_why[L->bound]);
   if (isfinite(L->constant)) fprintf(f, "; C%d ~ %.3g", p, L->constant);
 }
 
+/* The fastest growth rate of the initial state's linearisation (0 when nothing grows), and
+ * whether the slowest rate the horizon comes from (bw_order_defaults.rate_slow, a magnitude)
+ * is a growth rate. Gaussians: the mean's rates a_k, the covariance's 2 p_k (eigenvalues of A
+ * and P = A + K); a negative one grows, and then the problem has no equilibrium. Particles:
+ * the eigenvalues of H(x0) (V confines: an equilibrium exists; a negative eigenvalue means
+ * the initial state is unstable). */
+static double growth_rate(const bw_system *sys, double rate_slow, bool *slow_grows) {
+  double grow = 0.0;
+  *slow_grows = false;
+  const bw_gaussian *g0 = NULL;
+  const double *x0 = NULL;
+  const bw_problem *pb = bw_system_gaussian(sys, &g0);
+  const bw_particles *pp = bw_system_particles(sys, &x0);
+  if (pb) {
+    const int d = bw_problem_dim(pb);
+    const double *a = bw_problem_A_eigvals(pb), *p = bw_problem_P_eigvals(pb);
+    for (int i = 0; i < 2 * d; i++) {
+      const double r = i < d ? a[i] : 2.0 * p[i - d];
+      if (r < 0) grow = fmax(grow, -r), *slow_grows |= -r == rate_slow;
+    }
+  } else if (pp) {
+    double lmin, lmax;
+    if (!bw_particles_hessian_extremes(pp, NULL, x0, &lmin, &lmax) && lmin < 0)
+      grow = -lmin, *slow_grows = -lmin == rate_slow;
+  }
+  return grow;
+}
+
 /* How the horizon and the step sizes were chosen, for the table's header and the sidecar:
- * one line for a ladder shared by every error; else a line per error (describe_ladder). */
+ * one line for a ladder shared by every error; else a line per error (describe_ladder).
+ * grows: the slowest rate is a growth rate ("no equilibrium" for Gaussians, an unstable
+ * initial state for particles), not a relaxation rate. */
 static void describe_choice(FILE *f, const study *s, double T, bool t_given, bool etas_given, const bw_order_defaults *def,
-                            const bw_jkoflow_opts *fo, bool tol_given, const char *size, int size_value) {
-  if (t_given) fprintf(f, "T = %g (--t)", T);
-  else if (def->rate_slow <= 0) fprintf(f, "T = %g: the cap (nothing relaxes)", T);
-  else if (def->t_capped) fprintf(f, "T = %g: the cap (the slowest relaxation rate is %.3g)", T, def->rate_slow);
-  else fprintf(f, "T = %g: about 1.5 / the slowest relaxation rate %.3g", T, def->rate_slow);
+                            const bw_jkoflow_opts *fo, bool tol_given, const char *size, int size_value, bool grows,
+                            bool gaussian) {
+  const char *rate = grows ? "the slowest rate" : "the slowest relaxation rate";
+  const char *why = !grows ? "" : gaussian ? ", a growth rate: no equilibrium" : ", a growth rate: x0 is unstable";
+  if (t_given) fprintf(f, "T = %s (--t)", CLI_NUM(T));
+  else if (def->rate_slow <= 0) fprintf(f, "T = %s: the cap (nothing relaxes)", CLI_NUM(T));
+  else if (def->t_capped) fprintf(f, "T = %s: the cap (%s is %.3g%s)", CLI_NUM(T), rate, def->rate_slow, why);
+  else fprintf(f, "T = %s: about 1.5 / %s %.3g%s", CLI_NUM(T), rate, def->rate_slow, why);
   bool shared = true;
   for (int e = 0; e < BW_ORDER_NERR; e++) shared = shared && !def->ladder[e].skipped;
   for (int i = 0; i < s->n; i++) shared = shared && s->masks[i] == BW_ORDER_MASK_ALL;
   if (etas_given) fputs("\netas from --etas", f);
-  else if (shared) fprintf(f, "\netas: 1-2-5 values from %g down; the safe step is %.3g (%s)", def->etas[0], def->eta_safe,
-                           bound_why[def->bound]);
+  else if (shared) fprintf(f, "\netas: 1-2-5 values from %s down; the safe step is %.3g (%s)", CLI_NUM(def->etas[0]),
+                           def->eta_safe, bound_why[def->bound]);
   else fputs("\netas: 1-2-5 values below each comparison's bound", f);
   if (isfinite(def->eta_max)) fprintf(f, "; the modified flows fail beyond eta ~ %.3g", def->eta_max);
   /* the flows' tolerances when the system knows its floor (then they were chosen for it) */
   double floor = NAN;
   for (int e = 0; e < BW_ORDER_NERR && isnan(floor); e++) floor = def->ladder[e].floor;
   if (isfinite(floor) || tol_given) {
-    fprintf(f, "\nreference flows: rtol %g, atol %g (%s)", fo->rtol, fo->atol,
+    fprintf(f, "\nreference flows: rtol %s, atol %s (%s)", CLI_NUM(fo->rtol), CLI_NUM(fo->atol),
             tol_given ? "--rtol, --atol" : "for the default ladders");
     if (!tol_given) fprintf(f, ", integration error about %.2g", floor);
   }
@@ -253,10 +309,11 @@ static void describe_choice(FILE *f, const study *s, double T, bool t_given, boo
 
 static void print_table(FILE *f, const study *s, const char *header) {
   fprintf(f, "%s\n", header);
+  char title[64];
   bool any_unres = false;
   fprintf(f, "%-9s %7s ", "eta", "steps");
   for (int e = 0; e < BW_ORDER_NERR; e++)
-    if (in_mask(s->mask, e)) fprintf(f, " %-17s", col_titles[e]);
+    if (in_mask(s->mask, e)) fprintf(f, " %-17s", err_title(e, title, sizeof title, false));
   fprintf(f, "\n%-9s %7s ", "", "");
   for (int e = 0; e < BW_ORDER_NERR; e++)
     if (in_mask(s->mask, e)) fprintf(f, " %-17s", "error    slope");
@@ -316,54 +373,51 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
   char csv[512], side[512];
   snprintf(csv, sizeof csv, "order-%s.csv", name);
   snprintf(side, sizeof side, "order-%s.json", name);
-  cli_outfile o;
-  if (!cli_atomic_open(&o, dir, csv, e)) return false;
-  fputs("eta,steps", o.f);
-  for (int k = 0; k < BW_ORDER_NERR; k++) fprintf(o.f, ",err_%s", bw_order_err_name((bw_order_err)k));
-  fputs(",status,fail_time\n", o.f);
+  cli_fileset fs;
+  cli_files_init(&fs, "order");
+  FILE *f = cli_files_add(&fs, dir, csv, e), *j = f ? cli_files_add(&fs, dir, side, e) : NULL;
+  if (!j) return false;
+  fputs("eta,steps", f);
+  for (int k = 0; k < BW_ORDER_NERR; k++) fprintf(f, ",err_%s", bw_order_err_name((bw_order_err)k));
+  fputs(",status,fail_time\n", f);
   for (int i = 0; i < s->n; i++) {
     const bw_order_point *p = &s->pts[i];
-    cli_print_double(o.f, p->eta);
-    fprintf(o.f, ",%ld", p->steps);
+    cli_print_csv_double(f, p->eta);
+    fprintf(f, ",%ld", p->steps);
     for (int k = 0; k < BW_ORDER_NERR; k++) {
-      fputc(',', o.f);
-      if (isfinite(p->err[k])) cli_print_double(o.f, p->err[k]);
-      else fputs("nan", o.f);
+      fputc(',', f);
+      cli_print_csv_double(f, p->err[k]); /* nan where it failed or is not in the ladder */
     }
     bw_order_err which = BW_ORDER_WGF;
     bw_status st = bw_order_point_status(p, &which);
-    fprintf(o.f, ",%s,", bw_order_status_word(st));
-    if (st && isfinite(p->fail_time[which])) cli_print_double(o.f, p->fail_time[which]);
-    else fputs("nan", o.f);
-    fputc('\n', o.f);
+    fprintf(f, ",%s,", bw_order_status_word(st));
+    cli_print_csv_double(f, st ? p->fail_time[which] : NAN);
+    fputc('\n', f);
   }
-  if (!cli_atomic_commit(&o, e)) return false;
-  if (!cli_atomic_open(&o, dir, side, e)) return false;
-  cli_write_sidecar_head(o.f, "order", csv);
-  fputs(", \"problem\": ", o.f);
-  cli_write_problem_json(o.f, pa, sys);
-  fprintf(o.f, ", \"system\": \"%s\", \"choice\": ", bw_system_name(sys));
+  cli_write_sidecar_head(j, "order", csv);
+  fputs(", \"problem\": ", j);
+  cli_write_problem_json(j, pa, sys);
+  fprintf(j, ", \"system\": \"%s\", \"choice\": ", bw_system_name(sys));
   json_t *js = json_string(choice);
   char *enc = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-  fputs(enc ? enc : "null", o.f);
+  fputs(enc ? enc : "null", j);
   free(enc);
   json_decref(js);
-  fprintf(o.f, ", \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\"}", fo->rtol, fo->atol,
+  fprintf(j, ", \"cvode\": {\"rtol\": %s, \"atol\": %s, \"linsol\": \"%s\"}", CLI_NUM(fo->rtol), CLI_NUM(fo->atol),
           cli_linsol_name(fo->linsol));
-  fputs(", \"columns\": {\"eta\": \"step size\", \"steps\": \"n = t/eta\", "
-        "\"err_wgf\": \"max_k W2(JKO_k, WGF at k eta)\", "
-        "\"err_jkoflow\": \"max_k W2(JKO_k, JKO-Flow at k eta)\", "
-        "\"err_forward_wgf\": \"max_k W2(forward Euler_k, WGF at k eta)\", "
-        "\"err_forward_flow\": \"max_k W2(forward Euler_k, forward modified flow at k eta)\", "
-        "\"err_jkoflow2\": \"max_k W2(JKO_k, JKO-Flow of order 2 at k eta)\", "
-        "\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors, and "
+  fputs(", \"columns\": {\"eta\": \"step size\", \"steps\": \"n = t/eta\", ", j);
+  for (int k = 0; k < BW_ORDER_NERR; k++) {
+    char title[128];
+    fprintf(j, "\"err_%s\": \"%s\", ", bw_order_err_name((bw_order_err)k), err_title(k, title, sizeof title, true));
+  }
+  fputs("\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors, and "
         "errors outside this eta's ladders, are nan\", "
         "\"fail_time\": \"time of that failure\"}, ",
-        o.f);
-  fputs("\"results\": ", o.f);
-  print_json(o.f, s, T, fo, def);
-  fputs("}\n", o.f);
-  return cli_atomic_commit(&o, e);
+        j);
+  fputs("\"results\": ", j);
+  print_json(j, s, T, fo, def);
+  fputs("}\n", j);
+  return cli_files_commit(&fs, e);
 }
 
 /* The points of a study, computed by `jobs` threads, each taking the next step size in
@@ -435,7 +489,7 @@ static void *work(void *arg) {
     if (k < 0) return NULL;
     w->k = k;
     bw_status st = bw_order_point_compute(p->sys, p->T, p->s->etas[k], p->s->masks[k] | BW_ORDER_RESOLUTION, p->fo,
-                                          p->line.tty ? progress : NULL, w, &p->s->pts[k]);
+                                          p->line.on ? progress : NULL, w, &p->s->pts[k]);
     pthread_mutex_lock(&p->lock);
     p->cur[w->id] = 0;
     p->done += p->work[k];
@@ -445,8 +499,8 @@ static void *work(void *arg) {
   }
 }
 
-static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opts *fo, int jobs, study *s,
-                            int *failed) {
+static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opts *fo, int jobs, bool show,
+                            study *s, int *failed) {
   int *order = malloc(sizeof(int) * (size_t)s->n);
   double *cur = malloc(sizeof(double) * (size_t)jobs), *wk = malloc(sizeof(double) * (size_t)s->n);
   worker *ws = malloc(sizeof(worker) * (size_t)jobs);
@@ -463,7 +517,7 @@ static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opt
       order[j] = order[j - 1], order[j - 1] = t;
     }
   for (int i = 0; i < jobs; i++) cur[i] = 0;
-  cli_progress_init(&p.line);
+  cli_progress_init(&p.line, show);
   pthread_mutex_init(&p.lock, NULL);
   int started = 0;
   for (int i = 0; i < jobs; i++) {
@@ -483,6 +537,7 @@ static bw_status run_points(const bw_system *sys, double T, const bw_jkoflow_opt
 /* The usable range of each error: exit 3 unless every error has three usable step sizes
  * (all of its step sizes when it has fewer than three; none for a skipped error). */
 static bool enough_usable(const study *s, cli_err *e) {
+  char title[64];
   for (int k = 0; k < BW_ORDER_NERR; k++) {
     int ok = 0, asked = 0; /* failures count here; unresolved errors do not (see the table's note) */
     for (int i = 0; i < s->n; i++) {
@@ -503,9 +558,11 @@ static bool enough_usable(const study *s, cli_err *e) {
       lo = fmin(lo, s->etas[i]), hi = fmax(hi, s->etas[i]);
     }
     if (ok == 0)
-      return cli_fail(e, "%s: no usable step size (%s at every eta): use smaller --etas", col_titles[k], why);
-    return cli_fail(e, "%s: only %d usable step size%s (eta in [%.3g, %.3g]; %s at the others), %d needed: "
-                    "use smaller --etas", col_titles[k], ok, ok > 1 ? "s" : "", lo, hi, why, need);
+      return cli_fail(e, "%s: no usable step size (%s at every eta): use smaller --etas",
+                      err_title(k, title, sizeof title, false), why);
+    return cli_fail(e, "%s: only %d usable step size%s (eta in [%s, %s]; %s at the others), %d needed: "
+                    "use smaller --etas", err_title(k, title, sizeof title, false), ok, ok > 1 ? "s" : "",
+                    CLI_NUM(lo), CLI_NUM(hi), why, need);
   }
   return true;
 }
@@ -514,13 +571,14 @@ typedef struct {
   long jobs;
   double T, rtol, atol; /* rtol, atol: 0 unless given */
   const char *etas_text, *out;
-  bool json;
+  bool json, progress;
 } order_args;
 
 static bool order_option(int code, const char *arg, void *ctx, cli_err *e) {
   order_args *a = ctx;
   switch (code) {
   case OPT_JSON: a->json = true; return true;
+  case OPT_PROGRESS: a->progress = true; return true;
   case OPT_T: return cli_parse_positive("--t", arg, &a->T, e);
   case OPT_ETAS: a->etas_text = arg; return true;
   case OPT_OUT: a->out = arg; return true;
@@ -531,7 +589,18 @@ static bool order_option(int code, const char *arg, void *ctx, cli_err *e) {
   }
 }
 
-int cmd_order(int argc, char **argv) {
+/* --etas: every step size once (a repeated one adds nothing to a fit and makes a local
+ * slope 0/0). */
+static bool distinct_etas(const study *s, cli_err *e) {
+  for (int i = 1; i < s->n; i++)
+    for (int k = 0; k < i; k++)
+      if (s->etas[k] == s->etas[i])
+        return cli_fail(e, "--etas item %d: %s is listed twice (item %d): give each step size once", i + 1,
+                        CLI_NUM(s->etas[i]), k + 1);
+  return true;
+}
+
+int cmd_order(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         {"rtol", required_argument, NULL, OPT_ORDER_RTOL},
                                         {"atol", required_argument, NULL, OPT_ORDER_ATOL},
@@ -541,22 +610,24 @@ int cmd_order(int argc, char **argv) {
                                         {"out", required_argument, NULL, OPT_OUT},
                                         {"json", no_argument, NULL, OPT_JSON},
                                         {"jobs", required_argument, NULL, OPT_JOBS},
+                                        {"progress", no_argument, NULL, OPT_PROGRESS},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   cli_problem_args pa;
   bw_jkoflow_opts fo;
   const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   order_args a = {.jobs = ncpu >= 1 ? ncpu : 1, .out = "notebooks-data"};
-  const int status = cli_problem_command_args("order", usage, argc, argv, opts, order_option, &a, &pa, &fo);
+  const int status = cli_problem_command_args("order", usage, argc, argv, opts, order_option, &a, &pa, &fo, out);
   if (status >= 0) return status;
   long jobs = a.jobs;
   double T = a.T;
-  const char *etas_text = a.etas_text, *out = a.out;
+  const char *etas_text = a.etas_text, *dir = a.out;
   const bool json = a.json;
   cli_err e;
   study s = {.mask = 0};
   bool ok = !etas_text || cli_parse_list("--etas", etas_text, &s.etas, &s.n, &e);
   if (ok && etas_text && s.n < 2) ok = cli_fail(&e, "--etas: give at least two step sizes for a slope");
+  if (ok && etas_text) ok = distinct_etas(&s, &e);
   bw_system *sys = NULL;
   if (ok) ok = cli_load_system(&pa, &sys, &e);
   bw_order_defaults def;
@@ -592,12 +663,13 @@ int cmd_order(int argc, char **argv) {
   }
   for (int i = 0; ok && i < s.n; i++) {
     long k = lround(T / s.etas[i]);
-    if (!(T / s.etas[i] < 1e9)) ok = cli_fail(&e, "--etas item %d: %.17g needs more than 1e9 steps", i + 1, s.etas[i]);
+    if (!(T / s.etas[i] < 1e9))
+      ok = cli_fail(&e, "--etas item %d: %s needs more than 1e9 steps", i + 1, CLI_NUM(s.etas[i]));
     else if (k < 1 || fabs(k * s.etas[i] - T) > 1e-9 * T)
-      ok = cli_fail(&e, "--etas item %d: %s %.17g is not a multiple of %.17g", i + 1,
-                    t_given ? "--t" : "the default horizon --t", T, s.etas[i]);
+      ok = cli_fail(&e, "--etas item %d: %s %s is not a multiple of %s", i + 1,
+                    t_given ? "--t" : "the default horizon --t", CLI_NUM(T), CLI_NUM(s.etas[i]));
   }
-  if (ok) ok = cli_out_dir(out, &e);
+  if (ok) ok = cli_out_dir(dir, &e);
   if (!ok) {
     fprintf(stderr, "bwflow order: %s\n", e.msg);
     free(s.etas);
@@ -611,9 +683,14 @@ int cmd_order(int argc, char **argv) {
   if (jobs > s.n) jobs = s.n;
   cli_blas_single_thread();
   int failed = 0;
-  bw_status st = s.pts ? run_points(sys, T, &fo, jobs, &s, &failed) : BW_OK;
+  bool slow_grows = false;
+  const double grow = growth_rate(sys, def.rate_slow, &slow_grows);
+  if (grow > 0 && bw_system_gaussian(sys, NULL))
+    fprintf(stderr, "bwflow order: warning: this problem has no equilibrium (a mode of the initial state grows "
+            "at rate %.3g): the errors grow with T, and the slopes are those of a finite horizon\n", grow);
+  bw_status st = s.pts ? run_points(sys, T, &fo, jobs, a.progress, &s, &failed) : BW_OK;
   if (st) {
-    fprintf(stderr, "bwflow order: eta = %.17g: %s\n", s.etas[failed], bw_strerror(st));
+    fprintf(stderr, "bwflow order: eta = %s: %s\n", CLI_NUM(s.etas[failed]), bw_strerror(st));
     rc = EXIT_FAIL;
   }
   if (rc == EXIT_OK) {
@@ -623,21 +700,21 @@ int cmd_order(int argc, char **argv) {
     if (mf) {
       const bool particles = !strcmp(bw_system_name(sys), "particles");
       describe_choice(mf, &s, T, t_given, etas_text != NULL, &def, &fo, tol_given, particles ? "N" : "size",
-                      bw_system_dim(sys));
+                      bw_system_dim(sys), slow_grows, bw_system_gaussian(sys, NULL) != NULL);
       fclose(mf);
     } else {
       choice[0] = '\0';
     }
     cli_problem_name(&pa, sys, name, sizeof name);
-    if (!write_files(out, name, &pa, sys, T, &fo, &s, choice, &def, &e)) {
+    if (!write_files(dir, name, &pa, sys, T, &fo, &s, choice, &def, &e)) {
       fprintf(stderr, "bwflow order: %s\n", e.msg);
-      rc = EXIT_USAGE;
+      rc = EXIT_FAIL;
     }
     if (rc == EXIT_OK && json) {
-      print_json(stdout, &s, T, &fo, &def);
-      fputc('\n', stdout);
+      print_json(out, &s, T, &fo, &def);
+      fputc('\n', out);
     } else if (rc == EXIT_OK) {
-      print_table(stdout, &s, choice);
+      print_table(out, &s, choice);
     }
     if (rc == EXIT_OK && !enough_usable(&s, &e)) {
       fprintf(stderr, "bwflow order: %s\n", e.msg);

@@ -10,15 +10,16 @@
 #endif
 
 static const char usage[] =
-    "usage: bwflow sweep SPEC.json [--out DIR] [--resume] [--json]\n"
-    "       mpirun -n K bwflow sweep SPEC.json [...]\n"
+    "usage: bwflow sweep SPEC.json [--out DIR] [--resume] [--json] [--progress]\n"
+    "       mpirun -n K bwflow sweep SPEC.json [...]   (as root: mpirun --allow-run-as-root)\n"
     "\n"
     "Run the order studies of many problems: one task per (problem, step size). Output in DIR\n"
     "(default notebooks-data), identical for any number of ranks and across interruptions:\n"
-    "  sweep-NAME-tasks.csv     one row per task: the four errors, per-eta status\n"
+    "  sweep-NAME-tasks.csv     one row per task: the errors, per-eta status\n"
     "  sweep-NAME-problems.csv  one row per problem: slopes, orders, C1, C2, step-size bounds\n"
     "  sweep-NAME.json          sidecar: the spec, the version, the columns\n"
     "  sweep-NAME-timing.csv    wall time of each task (not reproducible)\n"
+    "The four files appear together when the sweep is complete (stderr names them).\n"
     "Finished tasks go to DIR/sweep-NAME.journal as they end (removed when the sweep is\n"
     "complete); after a crash or a kill, --resume runs only what is missing.\n"
     "\n"
@@ -29,17 +30,20 @@ static const char usage[] =
     "  problems: {\"preset\": NAME, \"dim\", \"seed\" or \"seeds\", \"particles\"} (a number or a\n"
     "  list each; seeds also {\"from\": s, \"count\": n}), or {\"file\": PATH or [PATHS]}\n"
     "  (relative to the spec's folder); \"etas\": \"auto\" or a list with \"t\": a number (also\n"
-    "  per problem entry); \"errors\": \"first\", \"all\" or a list; \"rtol\", \"atol\", \"linsol\"\n"
+    "  per problem entry); \"errors\": \"all\" (default, as bwflow order), \"first\" (the four\n"
+    "  of order 1) or a list; \"rtol\", \"atol\", \"linsol\"\n"
     "  as in bwflow order; \"description\": text. Details: docs/sweep.md.\n"
     "\n"
     "options:\n"
     "  --out DIR   where the files and the journal go (default notebooks-data)\n"
     "  --resume    finish an interrupted sweep from its journal\n"
     "  --json      print a JSON summary (files, counts, timings, per-problem fits)\n"
+    "  --progress  show progress on stderr even when it is not a terminal (rank 0 under\n"
+    "              mpirun, a log file): a line a second\n"
     "  -h, --help  this help\n"
     "\n"
     "Under mpirun, rank 0 hands out the tasks (longest first) and works too; one BLAS\n"
-    "thread per rank. Progress on stderr when it is a terminal.\n"
+    "thread per rank. Progress on stderr when it is a terminal, or with --progress.\n"
     "\n"
     "exit status: 0 the sweep is complete (a step size that fails numerically is a result),\n"
     "1 a failure (I/O, memory), 2 bad input (the spec, a problem, the journal)\n";
@@ -87,22 +91,24 @@ static int prepare(const sweep_spec *s, const char *out, bool resume, sweep_stat
   return EXIT_OK;
 }
 
-int cmd_sweep(int argc, char **argv) {
+int cmd_sweep(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {{"out", required_argument, NULL, OPT_OUT},
                                         {"json", no_argument, NULL, OPT_JSON},
+                                        {"progress", no_argument, NULL, OPT_PROGRESS},
                                         {"resume", no_argument, NULL, OPT_COMMAND_BASE},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  const char *out = "notebooks-data";
-  bool json = false, resume = false;
+  const char *dir = "notebooks-data";
+  bool json = false, resume = false, progress = false;
   int c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
+    case 'h': fputs(usage, out); return EXIT_OK;
     case OPT_JSON: json = true; break;
-    case OPT_OUT: out = optarg; break;
+    case OPT_PROGRESS: progress = true; break;
+    case OPT_OUT: dir = optarg; break;
     case OPT_COMMAND_BASE: resume = true; break;
     default: cli_bad_option("sweep", c, argv); return EXIT_USAGE;
     }
@@ -151,21 +157,21 @@ int cmd_sweep(int argc, char **argv) {
 #endif
   sweep_state *st = NULL;
   sweep_journal jn = {.fd = -1};
-  if (!rc && rank == 0) rc = prepare(&spec, out, resume, &st, &jn, &e);
+  if (!rc && rank == 0) rc = prepare(&spec, dir, resume, &st, &jn, &e);
 #ifdef BW_HAVE_MPI
   if (size > 1) MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
 #endif
   sweep_stats stats = {0};
   if (!rc) {
 #ifdef BW_HAVE_MPI
-    if (launched) rc = sweep_run_mpi(&spec, st, &jn, rank == 0 && isatty(STDERR_FILENO), &stats, &e);
+    if (launched) rc = sweep_run_mpi(&spec, st, &jn, progress, &stats, &e);
     else
 #endif
-      rc = sweep_run_serial(&spec, st, &jn, isatty(STDERR_FILENO), &stats, &e);
+      rc = sweep_run_serial(&spec, st, &jn, progress, &stats, &e);
   }
   if (rank == 0) {
-    if (!rc && !sweep_write_files(&spec, st, out, &e)) rc = EXIT_FAIL;
-    if (!rc) sweep_print_summary(stdout, &spec, st, out, &stats, json);
+    if (!rc && !sweep_write_files(&spec, st, dir, &e)) rc = EXIT_FAIL;
+    if (!rc) sweep_print_summary(out, &spec, st, dir, &stats, json);
     else fprintf(stderr, "bwflow sweep: %s\n", e.msg);
     sweep_journal_close(&jn, rc == EXIT_OK);
   }

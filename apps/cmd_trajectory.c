@@ -28,6 +28,8 @@ static const char usage[] =
     "Particles: also DIR/densities-NAME-etaH.csv, the density rho = 1/(N (x_right - x_left))\n"
     "of each trajectory on its cells at a few times (columns t, k, trajectory, i, x_left,\n"
     "x_right, rho).\n"
+    "The files appear together once the trajectories are complete (none after a failure);\n"
+    "stderr names them. Numbers are in the shortest form that reads back to the same double.\n"
     "\n"
     "options:\n"
     "  --eta H        JKO step (positive); T must be a multiple of it\n"
@@ -38,14 +40,15 @@ static const char usage[] =
     "  --atol A       CVODE absolute tolerance (default 1e-14)\n"
     "  --linsol L     auto, dense or krylov (Gaussians; default auto: dense for d <= 7)\n"
     "  --out DIR      output directory (default notebooks-data)\n"
+    "  --progress     show progress on stderr even when it is not a terminal (a line a second)\n"
     "  --density-times LIST  particles: times of the densities CSV besides 0, rounded to\n"
     "                 steps (default T/4, T/2, 3T/4, T)\n"
     "  -h, --help     this help\n"
     "\n"
     CLI_PROBLEM_FORMAT_HELP
     "\n"
-    "exit status: 0 success, 1 numerical failure, 2 bad input, 3 JKO-Flow collapses or turns\n"
-    "ill-posed (JKO-Flow of order 2 does neither)\n";
+    "exit status: 0 success, 1 numerical or I/O failure, 2 bad input, 3 JKO-Flow collapses or\n"
+    "turns ill-posed (JKO-Flow of order 2 does neither)\n";
 
 enum { NTRAJ = 3 };
 /* jko, wgf and the modified flow (--method) */
@@ -73,46 +76,42 @@ static bw_status write_row(FILE *f, double t, long k, int nf, double eta, bw_tra
     bw_status st = bw_traj_distance(tr[w2_pairs[q][0]], tr[w2_pairs[q][1]], &w[q]);
     if (st) return st;
   }
-  cli_print_double(f, t);
+  cli_print_csv_double(f, t);
   fprintf(f, ",%ld", k);
   for (int r = 0; r < NTRAJ; r++) {
     bw_status st = bw_traj_fields(tr[r], eta, v);
     if (st) return st;
     for (int i = 0; i < nf; i++) {
       fputc(',', f);
-      cli_print_double(f, v[i]);
+      cli_print_csv_double(f, v[i]);
     }
   }
   for (int q = 0; q < 3; q++) {
     fputc(',', f);
-    cli_print_double(f, w[q]);
+    cli_print_csv_double(f, w[q]);
   }
   fputc('\n', f);
   return BW_OK;
 }
 
-static bool write_sidecar(const char *out, const char *side, const char *csv, const char *dens,
-                          const cli_problem_args *pa,
+static void write_sidecar(FILE *f, const char *csv, const char *dens, const cli_problem_args *pa,
                           const bw_system *sys, double eta, double T, long n, const bw_jkoflow_opts *fo,
-                          bw_traj *const tr[NTRAJ], bw_traj_kind method, cli_err *e) {
-  cli_outfile o;
-  if (!cli_atomic_open(&o, out, side, e)) return false;
-  cli_write_sidecar_head(o.f, "trajectory", csv);
-  fputs(", \"problem\": ", o.f);
-  cli_write_problem_json(o.f, pa, sys);
-  fputs(", \"eta\": ", o.f);
-  cli_print_double(o.f, eta);
-  fputs(", \"t\": ", o.f);
-  cli_print_double(o.f, T);
-  fprintf(o.f, ", \"steps\": %ld, \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\", \"solver\": \"%s\"}",
-          n, fo->rtol, fo->atol, cli_linsol_name(fo->linsol), bw_traj_solver(tr[2], NULL));
-  if (dens) fprintf(o.f, ", \"densities\": \"%s\"", dens); /* particles */
-  fprintf(o.f, ", \"method\": \"%s\"", bw_traj_kind_name(method));
-  fputs(", \"trajectories\": {\"jko\": \"JKO iterates\", \"wgf\": \"Wasserstein gradient flow\", ", o.f);
+                          bw_traj *const tr[NTRAJ], bw_traj_kind method) {
+  cli_write_sidecar_head(f, "trajectory", csv);
+  fputs(", \"problem\": ", f);
+  cli_write_problem_json(f, pa, sys);
+  fputs(", \"eta\": ", f);
+  cli_print_double(f, eta);
+  fputs(", \"t\": ", f);
+  cli_print_double(f, T);
+  fprintf(f, ", \"steps\": %ld, \"cvode\": {\"rtol\": %s, \"atol\": %s, \"linsol\": \"%s\", \"solver\": \"%s\"}",
+          n, CLI_NUM(fo->rtol), CLI_NUM(fo->atol), cli_linsol_name(fo->linsol), bw_traj_solver(tr[2], NULL));
+  if (dens) fprintf(f, ", \"densities\": \"%s\"", dens); /* particles */
+  fprintf(f, ", \"method\": \"%s\"", bw_traj_kind_name(method));
+  fputs(", \"trajectories\": {\"jko\": \"JKO iterates\", \"wgf\": \"Wasserstein gradient flow\", ", f);
   fputs(method == BW_TRAJ_JKOFLOW2 ? "\"jkoflow2\": \"JKO-Flow of order 2: the flow the JKO iterates follow to O(eta^3)\"}}\n"
                                    : "\"jkoflow\": \"JKO-Flow: gradient flow of J - eta/4 |grad J|^2\"}}\n",
-        o.f);
-  return cli_atomic_commit(&o, e);
+        f);
 }
 
 typedef struct {
@@ -121,6 +120,7 @@ typedef struct {
   const char *out;
   double *dtimes; /* --density-times (particles) */
   int ndtimes;
+  bool progress;
 } trajectory_args;
 
 static bool trajectory_option(int code, const char *arg, void *ctx, cli_err *e) {
@@ -134,6 +134,7 @@ static bool trajectory_option(int code, const char *arg, void *ctx, cli_err *e) 
     return true;
   case OPT_T: return cli_parse_positive("--t", arg, &a->T, e);
   case OPT_OUT: a->out = arg; return true;
+  case OPT_PROGRESS: a->progress = true; return true;
   case OPT_COMMAND_BASE:
     free(a->dtimes);
     a->dtimes = NULL;
@@ -142,7 +143,7 @@ static bool trajectory_option(int code, const char *arg, void *ctx, cli_err *e) 
   }
 }
 
-int cmd_trajectory(int argc, char **argv) {
+int cmd_trajectory(int argc, char **argv, FILE *out) {
   static const struct option opts[] = {CLI_PROBLEM_OPTIONS,
                                         CLI_FLOW_OPTIONS,
                                         {"eta", required_argument, NULL, OPT_ETA},
@@ -150,21 +151,20 @@ int cmd_trajectory(int argc, char **argv) {
                                         {"t", required_argument, NULL, OPT_T},
                                         {"out", required_argument, NULL, OPT_OUT},
                                         {"density-times", required_argument, NULL, OPT_COMMAND_BASE},
+                                        {"progress", no_argument, NULL, OPT_PROGRESS},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   cli_problem_args pa;
   bw_jkoflow_opts fo;
   trajectory_args a = {.eta = NAN, .T = NAN, .method = BW_TRAJ_JKOFLOW, .out = "notebooks-data"};
-  const int status = cli_problem_command_args("trajectory", usage, argc, argv, opts, trajectory_option, &a, &pa, &fo);
+  const int status = cli_problem_command_args("trajectory", usage, argc, argv, opts, trajectory_option, &a, &pa, &fo, out);
   if (status >= 0) {
     free(a.dtimes);
     return status;
   }
   const double eta = a.eta, T = a.T;
   const bw_traj_kind method = a.method;
-  const char *out = a.out;
-  double *dtimes = a.dtimes;
-  const int ndtimes = a.ndtimes;
+  const char *dir = a.out;
   cli_err e;
   long n = 0;
   bool ok = true;
@@ -173,9 +173,14 @@ int cmd_trajectory(int argc, char **argv) {
   else ok = cli_step_count(eta, T, &n, &e);
   bw_system *sys = NULL;
   if (ok) ok = cli_load_system(&pa, &sys, &e);
-  if (ok) ok = cli_out_dir(out, &e);
+  const bool particles = ok && bw_system_particles(sys, NULL) != NULL;
+  cli_density_csv dc = {0};
+  if (ok && particles) ok = cli_density_init(&dc, a.dtimes, a.ndtimes, eta, n, &e);
+  if (ok) ok = cli_out_dir(dir, &e);
+  free(a.dtimes);
   if (!ok) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
+    cli_density_free(&dc);
     bw_system_free(sys);
     return EXIT_USAGE;
   }
@@ -183,73 +188,79 @@ int cmd_trajectory(int argc, char **argv) {
   cli_problem_name(&pa, sys, name, sizeof name);
   /* a run with --method jkoflow2 does not overwrite the default run's files */
   const char *suffix = method == BW_TRAJ_JKOFLOW2 ? "-jkoflow2" : "";
-  snprintf(csv, sizeof csv, "trajectory-%s-eta%g%s.csv", name, eta, suffix);
-  snprintf(side, sizeof side, "trajectory-%s-eta%g%s.json", name, eta, suffix);
-  snprintf(dens, sizeof dens, "densities-%s-eta%g%s.csv", name, eta, suffix);
-  const bool particles = bw_system_particles(sys, NULL) != NULL;
-  cli_density_csv dc = {0};
+  snprintf(csv, sizeof csv, "trajectory-%s-eta%s%s.csv", name, CLI_NUM(eta), suffix);
+  snprintf(side, sizeof side, "trajectory-%s-eta%s%s.json", name, CLI_NUM(eta), suffix);
+  snprintf(dens, sizeof dens, "densities-%s-eta%s%s.csv", name, CLI_NUM(eta), suffix);
 
   const bw_traj_kind traj_kinds[NTRAJ] = {BW_TRAJ_JKO, BW_TRAJ_WGF, method};
   const int nf = bw_system_nfields(sys);
   double *v = malloc(sizeof(double) * (size_t)nf);
   bw_traj *tr[NTRAJ] = {0};
-  cli_outfile o = {0};
   int rc = EXIT_OK;
   bw_status st = v ? BW_OK : BW_ERR_NOMEM;
   for (int r = 0; r < NTRAJ && !st; r++) {
     st = bw_traj_create(sys, traj_kinds[r], traj_kinds[r] == BW_TRAJ_WGF ? 0.0 : eta, &fo, T, &tr[r]);
     if (st == BW_ERR_ETA_TOO_LARGE) {
-      fprintf(stderr, "bwflow trajectory: --eta %.17g: %s\n", eta, bw_strerror(st));
+      fprintf(stderr, "bwflow trajectory: --eta %s: %s\n", CLI_NUM(eta), bw_strerror(st));
       rc = EXIT_USAGE;
+    } else if (st) {
+      fprintf(stderr, "bwflow trajectory: %s: %s\n", bw_traj_kind_name(traj_kinds[r]), bw_strerror(st));
+      rc = EXIT_FAIL;
     }
   }
-  if (!st && !cli_atomic_open(&o, out, csv, &e)) {
-    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    rc = EXIT_USAGE;
-  }
-  if (!st && !rc && particles && !cli_density_open(&dc, out, dens, dtimes, ndtimes, eta, n, &e)) {
-    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    rc = EXIT_USAGE;
+  /* the files of the set: the CSV, the densities (particles), the sidecar (at the end) */
+  cli_fileset fs;
+  cli_files_init(&fs, "trajectory");
+  FILE *f = NULL;
+  if (!rc) {
+    f = cli_files_add(&fs, dir, csv, &e);
+    if (f && particles) {
+      FILE *fd = cli_files_add(&fs, dir, dens, &e);
+      if (fd) cli_density_header(&dc, fd);
+      else f = NULL;
+    }
+    if (!f) {
+      fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
+      rc = EXIT_FAIL;
+    }
   }
   cli_progress progress;
-  cli_progress_init(&progress);
+  cli_progress_init(&progress, a.progress);
   bw_traj *failed = NULL;
-  if (!st && !rc) {
-    write_header(o.f, sys, traj_kinds);
-    st = write_row(o.f, 0.0, 0, nf, eta, tr, v);
-    if (!st && particles && !cli_density_rows(&dc, 0, 0.0, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
+  bool dens_ok = true;
+  if (!rc) {
+    write_header(f, sys, traj_kinds);
+    st = write_row(f, 0.0, 0, nf, eta, tr, v);
+    if (!st && particles) dens_ok = cli_density_rows(&dc, 0, 0.0, tr, NTRAJ, &e);
   }
-  for (long k = 1; !st && !rc && k <= n; k++) {
+  /* a full disk shows as a stream error: stop there rather than compute for nothing */
+  for (long k = 1; !rc && !st && dens_ok && cli_files_ok(&fs) && k <= n; k++) {
     const double t = k == n ? T : k * eta;
     cli_progress_show(&progress, "bwflow trajectory: step %ld of %ld", k, n);
     for (int r = 0; r < NTRAJ && !st; r++)
       if ((st = bw_traj_advance(tr[r], t))) failed = tr[r];
-    if (!st) st = write_row(o.f, t, k, nf, eta, tr, v);
-    if (!st && particles && !cli_density_rows(&dc, k, t, tr, NTRAJ, &e)) st = BW_ERR_NOMEM;
+    if (!st) st = write_row(f, t, k, nf, eta, tr, v);
+    if (!st && particles) dens_ok = cli_density_rows(&dc, k, t, tr, NTRAJ, &e);
   }
   cli_progress_clear(&progress);
-  if (failed) rc = cli_report_failure("trajectory", failed, bw_system_dim(sys), st);
-  else if (st && !rc) {
+  if (!rc && failed) rc = cli_report_failure("trajectory", failed, bw_system_dim(sys), st);
+  else if (!rc && st) {
     fprintf(stderr, "bwflow trajectory: %s\n", bw_strerror(st));
     rc = EXIT_FAIL;
-  }
-  if (o.f && rc) cli_atomic_abort(&o);
-  if (particles && rc) cli_density_abort(&dc);
-  if (particles && !rc && !cli_density_commit(&dc, &e)) {
+  } else if (!rc && !dens_ok) {
     fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    rc = EXIT_USAGE;
+    rc = EXIT_FAIL;
   }
-  if (o.f && !rc && !cli_atomic_commit(&o, &e)) {
-    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    rc = EXIT_USAGE;
+  if (!rc) {
+    FILE *j = cli_files_add(&fs, dir, side, &e);
+    if (j) write_sidecar(j, csv, particles ? dens : NULL, &pa, sys, eta, T, n, &fo, tr, method);
+    if (!j || !cli_files_commit(&fs, &e)) {
+      fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
+      rc = EXIT_FAIL;
+    }
   }
-  if (!rc && !write_sidecar(out, side, csv, particles ? dens : NULL, &pa, sys, eta, T, n, &fo, tr, method, &e)) {
-    fprintf(stderr, "bwflow trajectory: %s\n", e.msg);
-    rc = EXIT_USAGE;
-  }
-  if (!rc) printf("%s/%s\n%s/%s\n", out, csv, out, side);
-  if (!rc && particles) printf("%s/%s\n", out, dens);
-  free(dtimes);
+  cli_files_abort(&fs); /* nothing left after a commit */
+  cli_density_free(&dc);
   for (int r = 0; r < NTRAJ; r++) bw_traj_free(tr[r]);
   free(v);
   bw_system_free(sys);

@@ -12,8 +12,7 @@ static int cmp_long(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, const double *times,
-                      int ntimes, double eta, long n, cli_err *e) {
+bool cli_density_init(cli_density_csv *d, const double *times, int ntimes, double eta, long n, cli_err *e) {
   memset(d, 0, sizeof *d);
   const double deflt[4] = {0.25, 0.5, 0.75, 1.0};
   const int m = 1 + (times ? ntimes : 4);
@@ -25,7 +24,7 @@ bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, con
     if (!(k <= n + 0.5)) {
       free(d->steps);
       d->steps = NULL;
-      return cli_fail(e, "--density-times: %.17g is beyond --t %.17g", times[j - 1], n * eta);
+      return cli_fail(e, "--density-times: %s is beyond --t %s", CLI_NUM(times[j - 1]), CLI_NUM(n * eta));
     }
     d->steps[j] = lround(k);
   }
@@ -34,13 +33,12 @@ bool cli_density_open(cli_density_csv *d, const char *dir, const char *name, con
   for (int j = 0; j < m; j++)
     if (!u || d->steps[j] != d->steps[u - 1]) d->steps[u++] = d->steps[j];
   d->nsteps = u;
-  if (!cli_atomic_open(&d->o, dir, name, e)) {
-    free(d->steps);
-    d->steps = NULL;
-    return false;
-  }
-  fputs("t,k,trajectory,i,x_left,x_right,rho\n", d->o.f);
   return true;
+}
+
+void cli_density_header(cli_density_csv *d, FILE *f) {
+  d->f = f;
+  fputs("t,k,trajectory,i,x_left,x_right,rho\n", f);
 }
 
 bool cli_density_rows(cli_density_csv *d, long k, double t, bw_traj *const *tr, int ntr, cli_err *e) {
@@ -52,27 +50,20 @@ bool cli_density_rows(cli_density_csv *d, long k, double t, bw_traj *const *tr, 
     if (!x) return cli_fail(e, "internal: a density of a system without positions");
     const char *name = bw_traj_kind_name(bw_traj_kind_of(tr[r]));
     for (int i = 0; i < n - 1; i++) {
-      cli_print_double(d->o.f, t);
-      fprintf(d->o.f, ",%ld,%s,%d,", k, name, i + 1);
-      cli_print_double(d->o.f, x[i]);
-      fputc(',', d->o.f);
-      cli_print_double(d->o.f, x[i + 1]);
-      fputc(',', d->o.f);
-      cli_print_double(d->o.f, 1.0 / ((double)n * (x[i + 1] - x[i])));
-      fputc('\n', d->o.f);
+      cli_print_csv_double(d->f, t);
+      fprintf(d->f, ",%ld,%s,%d,", k, name, i + 1);
+      cli_print_csv_double(d->f, x[i]);
+      fputc(',', d->f);
+      cli_print_csv_double(d->f, x[i + 1]);
+      fputc(',', d->f);
+      cli_print_csv_double(d->f, 1.0 / ((double)n * (x[i + 1] - x[i])));
+      fputc('\n', d->f);
     }
   }
   return true;
 }
 
-bool cli_density_commit(cli_density_csv *d, cli_err *e) {
+void cli_density_free(cli_density_csv *d) {
   free(d->steps);
   d->steps = NULL;
-  return cli_atomic_commit(&d->o, e);
-}
-
-void cli_density_abort(cli_density_csv *d) {
-  free(d->steps);
-  d->steps = NULL;
-  if (d->o.f) cli_atomic_abort(&d->o);
 }

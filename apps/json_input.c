@@ -8,23 +8,26 @@
 #include <unistd.h>
 #include "cli.h"
 
-/* The whole content of path (regular file, FIFO such as a shell's <(...), or device), at
- * most CLI_MAX_INPUT_BYTES. A NUL byte means a binary file (JSON text has none): reading
- * stops there, so /dev/zero is rejected at once. The caller frees the result. */
-static char *read_input(const char *path, size_t *len, cli_err *e) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* The file is opened without blocking (a FIFO nobody writes to then reads as empty instead
+ * of waiting forever), then read blocking (a pipe's writer is waited for). */
+char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *e) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
     return NULL;
   }
   struct stat sb;
-  if (fstat(fd, &sb) != 0) {
+  const int fl = fcntl(fd, F_GETFL);
+  if (fstat(fd, &sb) != 0 || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
     cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
     close(fd);
     return NULL;
   }
-  if (S_ISDIR(sb.st_mode)) {
-    cli_fail(e, "%s: is a directory, not a JSON file", path);
+  if (S_ISDIR(sb.st_mode) || (regular_only && !S_ISREG(sb.st_mode))) {
+    if (S_ISDIR(sb.st_mode)) cli_fail(e, "%s: is a directory, not a JSON file", path);
+    else cli_fail(e, "%s: not a regular file (%s): a file read more than once must be a regular file", path,
+                  S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISCHR(sb.st_mode) ? "a character device"
+                  : S_ISBLK(sb.st_mode) ? "a block device" : S_ISSOCK(sb.st_mode) ? "a socket" : "a special file");
     close(fd);
     return NULL;
   }
@@ -53,7 +56,7 @@ static char *read_input(const char *path, size_t *len, cli_err *e) {
     if (r == 0) { /* end of file */
       close(fd);
       if (n == 0) {
-        cli_fail(e, "%s: empty file", path);
+        cli_fail(e, "%s: empty file%s", path, S_ISFIFO(sb.st_mode) ? " (a FIFO nobody writes to)" : "");
         free(buf);
         return NULL;
       }
@@ -79,7 +82,7 @@ static char *read_input(const char *path, size_t *len, cli_err *e) {
 
 json_t *cli_load_json(const char *path, cli_err *e) {
   size_t len = 0;
-  char *buf = read_input(path, &len, e);
+  char *buf = cli_read_input(path, false, &len, e);
   if (!buf) return NULL;
   json_t *root = cli_parse_json(path, buf, len, e);
   free(buf);
@@ -214,8 +217,8 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
     for (int j = 0; j < d; j++)
       for (int i = j + 1; i < d; i++)
         if (fabs(A[i + (size_t)j * d] - A[j + (size_t)i * d]) > BW_SYM_RTOL * amax) {
-          cli_fail(e, "%s: \"%s\" is not symmetric: row %d, column %d is %.17g but row %d, column %d is %.17g",
-                   path, key, i, j, A[i + (size_t)j * d], j, i, A[j + (size_t)i * d]);
+          cli_fail(e, "%s: \"%s\" is not symmetric: row %d, column %d is %s but row %d, column %d is %s",
+                   path, key, i, j, CLI_NUM(A[i + (size_t)j * d]), j, i, CLI_NUM(A[j + (size_t)i * d]));
           free(A);
           return false;
         }

@@ -61,8 +61,8 @@ static bool read_potential(const char *path, json_t *root, double **c, int *deg,
     ok = cli_fail(e, "%s: \"V\" has degree %d: V must confine, with an even degree K >= 2 "
                   "(K + 1 coefficients c_0, ..., c_K)", path, K);
   else if (!((*c)[K] > 0))
-    ok = cli_fail(e, "%s: \"V\"[%d] is %.17g: the leading coefficient c_%d must be > 0 for V to confine",
-                  path, K, (*c)[K], K);
+    ok = cli_fail(e, "%s: \"V\"[%d] is %s: the leading coefficient c_%d must be > 0 for V to confine",
+                  path, K, CLI_NUM((*c)[K]), K);
   if (!ok) {
     free(*c);
     *c = NULL;
@@ -88,12 +88,12 @@ static bool read_initial(const char *path, json_t *root, int n, double **x, cli_
     bool ok = json_is_object(init) ? true : cli_fail(e, "%s: \"init\" must be an object {\"mean\": m, \"std\": s}", path);
     ok = ok && cli_check_keys(where, init, keys, e);
     ok = ok && cli_read_number(where, init, "mean", &m, e) && cli_read_number(where, init, "std", &s, e);
-    if (ok && !(s > 0)) ok = cli_fail(e, "%s: \"init\": \"std\" is %.17g: it must be > 0", path, s);
+    if (ok && !(s > 0)) ok = cli_fail(e, "%s: \"init\": \"std\" is %s: it must be > 0", path, CLI_NUM(s));
     if (ok) {
       bw_status st = bw_particles_quantiles(n, m, s, *x);
       if (st == BW_ERR_NOT_ORDERED)
-        ok = cli_fail(e, "%s: \"init\": \"std\" %.17g is too small against \"mean\" %.17g for %d distinct "
-                      "positions", path, s, m, n);
+        ok = cli_fail(e, "%s: \"init\": \"std\" %s is too small against \"mean\" %s for %d distinct "
+                      "positions", path, CLI_NUM(s), CLI_NUM(m), n);
       else if (st) ok = cli_fail(e, "%s: \"init\": %s", path, bw_strerror(st));
     }
     if (!ok) free(*x), *x = NULL;
@@ -109,8 +109,8 @@ static bool read_initial(const char *path, json_t *root, int n, double **x, cli_
     if (!json_is_number(v)) ok = cli_fail(e, "%s: \"positions\"[%d] must be a number", path, i);
     else if (!isfinite((*x)[i] = json_number_value(v))) ok = cli_fail(e, "%s: \"positions\"[%d] is not finite", path, i);
     else if (i && !((*x)[i] > (*x)[i - 1]))
-      ok = cli_fail(e, "%s: \"positions\" must be strictly increasing: [%d] = %.17g follows [%d] = %.17g",
-                    path, i, (*x)[i], i - 1, (*x)[i - 1]);
+      ok = cli_fail(e, "%s: \"positions\" must be strictly increasing: [%d] = %s follows [%d] = %s",
+                    path, i, CLI_NUM((*x)[i]), i - 1, CLI_NUM((*x)[i - 1]));
   }
   if (!ok) free(*x), *x = NULL;
   return ok;
@@ -125,7 +125,7 @@ bool cli_particles_from_json(const char *path, json_t *root, bw_system **sys, cl
             read_potential(path, root, &c, &deg, e);
   if (ok && json_object_get(root, "tau")) {
     ok = cli_read_number(path, root, "tau", &tau, e);
-    if (ok && !(tau > 0)) ok = cli_fail(e, "%s: \"tau\" is %.17g: it must be > 0", path, tau);
+    if (ok && !(tau > 0)) ok = cli_fail(e, "%s: \"tau\" is %s: it must be > 0", path, CLI_NUM(tau));
   }
   ok = ok && read_initial(path, root, n, &x, e);
   if (ok) {

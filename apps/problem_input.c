@@ -40,7 +40,7 @@ static bool problem_from_json(const char *path, json_t *root, bw_problem **pb_ou
   if (ok && json_object_get(root, "K")) ok = cli_read_matrix(path, root, "K", d, true, &K, e);
   if (ok && json_object_get(root, "tau")) {
     ok = cli_read_number(path, root, "tau", &tau, e);
-    if (ok && tau < 0) ok = cli_fail(e, "%s: \"tau\" is %.17g: it must be >= 0", path, tau);
+    if (ok && tau < 0) ok = cli_fail(e, "%s: \"tau\" is %s: it must be >= 0", path, CLI_NUM(tau));
   }
   ok = ok && cli_read_vector(path, root, "mean", d, &m, NULL, e);
   ok = ok && cli_read_matrix(path, root, "cov", d, true, &S, e);

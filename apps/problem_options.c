@@ -34,7 +34,7 @@ static bool problem_option(int code, const char *arg, cli_problem_args *a, cli_e
 
 int cli_problem_command_args(const char *cmd, const char *usage, int argc, char **argv,
                              const struct option *opts, cli_option_fn own, void *ctx,
-                             cli_problem_args *pa, bw_jkoflow_opts *fo) {
+                             cli_problem_args *pa, bw_jkoflow_opts *fo, FILE *out) {
   *pa = (cli_problem_args)CLI_PROBLEM_ARGS_INIT;
   bw_jkoflow_opts_default(fo);
   cli_err e;
@@ -44,7 +44,7 @@ int cli_problem_command_args(const char *cmd, const char *usage, int argc, char 
   while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     bool ok;
     switch (c) {
-    case 'h': fputs(usage, stdout); return EXIT_OK;
+    case 'h': fputs(usage, out); return EXIT_OK;
     case '?':
     case ':': cli_bad_option(cmd, c, argv); return EXIT_USAGE;
     case OPT_PRESET:
@@ -69,11 +69,20 @@ int cli_problem_command_args(const char *cmd, const char *usage, int argc, char 
   return -1;
 }
 
+const char *cli_kind_list(char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < BW_TRAJ_KIND_COUNT && k < n; i++)
+    k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", bw_traj_kind_name((bw_traj_kind)i));
+  return buf;
+}
+
 bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err *e) {
   for (int k = 0; k < BW_TRAJ_KIND_COUNT; k++)
     if (!strcmp(s, bw_traj_kind_name((bw_traj_kind)k))) {
       *kind = (bw_traj_kind)k;
       return true;
     }
-  return cli_fail(e, "%s: unknown method '%s' (known: jko, forward, wgf, jkoflow, forwardflow, jkoflow2)", opt, s);
+  char known[256];
+  return cli_fail(e, "%s: unknown method '%s' (known: %s)", opt, s, cli_kind_list(known, sizeof known));
 }

@@ -1,5 +1,7 @@
-/* bwflow command-line tool: a progress line on stderr for long commands, shown only when
- * stderr is a terminal and redrawn at most ten times a second. SPDX-License-Identifier: BSD-3-Clause */
+/* bwflow command-line tool: a progress line on stderr for long commands: on a terminal,
+ * redrawn in place at most ten times a second; elsewhere (a log file, rank 0 under mpirun)
+ * only when asked for (--progress), as whole lines at most once a second.
+ * SPDX-License-Identifier: BSD-3-Clause */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -11,23 +13,25 @@ static double now(void) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-void cli_progress_init(cli_progress *p) {
+void cli_progress_init(cli_progress *p, bool asked) {
   p->tty = isatty(STDERR_FILENO);
+  p->on = p->tty || asked;
   p->shown = false;
   p->last = now();
 }
 
 void cli_progress_show(cli_progress *p, const char *fmt, ...) {
-  if (!p->tty) return;
+  if (!p->on) return;
   const double t = now();
-  if (t - p->last < 0.1) return;
+  if (t - p->last < (p->tty ? 0.1 : 1.0)) return;
   p->last = t;
-  p->shown = true;
+  p->shown = p->tty;
   va_list ap;
   va_start(ap, fmt);
-  fputs("\r\033[K", stderr);
+  if (p->tty) fputs("\r\033[K", stderr);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
+  if (!p->tty) fputc('\n', stderr);
   fflush(stderr);
 }
 

@@ -51,15 +51,15 @@ static bool print_state(FILE *f, bw_traj *tr, const bw_system *sys, bool json, c
     fputs(", \"energy\": ", f);
     cli_print_double(f, v[iJ]);
   } else {
-    fprintf(f, "energy  %.17g\n", v[iJ]);
+    fprintf(f, "energy  %s\n", CLI_NUM(v[iJ]));
     if (g) {
       fputs("mean    ", f);
       cli_print_vector(f, g->d, g->mean);
       fputs("\ncov     ", f);
       cli_print_matrix(f, g->d, g->cov, g->ld);
     } else if (x) {
-      fprintf(f, "mean      %.17g\nvariance  %.17g\npositions ", v[cli_field_index(sys, "mean")],
-              v[cli_field_index(sys, "variance")]);
+      fprintf(f, "mean      %s\nvariance  %s\npositions ", CLI_NUM(v[cli_field_index(sys, "mean")]),
+              CLI_NUM(v[cli_field_index(sys, "variance")]));
       cli_print_vector(f, n, x);
     }
     fputc('\n', f);
@@ -92,7 +92,7 @@ int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st
   const bw_traj_kind k = bw_traj_kind_of(tr);
   const char *what = flow_title(k);
   if (bw_traj_kind_is_discrete(k)) {
-    fprintf(stderr, "bwflow %s: %s step %ld (t = %.17g): %s\n", cmd, what, bw_traj_steps(tr) + 1, t,
+    fprintf(stderr, "bwflow %s: %s step %ld (t = %s): %s\n", cmd, what, bw_traj_steps(tr) + 1, CLI_NUM(t),
             bw_strerror(st));
     return EXIT_FAIL;
   }
@@ -100,23 +100,23 @@ int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st
   const bool have_dir = dir && bw_traj_failure_vector(tr, dir) == BW_OK;
   int rc = EXIT_COLLAPSE;
   if (st == BW_ERR_COLLAPSE) {
-    fprintf(stderr, "bwflow %s: %s collapses at t = %.17g: a variance reaches 0", cmd, what, t);
+    fprintf(stderr, "bwflow %s: %s collapses at t = %s: a variance reaches 0", cmd, what, CLI_NUM(t));
     if (have_dir) {
       fputs(" in eigen-direction ", stderr);
       cli_print_vector(stderr, dim, dir);
     }
     fputs(" (the modified flow is meaningless once a variance is comparable to tau eta)\n", stderr);
   } else if (st == BW_ERR_ILL_POSED && t > 0) {
-    fprintf(stderr, "bwflow %s: %s turns ill-posed at t = %.17g: eta lambda_max(H) reaches 2 "
-            "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, t);
+    fprintf(stderr, "bwflow %s: %s turns ill-posed at t = %s: eta lambda_max(H) reaches 2 "
+            "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, CLI_NUM(t));
   } else if (st == BW_ERR_ILL_POSED) {
     fprintf(stderr, "bwflow %s: %s is ill-posed from the start: eta lambda_max(H(x0)) = %.6g > 2 "
             "(high-frequency modes grow: use a smaller --eta)\n", cmd, what, v);
   } else if (st == BW_ERR_NOT_ORDERED) {
-    fprintf(stderr, "bwflow %s: %s: two particles meet at t = %.17g\n", cmd, what, t);
+    fprintf(stderr, "bwflow %s: %s: two particles meet at t = %s\n", cmd, what, CLI_NUM(t));
   } else {
     const char *msg = bw_traj_failure_message(tr);
-    fprintf(stderr, "bwflow %s: %s at t = %.17g: %s%s%s\n", cmd, what, t,
+    fprintf(stderr, "bwflow %s: %s at t = %s: %s%s%s\n", cmd, what, CLI_NUM(t),
             bw_strerror(st), *msg ? ": " : "", msg);
     rc = EXIT_FAIL;
   }

@@ -191,8 +191,9 @@ typedef struct {
   long syncs;               /* journal fsyncs */
 } sweep_stats;
 
-/* Run the missing tasks, recording each in st and in the journal as it finishes. The
- * serial path needs no MPI. Returns an exit status (e filled unless EXIT_OK). */
+/* Run the missing tasks, recording each in st and in the journal as it finishes; progress
+ * on stderr when it is a terminal or asked for (--progress: cli_progress). The serial path
+ * needs no MPI. Returns an exit status (e filled unless EXIT_OK). */
 int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, bool progress,
                      sweep_stats *stats, cli_err *e);
 #ifdef BW_HAVE_MPI

@@ -5,8 +5,8 @@
  * files and of the version); then one record per finished task, appended by the
  * coordinator as results arrive (one write of the records at hand, then fsync). A crash
  * can only leave the last line torn: on --resume it is detected (no newline, or a wrong
- * checksum) and cut off, and its task runs again. Doubles are written with 17 significant
- * digits and read back with strtod: the same bits. The journal is locked (flock) while a
+ * checksum) and cut off, and its task runs again. Doubles are written in the shortest form
+ * that reads back to the same double (cli_num) and read back with strtod: the same bits. The journal is locked (flock) while a
  * run uses it, and removed once the sweep's files are written.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
@@ -49,17 +49,17 @@ void sweep_record_format(const sweep_result *r, char *buf, size_t n) {
   size_t k = 0;
   if (r->kind == SWEEP_PLAN) {
     const bw_order_defaults *d = &r->def;
-    put(buf, n, &k, "P %d %d %.17g %.17g %d %d %s %s %.17g %.17g %.17g %d %.17g %d %.17g %d", r->p, r->rank,
-        r->wall, r->cpu, r->status, r->dim, r->system, r->name, d->t, d->rate_slow, d->rate_fast, d->t_capped,
-        d->eta_safe, (int)d->bound, d->eta_max, d->n);
-    for (int i = 0; i < d->n && i < BW_ORDER_MAX_ETAS; i++) put(buf, n, &k, " %.17g", d->etas[i]);
+    put(buf, n, &k, "P %d %d %s %s %d %d %s %s %s %s %s %d %s %d %s %d", r->p, r->rank, CLI_NUM(r->wall),
+        CLI_NUM(r->cpu), r->status, r->dim, r->system, r->name, CLI_NUM(d->t), CLI_NUM(d->rate_slow),
+        CLI_NUM(d->rate_fast), d->t_capped, CLI_NUM(d->eta_safe), (int)d->bound, CLI_NUM(d->eta_max), d->n);
+    for (int i = 0; i < d->n && i < BW_ORDER_MAX_ETAS; i++) put(buf, n, &k, " %s", CLI_NUM(d->etas[i]));
   } else {
     const bw_order_point *pt = &r->pt;
-    put(buf, n, &k, "E %d %d %d %.17g %.17g %.17g %ld %u", r->p, r->j, r->rank, r->wall, r->cpu, pt->eta,
-        pt->steps, pt->mask);
+    put(buf, n, &k, "E %d %d %d %s %s %s %ld %u", r->p, r->j, r->rank, CLI_NUM(r->wall), CLI_NUM(r->cpu),
+        CLI_NUM(pt->eta), pt->steps, pt->mask);
     for (int e = 0; e < BW_ORDER_NERR; e++)
-      put(buf, n, &k, " %d %.17g %.17g %.17g", (int)pt->status[e], pt->err[e], pt->fail_time[e],
-          pt->fail_value[e]);
+      put(buf, n, &k, " %d %s %s %s", (int)pt->status[e], CLI_NUM(pt->err[e]), CLI_NUM(pt->fail_time[e]),
+          CLI_NUM(pt->fail_value[e]));
   }
   seal(buf, n, &k);
 }
@@ -212,7 +212,36 @@ static void sync_dir(const char *dir) {
 static int lock(sweep_journal *j, cli_err *e) {
   if (flock(j->fd, LOCK_EX | LOCK_NB) == 0) return EXIT_OK;
   if (errno == EWOULDBLOCK) {
-    cli_fail(e, "%s: in use by another run of this sweep (wait for it to end, or stop it)", j->path);
+    cli_fail(e, "%s: in use by a run of this sweep that is going on (wait for it to end, or stop it)", j->path);
+    return EXIT_USAGE;
+  }
+  return EXIT_OK;
+}
+
+/* A journal that is there already: a run that is still going holds its lock; otherwise
+ * an interrupted run left it. */
+static int exists(sweep_journal *j, cli_err *e) {
+  int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const bool running = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  if (fd >= 0) close(fd);
+  if (running)
+    cli_fail(e, "%s: a run of this sweep is going on in this folder (wait for it to end, or stop it; "
+             "then --resume finishes an interrupted run)", j->path);
+  else
+    cli_fail(e, "%s: an interrupted run of this sweep left its journal: --resume finishes it "
+             "(or delete the file to start over)", j->path);
+  return EXIT_USAGE;
+}
+
+/* The journal must be a regular file: it is appended to, read back and truncated. */
+static int regular(sweep_journal *j, cli_err *e) {
+  struct stat sb;
+  if (fstat(j->fd, &sb) != 0) {
+    cli_fail(e, "%s: %s", j->path, strerror(errno));
+    return EXIT_FAIL;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    cli_fail(e, "%s: not a regular file: it cannot be the sweep's journal (remove it)", j->path);
     return EXIT_USAGE;
   }
   return EXIT_OK;
@@ -220,11 +249,7 @@ static int lock(sweep_journal *j, cli_err *e) {
 
 static int create(sweep_journal *j, const char *dir, uint64_t hash, cli_err *e) {
   j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-  if (j->fd < 0 && errno == EEXIST) {
-    cli_fail(e, "%s: an interrupted run of this sweep left its journal: --resume finishes it "
-             "(or delete the file to start over)", j->path);
-    return EXIT_USAGE;
-  }
+  if (j->fd < 0 && errno == EEXIST) return exists(j, e);
   if (j->fd < 0) {
     cli_fail(e, "%s: cannot create the journal: %s", j->path, strerror(errno));
     return EXIT_USAGE;
@@ -233,8 +258,11 @@ static int create(sweep_journal *j, const char *dir, uint64_t hash, cli_err *e) 
   if (rc) return rc;
   char h[256];
   header(h, sizeof h, hash);
-  if (!write_all(j->fd, h, strlen(h)) || fsync(j->fd) != 0) {
-    cli_fail(e, "%s: cannot write: %s", j->path, strerror(errno));
+  if (!write_all(j->fd, h, strlen(h)) || fsync(j->fd) != 0) { /* a full disk: leave nothing */
+    cli_fail(e, "%s: cannot write: %s", j->path, strerror(errno ? errno : EIO));
+    unlink(j->path);
+    close(j->fd);
+    j->fd = -1;
     return EXIT_FAIL;
   }
   sync_dir(dir);
@@ -316,13 +344,14 @@ int sweep_journal_open(sweep_journal *j, const char *dir, const char *name, uint
     return EXIT_USAGE;
   }
   if (!resume) return create(j, dir, hash, e);
-  j->fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC);
+  j->fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK);
   if (j->fd < 0 && errno == ENOENT) return create(j, dir, hash, e); /* nothing to resume */
   if (j->fd < 0) {
     cli_fail(e, "%s: cannot open the journal: %s", j->path, strerror(errno));
     return EXIT_USAGE;
   }
-  int rc = lock(j, e);
+  int rc = regular(j, e);
+  if (!rc) rc = lock(j, e);
   return rc ? rc : replay(j, hash, on_record, ctx, e);
 }
 

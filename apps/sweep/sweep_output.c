@@ -50,11 +50,8 @@ static void summarize(const sweep_spec *s, const sweep_state *st, int p, summary
     if ((s->mask >> e & 1u) && S->fit.usable[e] < MIN_USABLE) snprintf(S->status, sizeof S->status, "few-usable");
 }
 
-/* A double for CSV: empty for NaN (missing), inf for no limit. */
-static void num(FILE *f, double x) {
-  if (isfinite(x)) fprintf(f, "%.17g", x);
-  else if (isinf(x)) fputs(x > 0 ? "inf" : "-inf", f);
-}
+/* A double for CSV: nan when missing, inf for no limit. */
+static void num(FILE *f, double x) { cli_print_csv_double(f, x); }
 
 /* A CSV field, quoted when it holds a comma, quote or line break. */
 static void field(FILE *f, const char *x) {
@@ -81,6 +78,7 @@ static void problem_cols(FILE *f, const sweep_spec *s, const sweep_state *st, in
   field(f, q->file);
   fprintf(f, ",%d,", plan->dim);
   if (q->args.seed_given) fprintf(f, "%llu", q->args.seed);
+  else fputs("nan", f);
 }
 
 static const char problem_head[] = "problem,name,system,preset,file,dim,seed";
@@ -117,9 +115,9 @@ static void write_tasks(FILE *f, const sweep_spec *s, const sweep_state *st) {
       for (int e = 0; e < BW_ORDER_NERR; e++)
         if (s->mask >> e & 1u) fprintf(f, ",%s", bw_order_status_word(pt->status[e]));
       fputc(',', f);
-      if (first) num(f, pt->fail_time[which]);
+      num(f, first ? pt->fail_time[which] : NAN);
       fputc(',', f);
-      if (first) num(f, pt->fail_value[which]);
+      num(f, first ? pt->fail_value[which] : NAN);
       fputc('\n', f);
     }
   }
@@ -160,7 +158,7 @@ static void write_problems(FILE *f, const sweep_spec *s, const sweep_state *st) 
       fputc(',', f);
       num(f, plan->def.rate_fast);
     } else {
-      fprintf(f, ",%s,,,", bw_order_status_word(plan->status)); /* bound: why there are no defaults */
+      fprintf(f, ",nan,%s,nan,nan,nan", bw_order_status_word(plan->status)); /* bound: why there are no defaults */
     }
     for (int e = 0; e < BW_ORDER_NERR; e++)
       if (s->mask >> e & 1u) {
@@ -179,12 +177,12 @@ static void write_timing(FILE *f, const sweep_spec *s, const sweep_state *st) {
   fputs("problem,name,dim,task,eta,steps,wall_s,cpu_s,rank\n", f);
   for (int p = 0; p < s->nprob; p++) {
     const sweep_result *plan = sweep_state_plan(st, p);
-    fprintf(f, "%d,%s,%d,plan,,,%.6f,%.6f,%d\n", p, plan->name, plan->dim, plan->wall, plan->cpu, plan->rank);
+    fprintf(f, "%d,%s,%d,plan,nan,nan,%.6f,%.6f,%d\n", p, plan->name, plan->dim, plan->wall, plan->cpu, plan->rank);
     for (int j = 0; j < sweep_state_npoints(st, p); j++) {
       double wall, cpu;
       int rank;
       const bw_order_point *pt = sweep_state_point(st, p, j, &wall, &cpu, &rank);
-      fprintf(f, "%d,%s,%d,point,%.17g,%ld,%.6f,%.6f,%d\n", p, plan->name, plan->dim, pt->eta, pt->steps, wall,
+      fprintf(f, "%d,%s,%d,point,%s,%ld,%.6f,%.6f,%d\n", p, plan->name, plan->dim, CLI_NUM(pt->eta), pt->steps, wall,
               cpu, rank);
     }
   }
@@ -199,17 +197,17 @@ static void write_sidecar(FILE *f, const sweep_spec *s, const sweep_state *st, c
           "\"tasks\": %ld, \"spec\": %s, \"errors\": [", problems, timing, s->name, s->nprob, ntasks, s->canonical);
   for (int e = 0, k = 0; e < BW_ORDER_NERR; e++)
     if (s->mask >> e & 1u) fprintf(f, "%s\"%s\"", k++ ? ", " : "", bw_order_err_name((bw_order_err)e));
-  fprintf(f, "], \"cvode\": {\"rtol\": %.17g, \"atol\": %.17g, \"linsol\": \"%s\"}", s->fo.rtol, s->fo.atol,
-          cli_linsol_name(s->fo.linsol));
+  fprintf(f, "], \"cvode\": {\"rtol\": %s, \"atol\": %s, \"linsol\": \"%s\"}", CLI_NUM(s->fo.rtol),
+          CLI_NUM(s->fo.atol), cli_linsol_name(s->fo.linsol));
   fputs(", \"columns\": {"
         "\"problem\": \"index of the problem in the spec's expansion (entries in order; dims, then particles, then seeds)\", "
         "\"name\": \"the problem's name as bwflow order names its files\", "
         "\"system\": \"gaussian or particles\", \"dim\": \"d, or the number of particles N\", "
         "\"t\": \"the horizon\", \"eta\": \"the step size\", \"steps\": \"t/eta\", "
-        "\"err_NAME\": \"max_k W2(iterate_k, reference(k eta)), empty where a trajectory failed (docs/order-study.md)\", "
+        "\"err_NAME\": \"max_k W2(iterate_k, reference(k eta)), nan where a trajectory failed (docs/order-study.md)\", "
         "\"status\": \"ok, or the first failure of the task (collapse, ill-posed, lost-spd, ...)\", "
         "\"status_NAME\": \"ok, or why err_NAME is missing\", "
-        "\"fail_time\": \"when the first failing trajectory failed\", "
+        "\"fail_time\": \"when the first failing trajectory failed (nan: no failure)\", "
         "\"fail_value\": \"a value describing it (eta lambda_max for ill-posed)\", "
         "\"etas\": \"step sizes of the problem's study\", \"etas_ok\": \"of which without any failure\", "
         "\"eta_ok_max\": \"largest step size without a failure\", "
@@ -230,16 +228,16 @@ bool sweep_write_files(const sweep_spec *s, const sweep_state *st, const char *d
   snprintf(problems, sizeof problems, "sweep-%s-problems.csv", s->name);
   snprintf(timing, sizeof timing, "sweep-%s-timing.csv", s->name);
   snprintf(side, sizeof side, "sweep-%s.json", s->name);
-  cli_outfile o;
-  if (!cli_atomic_open(&o, dir, tasks, e)) return false;
-  write_tasks(o.f, s, st);
-  if (!cli_atomic_commit(&o, e) || !cli_atomic_open(&o, dir, problems, e)) return false;
-  write_problems(o.f, s, st);
-  if (!cli_atomic_commit(&o, e) || !cli_atomic_open(&o, dir, timing, e)) return false;
-  write_timing(o.f, s, st);
-  if (!cli_atomic_commit(&o, e) || !cli_atomic_open(&o, dir, side, e)) return false;
-  write_sidecar(o.f, s, st, tasks, problems, timing);
-  return cli_atomic_commit(&o, e);
+  cli_fileset fs;
+  cli_files_init(&fs, "sweep");
+  FILE *ft = cli_files_add(&fs, dir, tasks, e), *fp = ft ? cli_files_add(&fs, dir, problems, e) : NULL;
+  FILE *fm = fp ? cli_files_add(&fs, dir, timing, e) : NULL, *fj = fm ? cli_files_add(&fs, dir, side, e) : NULL;
+  if (!fj) return false;
+  write_tasks(ft, s, st);
+  write_problems(fp, s, st);
+  write_timing(fm, s, st);
+  write_sidecar(fj, s, st, tasks, problems, timing);
+  return cli_files_commit(&fs, e);
 }
 
 /* ---------------------------------------------------------------- stdout */
@@ -312,6 +310,5 @@ void sweep_print_summary(FILE *f, const sweep_spec *s, const sweep_state *st, co
   }
   fprintf(f, "%d problems, %ld tasks (%ld computed by this run on %d rank%s in %.1f s, %ld from the journal)\n",
           s->nprob, ntasks, stats->computed, stats->ranks, stats->ranks > 1 ? "s" : "", stats->wall, resumed);
-  fprintf(f, "files: %s/sweep-%s-tasks.csv, sweep-%s-problems.csv, sweep-%s.json, sweep-%s-timing.csv\n", dir,
-          s->name, s->name, s->name, s->name);
+  /* the files are named on stderr as they are written (cli_files_commit) */
 }

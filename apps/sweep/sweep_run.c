@@ -25,10 +25,16 @@
 /* ---------------------------------------------------------------- progress */
 
 typedef struct {
-  bool on;
-  double t0, last;
+  cli_progress line;
+  double t0;
   int ranks;
 } progress_line;
+
+static void progress_start(progress_line *pl, bool asked, int ranks) {
+  cli_progress_init(&pl->line, asked);
+  pl->t0 = sweep_now();
+  pl->ranks = ranks;
+}
 
 static void fmt_time(double s, char *buf, size_t n) {
   if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
@@ -38,24 +44,21 @@ static void fmt_time(double s, char *buf, size_t n) {
 }
 
 static void progress(progress_line *pl, const sweep_state *st, bool final) {
-  if (!pl->on) return;
-  double now = sweep_now();
-  if (!final && now - pl->last < 0.25) return;
-  pl->last = now;
   if (final) {
-    fputs("\r\033[K", stderr);
+    cli_progress_clear(&pl->line);
     return;
   }
+  if (!pl->line.on) return;
   long done, total, resumed;
   double f;
   sweep_state_progress(st, &done, &total, &resumed, &f);
-  char el[32], left[32] = "?";
+  const double now = sweep_now();
+  char el[32], left[32] = "?", from[64] = "";
   fmt_time(now - pl->t0, el, sizeof el);
   if (f > 0.002) fmt_time((now - pl->t0) * (1 - f) / f, left, sizeof left);
-  fprintf(stderr, "\rbwflow sweep: %ld/%ld tasks", done, total);
-  if (resumed) fprintf(stderr, " (%ld from the journal)", resumed);
-  fprintf(stderr, ", %d rank%s, %s, ~%s left\033[K", pl->ranks, pl->ranks > 1 ? "s" : "", el, left);
-  fflush(stderr);
+  if (resumed) snprintf(from, sizeof from, " (%ld from the journal)", resumed);
+  cli_progress_show(&pl->line, "bwflow sweep: %ld/%ld tasks%s, %d rank%s, %s, ~%s left", done, total, from,
+                    pl->ranks, pl->ranks > 1 ? "s" : "", el, left);
 }
 
 /* Take a result: the state, then the journal's buffer. */
@@ -78,7 +81,8 @@ int sweep_run_serial(const sweep_spec *s, sweep_state *st, sweep_journal *j, boo
     cli_fail(e, "out of memory");
     return EXIT_FAIL;
   }
-  progress_line pl = {show, sweep_now(), 0, 1};
+  progress_line pl;
+  progress_start(&pl, show, 1);
   double c0 = sweep_cpu_now(), in_tasks = 0;
   int rc = EXIT_OK;
   sweep_task t;
@@ -348,7 +352,8 @@ static int coordinate(const sweep_spec *s, sweep_state *st, sweep_journal *j, bo
     if (pthread_create(&th, NULL, local_main, &L) == 0) c.L = &L;
   }
   stats->ranks = size;
-  progress_line pl = {show, sweep_now(), 0, size};
+  progress_line pl;
+  progress_start(&pl, show, size);
   launcher lau = {getppid(), 0};
   double c0 = sweep_cpu_now();
   long ns = SLEEP_MIN_NS;

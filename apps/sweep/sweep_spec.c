@@ -40,7 +40,7 @@ static bool int_at(const char *path, const char *field, const json_t *v, long lo
                    long long hi, long long *out, cli_err *e) {
   if (!json_is_integer(v)) {
     if (json_is_real(v))
-      return fail_at(e, path, field, "%.17g is not an integer", json_real_value(v));
+      return fail_at(e, path, field, "%s is not an integer", CLI_NUM(json_real_value(v)));
     return fail_at(e, path, field, "must be an integer, found %s", cli_json_type(v));
   }
   long long x = json_integer_value(v);
@@ -54,7 +54,7 @@ static bool positive_at(const char *path, const char *field, const json_t *v, do
                         cli_err *e) {
   if (!json_is_number(v)) return fail_at(e, path, field, "must be a number, found %s", cli_json_type(v));
   double x = json_number_value(v);
-  if (!isfinite(x) || !(x > 0)) return fail_at(e, path, field, "%.17g is not a positive number", x);
+  if (!isfinite(x) || !(x > 0)) return fail_at(e, path, field, "%s is not a positive number", CLI_NUM(x));
   *out = x;
   return true;
 }
@@ -146,7 +146,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
         snprintf(f2, sizeof f2, "%s[%zu]", fe, i);
         if (!positive_at(path, f2, json_array_get(je, i), &l->etas[i], e)) return false;
         for (size_t k = 0; k < i; k++)
-          if (l->etas[k] == l->etas[i]) return fail_at(e, path, f2, "%.17g is listed twice", l->etas[i]);
+          if (l->etas[k] == l->etas[i]) return fail_at(e, path, f2, "%s is listed twice", CLI_NUM(l->etas[i]));
       }
       l->autom = false;
       l->n = (int)n;
@@ -170,7 +170,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
     if (!cli_step_count(l->etas[i], l->t, &steps, &ignored)) {
       char f2[192];
       snprintf(f2, sizeof f2, "%s[%d]", je ? fe : "etas", i);
-      return fail_at(e, path, f2, "%.17g does not divide t = %.17g into at most 1e9 steps", l->etas[i], l->t);
+      return fail_at(e, path, f2, "%s does not divide t = %s into at most 1e9 steps", CLI_NUM(l->etas[i]), CLI_NUM(l->t));
     }
   }
   return true;
@@ -178,7 +178,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
 
 static bool read_errors(const char *path, json_t *root, unsigned *mask, cli_err *e) {
   json_t *v = json_object_get(root, "errors");
-  *mask = BW_ORDER_MASK_FIRST;
+  *mask = BW_ORDER_MASK_ALL; /* as bwflow order */
   if (!v) return true;
   if (json_is_string(v) && !strcmp(json_string_value(v), "first")) return true;
   if (json_is_string(v) && !strcmp(json_string_value(v), "all")) {
@@ -260,17 +260,16 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 }
 
 /* Hash a problem file's bytes into h (a file changed between a crash and --resume must not
- * mix old and new results). */
+ * mix old and new results). Read as every input file is (size limit, no NUL byte), and a
+ * regular file only: the sweep reads it again to check it and on every worker. */
 static bool hash_file(const char *path, const char *field, const char *file, uint64_t *h,
                       cli_err *e) {
-  FILE *f = fopen(file, "rb");
-  if (!f) return fail_at(e, path, field, "%s: cannot open: %s", file, strerror(errno));
-  char buf[65536];
-  size_t r;
-  while ((r = fread(buf, 1, sizeof buf, f)) > 0) *h = fnv(*h, buf, r);
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) return fail_at(e, path, field, "%s: read error", file);
+  size_t len = 0;
+  cli_err re;
+  char *buf = cli_read_input(file, true, &len, &re);
+  if (!buf) return fail_at(e, path, field, "%s", re.msg);
+  *h = fnv(*h, buf, len);
+  free(buf);
   *h = fnv(*h, "", 1);
   return true;
 }

@@ -79,7 +79,7 @@ int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_
     if (st) {
       char label[512];
       sweep_problem_label(w->spec, t->p, label, sizeof label);
-      cli_fail(e, "%s: %s: eta = %.17g, t = %.17g: %s", w->spec->path, label, t->eta, t->t, bw_strerror(st));
+      cli_fail(e, "%s: %s: eta = %s, t = %s: %s", w->spec->path, label, CLI_NUM(t->eta), CLI_NUM(t->t), bw_strerror(st));
       return EXIT_FAIL;
     }
   }

@@ -23,7 +23,7 @@ out=$("$exe" evolve "$tmp/min.json" --method wgf --t 5 --json)
 case "$out" in *'"cov": [[1]]'*) ok ;; *) bad "stationary OU: $out" ;; esac
 
 # Bad input.
-expect_fail not-multiple "--t 1 is not a multiple of --eta 0.29999999999999999" evolve "$tmp/p.json" --method jko --eta 0.3 --t 1
+expect_fail not-multiple "--t 1 is not a multiple of --eta 0.3" evolve "$tmp/p.json" --method jko --eta 0.3 --t 1
 expect_fail eta-zero "--eta: '0' must be a positive finite number" evolve "$tmp/p.json" --method jko --eta 0 --t 1
 expect_fail eta-neg "--eta: '-1' must be a positive finite number" evolve "$tmp/p.json" --method jko --eta -1 --t 1
 expect_fail eta-nan "--eta: 'nan' must be a positive finite number" evolve "$tmp/p.json" --method jko --eta nan --t 1

@@ -23,13 +23,15 @@ ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok
 "$exe" order --preset heat --dim 2 --etas 0.1,0.05 --out "$out" | grep -q '^least squares' && ok || bad "order table"
 [ -s "$out/order-heat-d2.csv" ] && ok || bad "order-heat-d2.csv missing"
 
-# trajectory: one row per step plus header, names of both files on stdout.
-"$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --out "$out" >"$tmp/names" && ok || bad "trajectory failed"
+# trajectory: one row per step plus header, the files named on stderr, nothing on stdout.
+"$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --out "$out" >"$tmp/stdout" 2>"$tmp/names" && ok || bad "trajectory failed"
+[ -s "$tmp/stdout" ] && bad "trajectory wrote to stdout: $(cat "$tmp/stdout")" || ok
 csv="$out/trajectory-random-d3-s5-eta0.1.csv"
 [ "$(wc -l <"$csv")" -eq 12 ] && ok || bad "trajectory rows: $(wc -l <"$csv")"
 head -1 "$csv" | grep -q '^t,k,jko_m1,jko_m2,jko_m3,jko_S11,jko_S12,jko_S13,jko_S22' && ok || bad "trajectory header"
 head -1 "$csv" | grep -q ',w2_jko_wgf,w2_jko_jkoflow,w2_wgf_jkoflow$' && ok || bad "trajectory header tail"
-grep -qx "$csv" "$tmp/names" && ok || bad "trajectory names: $(cat "$tmp/names")"
+[ "$(cat "$tmp/names")" = "bwflow trajectory: wrote $csv
+bwflow trajectory: wrote $out/trajectory-random-d3-s5-eta0.1.json" ] && ok || bad "trajectory names: $(cat "$tmp/names")"
 grep -q '"method": "jkoflow"' "$out/trajectory-random-d3-s5-eta0.1.json" && ok || bad "trajectory sidecar method"
 # --method jkoflow2: JKO-Flow of order 2 as the third trajectory, its own file names
 "$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --method jkoflow2 --out "$out" >"$tmp/names" && ok || bad "trajectory jkoflow2 failed"
@@ -52,11 +54,12 @@ printf '{"dim": 2, "A": [[0, 0], [0, 0]], "h": [0, 0], "tau": 1, "mean": [0, 0],
 expect_status 3 evolve-collapse "JKO-Flow collapses at t = 0.000578588" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
 expect_status 3 evolve-collapse-dir "eigen-direction [0, 1]" evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
 # order: a collapsing eta is a row ("collapse" in the table, null in the JSON), not a failed
-# run; with no usable step size left for JKO vs JKO-Flow the run exits 3 with one line.
+# run; with no usable step size left for JKO vs JKO-Flow the run exits 3 with one line (after
+# the names of the files, which hold the complete study).
 "$exe" order "$tmp/col.json" --etas 0.1,0.05 --out "$out" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 3 ] && ok || bad "order-collapse: exit $rc, expected 3"
-[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'JKO vs JKO-Flow: no usable step size (collapse at every eta)' "$tmp/err" && ok || bad "order-collapse stderr: $(cat "$tmp/err")"
+[ "$(grep -vc '^bwflow order: wrote ' "$tmp/err")" -eq 1 ] && grep -q 'JKO vs JKO-Flow: no usable step size (collapse at every eta)' "$tmp/err" && ok || bad "order-collapse stderr: $(cat "$tmp/err")"
 grep -q '^0.1 .*collapse t=' "$tmp/out" && ok || bad "order-collapse table: $(cat "$tmp/out")"
 grep -q ',collapse,' "$out/order-col.csv" && ok || bad "order-collapse csv"
 # A list with one collapsing eta among usable ones: exit 0, the row marked, nulls in the JSON.
@@ -95,7 +98,9 @@ expect_fail etas-garbage "--etas item 2: '0.05x' is not a number" order --preset
 expect_fail etas-empty "--etas item 2: '' is not a number" order --preset ou2d --etas 0.1,,0.05 --out "$out"
 expect_fail etas-neg "--etas item 1: '-0.1' must be a positive finite number" order --preset ou2d --etas -0.1,0.05 --out "$out"
 expect_fail etas-one "at least two step sizes" order --preset ou2d --etas 0.1 --out "$out"
-expect_fail etas-multiple "--etas item 2: the default horizon --t 2 is not a multiple of 0.29999999999999999" order --preset ou2d --etas 0.1,0.3 --out "$out"
+expect_fail etas-twice "--etas item 2: 0.1 is listed twice (item 1): give each step size once" order --preset ou2d --etas 0.1,0.1 --out "$out"
+expect_fail etas-twice-far "--etas item 3: 0.05 is listed twice (item 1)" order --preset ou2d --t 1 --etas 0.05,0.1,0.05 --out "$out"
+expect_fail etas-multiple "--etas item 2: the default horizon --t 2 is not a multiple of 0.3" order --preset ou2d --etas 0.1,0.3 --out "$out"
 expect_fail order-t "--t: 'abc' is not a number" order --preset ou2d --t abc --out "$out"
 expect_fail order-preset "unknown preset 'ou3d'" order --preset ou3d --out "$out"
 expect_fail order-dim "--dim 3 does not suit preset 'ou2d'" order --preset ou2d --dim 3 --out "$out"
@@ -111,7 +116,7 @@ if [ "$(id -u)" -ne 0 ]; then
   expect_fail out-readonly "cannot write there" order --preset ou2d --etas 0.1,0.05 --out "$tmp/ro"
 fi
 expect_fail traj-eta "missing --eta" trajectory --preset ou2d --t 1 --out "$out"
-expect_fail traj-multiple "--t 1 is not a multiple of --eta 0.29999999999999999" trajectory --preset ou2d --eta 0.3 --t 1 --out "$out"
+expect_fail traj-multiple "--t 1 is not a multiple of --eta 0.3" trajectory --preset ou2d --eta 0.3 --t 1 --out "$out"
 expect_fail traj-file "nope.json: cannot open" trajectory "$tmp/nope.json" --eta 0.1 --t 1 --out "$out"
 
 finish

@@ -108,7 +108,7 @@ bf posnan '{"particles": 2, "V": [0, 0, 0.5], "positions": [0, "a"]}' '"position
 expect_fail particles-gauss "--particles goes with a particle preset, not with 'ou2d'" evolve --preset ou2d --particles 10 --method wgf --t 0.1
 expect_fail dim-particles "--dim and --seed go with the Gaussian presets; 'quartic' takes --particles N" evolve --preset quartic --dim 3 --method wgf --t 0.1
 expect_fail particles-one "--particles" evolve --preset quartic --particles 1 --method wgf --t 0.1
-expect_fail density-times "--density-times: 0.90000000000000002 is beyond --t 0.5" trajectory --preset quartic --eta 1e-3 --t 0.5 --out "$tmp/o2" --density-times 0.1,0.9
+expect_fail density-times "--density-times: 0.9 is beyond --t 0.5" trajectory --preset quartic --eta 1e-3 --t 0.5 --out "$tmp/o2" --density-times 0.1,0.9
 [ ! -e "$tmp/o2/densities-quartic-eta0.001.csv" ] && ok || bad "a failed trajectory left a densities file"
 
 finish
