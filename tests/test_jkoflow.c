@@ -574,6 +574,64 @@ START_TEST(collapse_noncommuting) {
 }
 END_TEST
 
+/* A collapse faster than CVODE's first steps: every trial step makes X indefinite, and
+ * CVODE gives up at t = 0 (CV_REPTD_RHSFUNC_ERR) before the root function sees a crossing.
+ * It must still be the collapse, at the time of the scalar law (these are commuting cases:
+ * P = I, so the frozen law is exact and the 8-point quadrature is exact to rounding; where
+ * CVODE does take steps and finds the root, its error is a few hundred times rtol, as in
+ * collapse_commuting: 1e-8 against Simpson's rule),
+ * in the right direction, with no CVODE message: a thin rotated ellipse (variance 1e-8 at
+ * 45 degrees), a 1-D variance of 1e-14, tau = 1e12 (d = 1 and 2); every solver. A tau whose
+ * e tau^2 overflows is BW_ERR_OVERFLOW at creation. */
+START_TEST(collapse_immediate) {
+  const double eta = 0.01, c45 = sqrt(0.5);
+  struct {
+    int d;
+    double tau, s_small, s_big;
+  } cases[] = {{2, 1.0, 1e-8, 1.0}, {1, 1.0, 1e-14, 0}, {1, 1e12, 1.0, 0}, {2, 1e12, 1.0, 2.0}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const int d = cases[c].d;
+    const double tau = cases[c].tau, s0 = cases[c].s_small;
+    double I[4] = {1, 0, 0, 1}, h[2] = {0, 0}, m[2] = {0, 0}, S[4];
+    if (d == 1) S[0] = s0;
+    else { /* R diag(s0, s_big) R', R the rotation by 45 degrees */
+      const double a = 0.5 * (s0 + cases[c].s_big), b = 0.5 * (cases[c].s_big - s0);
+      S[0] = S[3] = a, S[1] = S[2] = b;
+    }
+    bw_problem *pb = bw_problem_alloc(d);
+    ck_assert_int_eq(bw_problem_set(pb, I, d, h, NULL, d, tau), BW_OK);
+    bw_gaussian *g0 = bw_gaussian_alloc(d), *out = bw_gaussian_alloc(d);
+    ck_assert_int_eq(bw_gaussian_set(g0, m, S, d, 0.0, NULL), BW_OK);
+    /* the small eigenvalue of the stored matrix: a - b, exact in floating point (Sterbenz);
+     * Simpson's rule, not collapse_exact, whose two logarithms cancel for s0 << s_- */
+    const double tc = collapse_simpson(d == 1 ? S[0] : S[0] - S[1], 1.0, eta, tau, 2000);
+    for (int run = 0; run < 6; run++) {
+      const bw_ode_method meth = run % 3 == 0 ? BW_METHOD_BDF : run % 3 == 1 ? BW_METHOD_AUTO : BW_METHOD_ADAMS;
+      bw_jkoflow *jf = make_flow_m(pb, BW_FLOW_JKO, eta, run < 3 ? BW_LINSOL_DENSE : BW_LINSOL_KRYLOV, meth, 1e-12, 1e-14);
+      double T = 1.0, t = NAN, dir[2];
+      out->cov[0] = 42.0;
+      ck_assert_int_eq(bw_jkoflow_solve(jf, g0, 1, &T, &out, NULL), BW_ERR_COLLAPSE);
+      ck_assert(out->cov[0] == 42.0);
+      ck_assert_int_eq(bw_jkoflow_collapse(jf, &t, dir), BW_OK);
+      ck_assert_msg(fabs(t - tc) <= 1e-8 * tc, "case %zu run %d: t_c %.17g, exact %.17g", c, run, t, tc);
+      if (d == 2 && s0 < cases[c].s_big) ck_assert(fabs(fabs(dir[0]) - c45) < 1e-12 && fabs(dir[0] + dir[1]) < 1e-12);
+      ck_assert_str_eq(bw_jkoflow_cvode_message(jf), "");
+      bw_jkoflow_free(jf);
+    }
+    bw_gaussian_free(g0);
+    bw_gaussian_free(out);
+    bw_problem_free(pb);
+  }
+  double one = 1, zero = 0;
+  bw_problem *pb = bw_problem_alloc(1);
+  ck_assert_int_eq(bw_problem_set(pb, &one, 1, &zero, NULL, 1, 1e200), BW_OK);
+  bw_jkoflow *jf = NULL;
+  ck_assert_int_eq(bw_jkoflow_create(pb, BW_FLOW_JKO, eta, NULL, &jf), BW_ERR_OVERFLOW);
+  ck_assert(jf == NULL);
+  bw_problem_free(pb);
+}
+END_TEST
+
 /* ---------- the JKO scheme and the explicit step against their modified flows ---------- */
 
 /* Error of a discrete scheme against a flow: max over k = 1..T/eta of W2(rho_k, flow(k eta)).
@@ -1021,6 +1079,7 @@ int main(void) {
   tcase_add_test(tc, plain_vs_closed_form);
   tcase_add_test(tc, collapse_commuting);
   tcase_add_test(tc, collapse_noncommuting);
+  tcase_add_test(tc, collapse_immediate);
   tcase_add_test(tc, jko_orders);
   tcase_add_test(tc, dense_vs_krylov);
   tcase_add_test(tc, reuse);

@@ -705,6 +705,47 @@ START_TEST(illposed_time) {
 }
 END_TEST
 
+/* Beyond what doubles resolve, with a convex V (x^2/2): the cause is named, never "the step
+ * is too large for a non-convex energy". Positions one ulp apart (tau = 1, eta = 0.1: eta
+ * tau/D^2 ~ 1e30 swamps the Newton matrix's 1): the JKO step is BW_ERR_PRECISION, JKO-Flow
+ * ill-posed from the start (eta lambda_max ~ 1e30), the other flows BW_ERR_PRECISION at
+ * t = 0 (CVODE fails before any step; the gaps are at rounding level). tau = 1e300: the
+ * step's Newton matrix overflows (BW_ERR_OVERFLOW), JKO-Flow is ill-posed from the start
+ * although lambda_max cannot be computed (its lower bound max H_ii decides), and the flows
+ * whose right-hand side or rates overflow at x0 say so. Outputs stay untouched. */
+START_TEST(beyond_doubles) {
+  const double c[3] = {0, 0, 0.5}, eta = 0.1;
+  const int n = 5;
+  double ulp[5] = {1.0}, wide[5];
+  for (int i = 1; i < n; i++) ulp[i] = nextafter(ulp[i - 1], 2.0);
+  ck_assert_int_eq(bw_particles_quantiles(n, 0.0, 1.0, wide), BW_OK);
+  for (int tc = 0; tc < 2; tc++) {
+    bw_particles *pp = make(n, 2, c, tc ? 1e300 : 1.0);
+    const double *x0 = tc ? wide : ulp;
+    bw_particles_jko_plan *plan;
+    ck_assert_int_eq(bw_particles_jko_plan_create(pp, eta, &plan), BW_OK);
+    double x[5] = {42, 42, 42, 42, 42};
+    ck_assert_int_eq(bw_particles_jko_step(plan, NULL, x0, NULL, x, NULL), tc ? BW_ERR_OVERFLOW : BW_ERR_PRECISION);
+    for (int i = 0; i < n; i++) ck_assert(x[i] == 42);
+    bw_particles_jko_plan_free(plan);
+    const bw_flow_kind kinds[4] = {BW_FLOW_JKO, BW_FLOW_PLAIN, BW_FLOW_FORWARD, BW_FLOW_JKO2};
+    for (int k = 0; k < 4; k++) {
+      bw_particles_flow *pf;
+      ck_assert_int_eq(bw_particles_flow_create(pp, kinds[k], eta, NULL, &pf), BW_OK);
+      const bw_status want = kinds[k] == BW_FLOW_JKO ? BW_ERR_ILL_POSED : tc ? BW_ERR_OVERFLOW : BW_ERR_PRECISION;
+      double T = 0.1, t = NAN, v = NAN;
+      ck_assert_int_eq(bw_particles_flow_solve(pf, x0, 1, &T, x), want);
+      for (int i = 0; i < n; i++) ck_assert(x[i] == 42);
+      ck_assert_int_eq(bw_particles_flow_failure(pf, &t, &v), want);
+      ck_assert(t == 0.0);
+      if (want == BW_ERR_ILL_POSED) ck_assert(v > 1e29);
+      bw_particles_flow_free(pf);
+    }
+    bw_particles_free(pp);
+  }
+}
+END_TEST
+
 /* ---- Jacobians ---- */
 
 START_TEST(jacobians) {
@@ -1075,6 +1116,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, quartic_order_table);
   tcase_add_test(tc, dissipation);
   tcase_add_test(tc, illposed_time);
+  tcase_add_test(tc, beyond_doubles);
   tcase_add_test(tc, jacobians);
   tcase_add_test(tc, jacobian_dq);
   tcase_add_test(tc, system_table);

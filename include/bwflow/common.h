@@ -56,6 +56,10 @@ typedef enum bw_status {
   BW_ERR_ILL_POSED,        /**< a modified flow turns ill-posed: eta lambda_max(H) reaches 2 (particles) */
   BW_ERR_NOT_ORDERED,      /**< particle positions are not strictly increasing (input), or two particles meet */
   BW_ERR_NO_CONVERGENCE,   /**< an iterative solve (Newton) did not converge to its criterion */
+  BW_ERR_PRECISION,        /**< the positions cannot be resolved in double precision: particles
+                                closer together than rounding allows at this tau and eta (a
+                                Newton matrix singular to working precision although the
+                                energy is convex; a flow whose gaps are at rounding level) */
   BW_STATUS_COUNT          /**< number of status codes (not a status) */
 } bw_status;
 

@@ -249,9 +249,13 @@ BW_API double bw_particles_jko_plan_eta(const bw_particles_jko_plan *plan);
  * @param[out] xnew N positions x_{k+1} (may be x)
  * @param[out] iters the number of Newton iterations (linear solves), or NULL
  * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_NONFINITE; ::BW_ERR_NOT_ORDERED (input);
- *         ::BW_ERR_DIM_MISMATCH (ws too small); ::BW_ERR_NOMEM; ::BW_ERR_OVERFLOW;
+ *         ::BW_ERR_DIM_MISMATCH (ws too small); ::BW_ERR_NOMEM; ::BW_ERR_OVERFLOW (also
+ *         a Newton matrix whose entries overflow in the solve: eta tau/D^2 beyond 1e150);
  *         ::BW_ERR_ETA_TOO_LARGE (a Newton matrix not positive definite: rounding at the
- *         edge of the plan's bound); ::BW_ERR_NO_CONVERGENCE
+ *         edge of the plan's bound, V not convex); ::BW_ERR_PRECISION (a Newton matrix
+ *         singular to working precision for a convex objective: particles closer together
+ *         than rounding resolves against tau eta, e.g. one ulp apart);
+ *         ::BW_ERR_NO_CONVERGENCE
  * @par Allocation and thread safety
  * None with a workspace. Reentrant: the plan is only read; one workspace per thread. */
 BW_API bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_ws *ws,

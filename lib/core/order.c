@@ -51,6 +51,7 @@ const char *bw_order_status_word(bw_status st) {
   case BW_ERR_OVERFLOW: return "diverged";
   case BW_ERR_ETA_TOO_LARGE: return "eta-too-large";
   case BW_ERR_NO_CONVERGENCE: return "newton-failure";
+  case BW_ERR_PRECISION: return "precision";
   case BW_ERR_LAPACK: return "lapack-failure";
   case BW_ERR_CVODE_TOO_MUCH_WORK:
   case BW_ERR_CVODE_TOO_MUCH_ACC:

@@ -81,6 +81,7 @@ void bw_jkoflow_free(bw_jkoflow *jf) {
   if (jf->J) SUNMatDestroy(jf->J);
   if (jf->y) N_VDestroy(jf->y);
   if (jf->ytmp) N_VDestroy(jf->ytmp);
+  if (jf->yinit) N_VDestroy(jf->yinit);
   if (jf->ctx) SUNContext_Free(&jf->ctx);
   bw_workspace_free(jf->ws);
   free(jf->traj);
@@ -104,6 +105,7 @@ static bw_status setup_cvode(bw_jkoflow *jf) {
   bw__nvector_install(jf->y); /* before anything clones y */
   N_VConst(0.0, jf->y);
   for (int i = 0; i < jf->d; i++) N_VGetArrayPointer(jf->y)[jf->d + bw__jf_pidx(i, i)] = 1.0;
+  if (!(jf->yinit = N_VClone(jf->y))) return BW_ERR_NOMEM;
   if (!(jf->cv = CVodeCreate(CV_BDF, jf->ctx))) return BW_ERR_NOMEM;
   int f = CVodeSetErrHandlerFn(jf->cv, bw__jf_errhandler, jf);
   if (!f) f = CVodeInit(jf->cv, bw__jf_rhs, 0.0, jf->y);
@@ -170,6 +172,10 @@ bw_status bw_jkoflow_create(const bw_problem *pb, bw_flow_kind kind, double eta,
   jf->order = kind == BW_FLOW_JKO2 ? 2 : 1;
   jf->e2tau3 = jf->order == 2 ? jf->e * jf->e * jf->tau * jf->tau * jf->tau : 0.0;
   jf->need_inv = jf->e != 0.0 && jf->tau > 0.0;
+  if (!isfinite(jf->etau2) || !isfinite(jf->e2tau3)) { /* e tau^2 X^-1 cannot be evaluated */
+    free(jf);
+    return BW_ERR_OVERFLOW;
+  }
   /* JKO-Flow's variances can collapse; the order-2 flow's cannot (docs/math.md section 8) */
   jf->roots = kind == BW_FLOW_JKO && jf->tau > 0.0;
   jf->opts = o;
@@ -331,8 +337,10 @@ static void read_stats(bw_jkoflow *jf, bw_jkoflow_stats *s) {
  * c = v'(diag(p) - e/2 diag(p)^2)v (the exact law of a simple eigenvalue with v frozen):
  *   dt = lambda d lambda / q(lambda),  q = e tau^2 - 2 tau lambda + 2 c lambda^2 > 0 on [0, lr],
  * an analytic integrand on [0, lr] (the roots of q are the equilibria, far above lr):
- * 8-point Gauss-Legendre is exact to rounding. */
-static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y) {
+ * 8-point Gauss-Legendre is exact to rounding. *regime: lr is below the smallest positive root
+ * of q, lambda* = e tau/(1 + sqrt(1 - 2 c e)) (none when 2 c e > 1): under the frozen law the
+ * variance goes to 0 from here, it cannot turn back. */
+static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y, bool *regime) {
   static const double gx[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
                                0.9602898564975363};
   static const double gw[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
@@ -347,6 +355,8 @@ static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y) {
     double vi = V[i], pi = jf->p[i];
     c += vi * vi * (pi - 0.5 * jf->e * pi * pi);
   }
+  const double disc = 1.0 - 2.0 * c * jf->e;
+  *regime = jf->e > 0.0 && jf->tau > 0.0 && (disc < 0.0 || lr < jf->e * jf->tau / (1.0 + sqrt(disc)));
   double rem = 0.0;
   for (int k = 0; k < 8; k++) {
     double x = 0.5 * lr * (1.0 + (k < 4 ? -gx[k] : gx[k - 4]));
@@ -423,6 +433,7 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
     if (jf->need_inv) rho += fabs(jf->etau2) / (lmin * lmin) + 2.0 * jf->e2tau3 / (lmin * lmin * lmin);
     if (rho * t_stop <= BW_JKOFLOW_ADAMS_RHO_T) cv = jf->cva;
   }
+  N_VScale(1.0, jf->y, jf->yinit);
   int flag = CVodeReInit(cv, 0.0, jf->y);
   /* SUNDIALS 6.4 has no CVodeClearStopTime and CVodeReInit keeps a previous stop time:
    * "no stop time" is a stop time beyond any reachable horizon. */
@@ -436,6 +447,32 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
   jf->t_stop = t_stop > 0.0 ? t_stop : 0.0;
   jf->started = true;
   return BW_OK;
+}
+
+/* Why CVODE failed. A collapse can hide behind a failure: when the variance is driven to 0
+ * faster than CVODE's first steps (a covariance of 1e-14, tau = 1e12, a thin rotated
+ * ellipse), every trial step makes X indefinite, the right-hand side fails, and CVODE gives
+ * up (CV_REPTD_RHSFUNC_ERR, or an error or convergence test failure) before the root
+ * function ever sees a crossing, often at t = 0. So for JKO-Flow the last accepted state
+ * (at t = 0 the initial state) is tested: below the collapse
+ * threshold, the failure is the collapse, reported with its time and direction. Otherwise
+ * a right-hand side that fails at the first call, on an initial state checked positive
+ * definite, is not finite: an overflow. */
+static bw_status failure_cause(bw_jkoflow *jf, int flag) {
+  sunrealtype tn = jf->tcur;
+  long nst = 0;
+  bool regime = false;
+  /* jf->y was CVODE's scratch: the state is its interpolant at tn, or before any step the
+   * state it started from (the interpolant's step size is then 0) */
+  if (jf->roots && CVodeGetCurrentTime(jf->cur, &tn) == CV_SUCCESS && CVodeGetNumSteps(jf->cur, &nst) == CV_SUCCESS &&
+      (nst ? CVodeGetDky(jf->cur, tn, 0, jf->y) == CV_SUCCESS : (N_VScale(1.0, jf->yinit, jf->y), true))) {
+    double *y = N_VGetArrayPointer(jf->y);
+    if (!bw__check_finite(jf->n, y) && !bw__jf_inverse(jf, y + jf->d, jf->W) &&
+        collapse_info(jf, tn, y, &regime) == BW_OK && regime)
+      return BW_ERR_COLLAPSE;
+    jf->collapsed = false;
+  }
+  return flag == CV_FIRST_RHSFUNC_ERR ? BW_ERR_OVERFLOW : bw__cvode_status(flag);
 }
 
 /* Integrate from jf->tcur to t >= tcur; the state stays in jf->y. On failure the solver
@@ -458,6 +495,7 @@ static bw_status step_to(bw_jkoflow *jf, double t) {
       if (!f2) {
         read_stats(jf, &jf->adams);
         jf->errmsg[0] = '\0';
+        N_VScale(1.0, jf->ytmp, jf->yinit);
         f2 = CVodeReInit(jf->cv, tn, jf->ytmp);
         if (!f2) f2 = CVodeSetStopTime(jf->cv, jf->t_stop > 0.0 ? jf->t_stop : 1e300);
         if (!f2) {
@@ -466,12 +504,13 @@ static bw_status step_to(bw_jkoflow *jf, double t) {
         }
       }
     }
+    bool regime = false;
     if (flag == CV_ROOT_RETURN) {
-      st = collapse_info(jf, tret, y);
+      st = collapse_info(jf, tret, y, &regime);
       if (!st) st = BW_ERR_COLLAPSE;
     } else if (flag < 0) {
-      record_failure(jf, flag);
-      st = bw__cvode_status(flag);
+      st = failure_cause(jf, flag);
+      if (st != BW_ERR_COLLAPSE) record_failure(jf, flag);
     } else {
       jf->tcur = t;
     }

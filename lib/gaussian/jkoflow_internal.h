@@ -50,6 +50,7 @@ struct bw_jkoflow {
   void *cva;               /* Adams + fixed point (NULL for BW_METHOD_BDF) */
   void *cur;               /* the one in use in the current solve */
   N_Vector y, ytmp;
+  N_Vector yinit; /* the state CVODE was last (re)started from (what failed before a step) */
   SUNMatrix J;
   SUNLinearSolver LS;
   SUNNonlinearSolver NLS;  /* Adams' fixed-point solver */

@@ -53,7 +53,7 @@ struct bw_particles_flow {
   bw_particles_jac jac;
   int nroots, off;      /* root functions; off = 1 when the first is the ill-posedness one */
   int rootsfound[2];
-  double *rinv, *g, *hd, *ho, *hg, *j0, *j1, *j2, *xfail, *traj;
+  double *rinv, *g, *hd, *ho, *hg, *j0, *j1, *j2, *xfail, *xinit, *traj;
   double *t2, *jb, *jscr; /* order 2: its eta^2 term, the 7-diagonal Jacobian, scratch */
   size_t traj_cap;
   double lam_hint;      /* last lambda_max (Laguerre's start) */
@@ -185,14 +185,23 @@ static int jac_band(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix Jm, void 
   return 0;
 }
 
-/* eta lambda_max(H) at the last derivs() point (hd, ho filled). */
+/* eta lambda_max(H) at the last derivs() point (hd, ho filled). When lambda_max cannot be
+ * computed (H's entries overflow the iteration: tau = 1e300, particles a few ulps apart),
+ * its lower bound max_i H_ii decides whenever it is past 2/eta: the flow is ill-posed there,
+ * whatever the exact value (*v is then that bound). */
 static bw_status eta_lmax(bw_particles_flow *pf, double *v) {
   double l;
   /* start just above the last value plus twice the last change (one Laguerre step then
    * usually lands within rounding, and a second sweep confirms) */
   const double h = pf->lam_hint + 2.0 * fabs(pf->lam_delta);
   bw_status st = bw__tridiag_lmax(pf->n, pf->hd, pf->ho, h, &l);
-  if (st) return st;
+  if (st) {
+    double lo = -INFINITY;
+    for (int i = 0; i < pf->n; i++) lo = fmax(lo, pf->hd[i]);
+    if (!(pf->eta * lo >= 2.0)) return st;
+    *v = pf->eta * lo;
+    return BW_OK;
+  }
   pf->lam_delta = isfinite(pf->lam_hint) ? l - pf->lam_hint : 0.0;
   pf->lam_hint = l;
   *v = pf->eta * l;
@@ -288,8 +297,8 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   pf->nroots = pf->off + 1;
   pf->lam_hint = NAN;
   pf->fail = BW_OK;
-  /* 9 N; order 2: also t2 (N), jb (7 N) and the Jacobian's scratch (32 N) */
-  double *blk = malloc((size_t)(pf->order == 2 ? 49 : 9) * n * sizeof(double));
+  /* 10 N; order 2: also t2 (N), jb (7 N) and the Jacobian's scratch (32 N) */
+  double *blk = malloc((size_t)(pf->order == 2 ? 50 : 10) * n * sizeof(double));
   if (!blk) {
     free(blk);
     bw_particles_flow_free(pf);
@@ -304,10 +313,11 @@ bw_status bw_particles_flow_create(const bw_particles *pp, bw_flow_kind kind, do
   pf->j1 = blk + 6 * (size_t)n;
   pf->j2 = blk + 7 * (size_t)n;
   pf->xfail = blk + 8 * (size_t)n;
+  pf->xinit = blk + 9 * (size_t)n;
   if (pf->order == 2) {
-    pf->t2 = blk + 9 * (size_t)n;
-    pf->jb = blk + 10 * (size_t)n;
-    pf->jscr = blk + 17 * (size_t)n;
+    pf->t2 = blk + 10 * (size_t)n;
+    pf->jb = blk + 11 * (size_t)n;
+    pf->jscr = blk + 18 * (size_t)n;
   }
   st = setup_cvode(pf);
   if (st) {
@@ -347,6 +357,7 @@ static bw_status start(bw_particles_flow *pf, const double *x0, double t_stop) {
   pf->lam_hint = NAN;
   pf->lam_delta = 0.0;
   memcpy(N_VGetArrayPointer(pf->y), x0, (size_t)pf->n * sizeof(double));
+  memcpy(pf->xinit, x0, (size_t)pf->n * sizeof(double));
   if (pf->off) { /* already ill-posed at time 0: CVODE would see no sign change */
     if (!derivs(pf, x0, true)) return BW_ERR_OVERFLOW;
     double v;
@@ -375,6 +386,39 @@ bw_status bw_particles_flow_start(bw_particles_flow *pf, const double *x0, doubl
   return start(pf, x0, t_stop);
 }
 
+/* Why CVODE failed, from the last accepted state (its interpolant at tn; before any step the
+ * initial state: pf->y is CVODE's scratch). A JKO-Flow past eta lambda_max = 2 there is
+ * ill-posed (the failure hid it: the modes that grow make every step fail before the root
+ * function sees the crossing). Gaps at the rounding level of the positions cannot be
+ * resolved by doubles. A right-hand side that fails at the first call on ordered positions
+ * is not finite, and rates beyond 1e150 at the start overflow: an overflow. Otherwise
+ * CVODE's own failure. */
+static bw_status failure_cause(bw_particles_flow *pf, int flag) {
+  const int n = pf->n;
+  sunrealtype tn = pf->tcur;
+  long nst = 0;
+  double *y = N_VGetArrayPointer(pf->y), v = NAN;
+  const bool have = CVodeGetCurrentTime(pf->cv, &tn) == CV_SUCCESS && CVodeGetNumSteps(pf->cv, &nst) == CV_SUCCESS &&
+                    (nst ? CVodeGetDky(pf->cv, tn, 0, pf->y) == CV_SUCCESS
+                         : (memcpy(y, pf->xinit, (size_t)n * sizeof(double)), true));
+  if (have && derivs(pf, y, true)) {
+    memcpy(pf->xfail, y, (size_t)n * sizeof(double));
+    if (pf->off && !eta_lmax(pf, &v) && v >= 2.0) return fail(pf, BW_ERR_ILL_POSED, tn, v);
+    double gap = INFINITY, big = 0.0, hmax = 0.0;
+    for (int i = 0; i < n; i++) {
+      big = fmax(big, fabs(y[i]));
+      hmax = fmax(hmax, fabs(pf->hd[i]));
+      if (i) gap = fmin(gap, y[i] - y[i - 1]);
+    }
+    if (gap <= 64.0 * DBL_EPSILON * big) return fail(pf, BW_ERR_PRECISION, tn, NAN);
+    /* no step from the start with rates beyond 1e150 (their squares, in the Jacobians and
+     * the modified flows, overflow): the problem's scales are beyond doubles */
+    if (!nst && !(hmax <= 1e150)) return fail(pf, BW_ERR_OVERFLOW, tn, NAN);
+  }
+  bw__cvode_failure_text(flag, pf->errmsg, pf->msg, sizeof pf->msg);
+  return fail(pf, flag == CV_FIRST_RHSFUNC_ERR ? BW_ERR_OVERFLOW : bw__cvode_status(flag), tn, NAN);
+}
+
 /* Integrate to t; the state stays in pf->y. */
 static bw_status step_to(bw_particles_flow *pf, double t) {
   if (!(t > pf->tcur)) return BW_OK;
@@ -395,12 +439,7 @@ static bw_status step_to(bw_particles_flow *pf, double t) {
     }
     return fail(pf, BW_ERR_NOT_ORDERED, tret, NAN);
   }
-  if (flag < 0) {
-    bw__cvode_failure_text(flag, pf->errmsg, pf->msg, sizeof pf->msg);
-    sunrealtype tn = NAN;
-    CVodeGetCurrentTime(pf->cv, &tn);
-    return fail(pf, bw__cvode_status(flag), tn, NAN);
-  }
+  if (flag < 0) return failure_cause(pf, flag);
   /* Never hand out a configuration that is not strictly increasing. */
   bw_status st = bw__pt_check(pf->n, y);
   if (st) return fail(pf, st == BW_ERR_NONFINITE ? BW_ERR_OVERFLOW : st, t, NAN);

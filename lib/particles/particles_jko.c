@@ -73,6 +73,16 @@ static bool trial(int n, const double *y, const double *dy, double a, double *yt
   return true;
 }
 
+/* I + eta H failed to factor although the plan checked the objective's convexity, so its
+ * smallest eigenvalue, at least margin = min_i (1 + eta V''(y_i)), is below the rounding of
+ * the factorisation, ~eps (mmax + eta tau max 1/D^2). Either V is not convex and 1 + eta V''
+ * cancels to rounding (the edge of the plan's bound: the step is too large), or the
+ * entropy's eta tau/D^2 dwarfs the margin by 1/eps: positions too close for doubles. */
+static bw_status pivot_failure(const bw_particles *p, double margin, double mmax) {
+  if (p->vpp_min < 0.0 && margin <= 64.0 * DBL_EPSILON * mmax) return BW_ERR_ETA_TOO_LARGE;
+  return BW_ERR_PRECISION;
+}
+
 bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_ws *ws,
                                 const double *x, const double *guess, double *xnew, int *iters) {
   if (!plan || !x || !xnew) return BW_ERR_NULL;
@@ -106,13 +116,15 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
     /* M = I + eta H(y) (dg, e); the diagonal-dominance margin min_i (1 + eta V''(y_i)); dy = -r;
      * the rounding scales of r_i: s_i (evaluating r) and w_i = s_i + (|M| |y|)_i (r moves that
      * much when y is rounded to doubles); the largest |r_i|/w_i. */
-    double margin = INFINITY, smax = 0.0, rq = 0.0, left = 0.0;
+    double margin = INFINITY, mmax = 0.0, lap = 0.0, smax = 0.0, rq = 0.0, left = 0.0;
     for (int i = 0; i < n; i++) {
       const double rl = i ? rinv[i - 1] : 0.0, ri = i < n - 1 ? rinv[i] : 0.0, right = etau * ri * ri;
       const double m = 1.0 + eta * bw__poly(p->c2, deg - 2, y[i]), ay = fabs(y[i]);
       dg[i] = m + left + right;
       if (i < n - 1) e[i] = -right;
       if (m < margin) margin = m;
+      mmax = fmax(mmax, fabs(m));
+      lap = fmax(lap, left + right); /* the entropy's share of the diagonal, eta tau (1/D^2 + 1/D^2) */
       const double si = ay + fabs(x0[i]) + eta * bw__poly(p->a1, deg - 1, ay) + etau * (rl + ri);
       if (si > smax) smax = si;
       w[i] = 1.0 / (si + fabs(dg[i]) * ay + (i ? left * fabs(y[i - 1]) : 0.0) +
@@ -123,9 +135,13 @@ bw_status bw_particles_jko_step(const bw_particles_jko_plan *plan, bw_particles_
     }
     const double rr = merit(n, r, w);
     int one = 1, info = 0;
+    if (!isfinite(mmax) || !isfinite(lap) || lap > 1e150) { /* e_i^2 would overflow in the solve */
+      st = BW_ERR_OVERFLOW;
+      break;
+    }
     dptsv_(&n, &one, dg, e, dy, &n, &info);
     if (info > 0) {
-      st = BW_ERR_ETA_TOO_LARGE;
+      st = pivot_failure(p, margin, mmax);
       break;
     }
     if (info < 0) {

@@ -201,4 +201,36 @@ expect_status 3 traj-collapse "JKO-Flow collapses at t = " trajectory "$tmp/col.
 left=$(ls -A "$out")
 [ -z "$left" ] && ok || bad "files left in the output directory after failures: $left"
 
+# ---- a JKO-Flow collapse faster than CVODE's first step is still a collapse (exit 3), not
+# "CVODE failed ... at t = 0": a thin rotated ellipse, a variance of 1e-14, tau = 1e12
+printf '{"dim": 2, "A": [[1, 0], [0, 1]], "h": [0, 0], "tau": 1, "mean": [0, 0], "cov": [[0.500000005, 0.499999995], [0.499999995, 0.500000005]]}' >"$tmp/rot.json"
+printf '{"dim": 1, "A": [[1]], "h": [0], "tau": 1, "mean": [0], "cov": [[1e-14]]}' >"$tmp/c14.json"
+printf '{"dim": 2, "A": [[1, 0.3], [0.3, 2]], "h": [0, 0], "tau": 1e12, "mean": [0, 0], "cov": [[1, 0.2], [0.2, 1]]}' >"$tmp/t12.json"
+printf '{"dim": 1, "A": [[1]], "h": [0], "tau": 1e200, "mean": [0], "cov": [[1]]}' >"$tmp/t200.json"
+expect_status 3 collapse-rotated "JKO-Flow collapses at t = 5.00000666" evolve "$tmp/rot.json" --method jkoflow --eta 0.01 --t 1
+expect_status 3 collapse-rotated-krylov "JKO-Flow collapses at t = 5.00000666" evolve "$tmp/rot.json" --method jkoflow --eta 0.01 --t 1 --linsol krylov
+expect_status 3 collapse-1e-14 "JKO-Flow collapses at t = 5.0000000000" evolve "$tmp/c14.json" --method jkoflow --eta 0.01 --t 1
+expect_status 3 collapse-tau-1e12 "JKO-Flow collapses at t = 3.1999999" evolve "$tmp/t12.json" --method jkoflow --eta 0.01 --t 1
+expect_status 3 collapse-traj "JKO-Flow collapses at t = 5.00000666" trajectory "$tmp/rot.json" --eta 0.01 --t 1 --out "$out"
+expect_status 1 tau-overflow "jkoflow: the result overflowed" evolve "$tmp/t200.json" --method jkoflow --eta 0.01 --t 1
+# in an order study such a step size is a row "collapse", not a failed run
+"$exe" order "$tmp/rot.json" --t 0.1 --etas 0.01,0.005 --json --out "$out" 2>/dev/null | grep -q '"status": \["collapse", "collapse"\]' \
+  && ok || bad "order over an immediate collapse"
+rm -f "$out"/order-rot.*
+
+# ---- particles beyond doubles, with a convex V: the JKO step names the cause (not "the step
+# is too large for this non-convex energy"); JKO-Flow is ill-posed from the start
+printf '{"particles": 5, "V": [0, 0, 0.5], "tau": 1, "positions": [1, 1.0000000000000002, 1.0000000000000004, 1.0000000000000007, 1.0000000000000009]}' >"$tmp/ulp.json"
+printf '{"particles": 5, "V": [0, 0, 0.5], "tau": 1e300, "init": {"mean": 0, "std": 1}}' >"$tmp/t300.json"
+expect_status 1 ulp-jko "jko step 1 (t = 0.1): the positions cannot be resolved in double precision" evolve "$tmp/ulp.json" --method jko --eta 0.1 --t 0.1
+expect_status 1 ulp-wgf "wgf at t = 0: the positions cannot be resolved in double precision" evolve "$tmp/ulp.json" --method wgf --t 0.1
+expect_status 3 ulp-jkoflow "JKO-Flow is ill-posed from the start" evolve "$tmp/ulp.json" --method jkoflow --eta 0.1 --t 0.1
+expect_status 1 t300-jko "jko step 1 (t = 0.1): the result overflowed" evolve "$tmp/t300.json" --method jko --eta 0.1 --t 0.1
+expect_status 3 t300-jkoflow "JKO-Flow is ill-posed from the start" evolve "$tmp/t300.json" --method jkoflow --eta 0.1 --t 0.1
+expect_status 1 t300-jkoflow2 "JKO-Flow of order 2 at t = 0: the result overflowed" evolve "$tmp/t300.json" --method jkoflow2 --eta 0.1 --t 0.1
+for m in jko forward wgf jkoflow forwardflow jkoflow2; do
+  "$exe" evolve "$tmp/ulp.json" --method $m --eta 0.1 --t 0.1 2>&1 | grep -q "non-convex" && bad "ulp $m blames a non-convex energy" || ok
+  "$exe" evolve "$tmp/t300.json" --method $m --eta 0.1 --t 0.1 2>&1 | grep -q "non-convex" && bad "tau 1e300 $m blames a non-convex energy" || ok
+done
+
 finish
