@@ -56,6 +56,11 @@ typedef struct {
 /* Read, validate and expand SPEC.json; false with one line in e (naming the file and the
  * field) for bad input. */
 bool sweep_spec_load(const char *path, sweep_spec *s, cli_err *e);
+/* The same from len bytes (name: the spec's path, for messages and relative file names);
+ * read_files false leaves the problem files unread (their names alone enter the hash): the
+ * fuzz target's form. */
+bool sweep_spec_parse_buffer(const char *name, const char *buf, size_t len, bool read_files, sweep_spec *s,
+                             cli_err *e);
 void sweep_spec_free(sweep_spec *s);
 /* Load one problem of each (entry, dim, particles) and every file once, so that a preset
  * that does not exist, a size it does not take or a bad problem file is an error before
@@ -145,6 +150,14 @@ bool sweep_journal_commit(sweep_journal *j, bool force, cli_err *e);
 /* Close (and unlink when the sweep is complete). */
 void sweep_journal_close(sweep_journal *j, bool unlink_it);
 
+/* The journal's first line (with its newline) for a spec of hash hash. */
+void sweep_journal_header(char *buf, size_t n, uint64_t hash);
+/* The journal's content (len bytes, buf[len] == '\0'; lines are cut in place): the header
+ * must carry hash (EXIT_USAGE otherwise; a torn header is an empty journal); each good
+ * record goes to on_record (false: dropped). *good: the length of the good part (whole
+ * lines); records and dropped are incremented. */
+int sweep_journal_scan(char *buf, size_t len, uint64_t hash, bool (*on_record)(void *ctx, const sweep_result *r),
+                       void *ctx, size_t *good, long *records, long *dropped);
 /* A record's text line (no newline) and back; false for a line that is not a record. */
 void sweep_record_format(const sweep_result *r, char *buf, size_t n);
 bool sweep_record_parse(const char *line, sweep_result *r);

@@ -180,7 +180,7 @@ bool sweep_record_parse(const char *line, sweep_result *r) {
   return true;
 }
 
-static void header(char *buf, size_t n, uint64_t hash) {
+void sweep_journal_header(char *buf, size_t n, uint64_t hash) {
   size_t k = 0;
   put(buf, n, &k, "%s %016llx %s", magic, (unsigned long long)hash, bw_version());
   seal(buf, n, &k);
@@ -257,7 +257,7 @@ static int create(sweep_journal *j, const char *dir, uint64_t hash, cli_err *e) 
   int rc = lock(j, e);
   if (rc) return rc;
   char h[256];
-  header(h, sizeof h, hash);
+  sweep_journal_header(h, sizeof h, hash);
   if (!write_all(j->fd, h, strlen(h)) || fsync(j->fd) != 0) { /* a full disk: leave nothing */
     cli_fail(e, "%s: cannot write: %s", j->path, strerror(errno ? errno : EIO));
     unlink(j->path);
@@ -266,6 +266,31 @@ static int create(sweep_journal *j, const char *dir, uint64_t hash, cli_err *e) 
     return EXIT_FAIL;
   }
   sync_dir(dir);
+  return EXIT_OK;
+}
+
+int sweep_journal_scan(char *buf, size_t len, uint64_t hash, bool (*on_record)(void *, const sweep_result *),
+                       void *ctx, size_t *good, long *records, long *dropped) {
+  char h[256];
+  sweep_journal_header(h, sizeof h, hash);
+  const size_t hl = strlen(h);
+  *good = 0;
+  if (len < hl && !memcmp(buf, h, len)) return EXIT_OK; /* a torn header: nothing was recorded yet */
+  if (len < hl || memcmp(buf, h, hl)) return EXIT_USAGE;
+  *good = hl;
+  for (size_t at = hl; at < len;) {
+    char *nl = memchr(buf + at, '\n', len - at);
+    if (!nl) { /* torn last line */
+      ++*dropped;
+      break;
+    }
+    *nl = '\0';
+    sweep_result r;
+    if (sweep_record_parse(buf + at, &r) && on_record(ctx, &r)) ++*records;
+    else ++*dropped; /* corrupt: its task runs again */
+    at = (size_t)(nl - buf) + 1;
+    *good = at;
+  }
   return EXIT_OK;
 }
 
@@ -292,33 +317,16 @@ static int replay(sweep_journal *j, uint64_t hash, bool (*on_record)(void *, con
   }
   buf[got] = '\0';
   char h[256];
-  header(h, sizeof h, hash);
-  size_t hl = strlen(h), good = 0;
-  int rc = EXIT_OK;
-  if (got < hl && !memcmp(buf, h, got)) {
-    good = 0; /* a torn header: nothing was recorded yet */
-  } else if (got < hl || memcmp(buf, h, hl)) {
+  sweep_journal_header(h, sizeof h, hash);
+  const size_t hl = strlen(h);
+  size_t good = 0;
+  int rc = sweep_journal_scan(buf, got, hash, on_record, ctx, &good, &j->records, &j->dropped);
+  free(buf);
+  if (rc) {
     cli_fail(e, "%s: the journal of another sweep (a different spec, problem files or bwflow "
              "version): delete it to start over", j->path);
-    rc = EXIT_USAGE;
-  } else {
-    good = hl;
-    for (size_t at = hl; at < got;) {
-      char *nl = memchr(buf + at, '\n', got - at);
-      if (!nl) { /* torn last line */
-        j->dropped++;
-        break;
-      }
-      *nl = '\0';
-      sweep_result r;
-      if (sweep_record_parse(buf + at, &r) && on_record(ctx, &r)) j->records++;
-      else j->dropped++; /* corrupt: its task runs again */
-      at = (size_t)(nl - buf) + 1;
-      good = at;
-    }
+    return rc;
   }
-  free(buf);
-  if (rc) return rc;
   if (good < hl) { /* rewrite the header */
     if (ftruncate(j->fd, 0) != 0 || !write_all(j->fd, h, hl) || fsync(j->fd) != 0) {
       cli_fail(e, "%s: cannot write: %s", j->path, strerror(errno));

@@ -292,7 +292,7 @@ typedef struct {
 } entry_lists;
 
 static bool read_entry(sweep_spec *s, int i, json_t *ent, const sweep_ladder *top, entry_lists *L,
-                       uint64_t *h, cli_err *e) {
+                       uint64_t *h, bool read_files, cli_err *e) {
   char where[64];
   snprintf(where, sizeof where, "problems[%d]", i);
   if (!json_is_object(ent))
@@ -330,7 +330,7 @@ static bool read_entry(sweep_spec *s, int i, json_t *ent, const sweep_ladder *to
         return fail_at(e, s->path, f2, "must be a file name, found %s", cli_json_type(x));
       if (!(s->paths[i][k] = resolve(s->path, json_string_value(x))))
         return cli_fail(e, "%s: out of memory", s->path);
-      if (!hash_file(s->path, f2, s->paths[i][k], h, e)) return false;
+      if (read_files && !hash_file(s->path, f2, s->paths[i][k], h, e)) return false;
     }
     L->nfiles = (int)n;
   }
@@ -372,7 +372,7 @@ static void expand(sweep_spec *s, int i, json_t *ent, const entry_lists *L) {
       }
 }
 
-static bool parse(sweep_spec *s, cli_err *e) {
+static bool parse(sweep_spec *s, bool read_files, cli_err *e) {
   json_t *root = s->root;
   if (!check_keys(s->path, "", root, top_keys, e) || !read_name(s->path, root, s->name, sizeof s->name, e))
     return false;
@@ -401,7 +401,7 @@ static bool parse(sweep_spec *s, cli_err *e) {
   if (ok) h = fnv(h, s->canonical, strlen(s->canonical) + 1);
   double total = 0;
   for (int i = 0; ok && i < s->nentries; i++) {
-    ok = read_entry(s, i, json_array_get(probs, (size_t)i), &top, &L[i], &h, e);
+    ok = read_entry(s, i, json_array_get(probs, (size_t)i), &top, &L[i], &h, read_files, e);
     if (ok) {
       double n = L[i].nfiles ? L[i].nfiles
                              : (double)(L[i].ndims ? L[i].ndims : 1) * (L[i].nparts ? L[i].nparts : 1) *
@@ -426,16 +426,29 @@ static bool parse(sweep_spec *s, cli_err *e) {
   return ok;
 }
 
-bool sweep_spec_load(const char *path, sweep_spec *s, cli_err *e) {
-  memset(s, 0, sizeof *s);
-  s->path = path;
-  s->root = cli_load_json(path, e);
+/* Takes s->root. */
+static bool parse_root(sweep_spec *s, bool read_files, cli_err *e) {
   if (!s->root) return false;
-  if (!parse(s, e)) {
+  if (!parse(s, read_files, e)) {
     sweep_spec_free(s);
     return false;
   }
   return true;
+}
+
+bool sweep_spec_load(const char *path, sweep_spec *s, cli_err *e) {
+  memset(s, 0, sizeof *s);
+  s->path = path;
+  s->root = cli_load_json(path, e);
+  return parse_root(s, true, e);
+}
+
+bool sweep_spec_parse_buffer(const char *name, const char *buf, size_t len, bool read_files, sweep_spec *s,
+                             cli_err *e) {
+  memset(s, 0, sizeof *s);
+  s->path = name;
+  s->root = cli_parse_json(name, buf, len, e);
+  return parse_root(s, read_files, e);
 }
 
 void sweep_spec_free(sweep_spec *s) {

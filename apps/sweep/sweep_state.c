@@ -136,8 +136,26 @@ static bool queue_points(sweep_state *st, int p) {
   return true;
 }
 
+/* A plan whose ladder could be a study's (a record read back from a journal is checked
+ * before its step sizes are run): a horizon, step sizes that divide it into at most 1e9
+ * steps, a size. */
+static bool plan_valid(const sweep_state *st, const sweep_result *r) {
+  const bw_order_defaults *d = &r->def;
+  if (r->dim < 1 || !memchr(r->system, '\0', sizeof r->system) || !memchr(r->name, '\0', sizeof r->name))
+    return false;
+  if (r->status != BW_OK || !sweep_spec_ladder(st->spec, r->p)->autom) return true;
+  if (!(d->t > 0) || !isfinite(d->t) || d->n < 1 || d->n > BW_ORDER_MAX_ETAS) return false;
+  for (int i = 0; i < d->n; i++) {
+    long steps;
+    cli_err ignored;
+    if (!(d->etas[i] > 0) || !cli_step_count(d->etas[i], d->t, &steps, &ignored)) return false;
+  }
+  return true;
+}
+
 static bool record_plan(sweep_state *st, const sweep_result *r, cli_err *e) {
   const int p = r->p;
+  if (!plan_valid(st, r)) return cli_fail(e, "a plan of problem %d: not a study's ladder", p);
   if (st->plan_state[p] == DONE) return true; /* a duplicate */
   if (st->plan_state[p] == OUT) st->outstanding--;
   st->plan[p] = *r;

@@ -1,6 +1,8 @@
-/* The fuzzed code path: the CLI's JSON readers (apps/json_input.c, apps/problem_input.c)
- * on an arbitrary byte string, read both as a Gaussian file and as a problem file. Shared by
- * the libFuzzer target (fuzz_reader.c) and the corpus replay (fuzz_replay.c).
+/* The fuzzed code paths, shared by the libFuzzer targets (fuzz_reader.c, fuzz_spec.c,
+ * fuzz_journal.c) and the corpus replay (fuzz_replay.c): the CLI's JSON readers
+ * (apps/json_input.c, apps/problem_input.c, apps/particles_input.c) on an arbitrary byte
+ * string, read as a Gaussian, a particle and a problem file; the sweep's spec reader; the
+ * sweep's journal scan with the coordinator's state behind it.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <assert.h>
 #include <math.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include "cli.h"
 #include "fuzz_common.h"
+#include "sweep/sweep.h"
 
 /* One line: no control character, not empty, NUL-terminated within the buffer. */
 static void check_message(const cli_err *e) {
@@ -59,4 +62,114 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
   }
   check_message(&e);
   return g != NULL;
+}
+
+/* ---- the sweep's spec reader (apps/sweep/sweep_spec.c) ---- */
+
+/* What the spec reader accepted must be a sweep it can run: at least one problem, each a
+ * preset or a file; every ladder automatic or at least two distinct positive step sizes
+ * that divide its horizon; a name usable in file names; a non-empty subset of the errors. */
+static void check_spec(const sweep_spec *s) {
+  if (s->nprob < 1 || s->nprob > SWEEP_MAX_PROBLEMS || !s->name[0] || s->name[0] == '.') abort();
+  for (const char *c = s->name; *c; c++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *c)) abort();
+  if (!s->mask || (s->mask & ~BW_ORDER_MASK_ALL)) abort();
+  if (!(s->fo.rtol > 0) || !(s->fo.atol > 0)) abort();
+  for (int p = 0; p < s->nprob; p++) {
+    const sweep_problem *q = &s->prob[p];
+    if (!q->args.preset == !q->args.path || q->entry < 0 || q->entry >= s->nentries) abort();
+    const sweep_ladder *l = sweep_spec_ladder(s, p);
+    if (!l->autom) {
+      if (l->n < 2 || l->n > SWEEP_MAX_ETAS || !(l->t > 0) || !isfinite(l->t)) abort();
+      for (int i = 0; i < l->n; i++) {
+        long steps;
+        cli_err e;
+        if (!(l->etas[i] > 0) || !cli_step_count(l->etas[i], l->t, &steps, &e)) abort();
+        for (int k = 0; k < i; k++)
+          if (l->etas[k] == l->etas[i]) abort();
+      }
+    }
+    char label[512];
+    sweep_problem_label(s, p, label, sizeof label);
+    if (strnlen(label, sizeof label) == sizeof label) abort();
+  }
+}
+
+int bw_fuzz_spec_one(const uint8_t *data, size_t size) {
+  sweep_spec s;
+  cli_err e;
+  memset(&e, 0, sizeof e);
+  /* the files a spec names are not read (a fuzzed path could name anything) */
+  if (!sweep_spec_parse_buffer("fuzz/spec.json", (const char *)data, size, false, &s, &e)) {
+    check_message(&e);
+    return 0;
+  }
+  check_spec(&s);
+  sweep_spec_free(&s);
+  return 1;
+}
+
+/* ---- the sweep's journal (apps/sweep/sweep_journal.c) and the coordinator's state ---- */
+
+/* A fixed spec for the records to land in: an automatic ladder and an explicit one. */
+static const char journal_spec[] =
+    "{\"name\": \"j\", \"problems\": [{\"preset\": \"ou2d\"}, {\"preset\": \"random\", \"dim\": [2, 3], "
+    "\"etas\": [0.1, 0.05, 0.025], \"t\": 1}]}";
+
+static bool take_record(void *ctx, const sweep_result *r) {
+  cli_err e;
+  memset(&e, 0, sizeof e);
+  /* a record read back must print and read back to the same line */
+  char line[8192], again[8192];
+  sweep_record_format(r, line, sizeof line);
+  sweep_result r2;
+  if (!sweep_record_parse(line, &r2)) abort();
+  sweep_record_format(&r2, again, sizeof again);
+  if (strcmp(line, again)) abort();
+  if (sweep_state_record(ctx, r, &e)) return true;
+  check_message(&e);
+  return false;
+}
+
+/* The fuzz input as a journal of the fixed spec, twice: as it is (mostly a journal of
+ * another sweep) and after the spec's header (records). The good part ends at a line; the
+ * state then hands out tasks that belong to the spec. */
+int bw_fuzz_journal_one(const uint8_t *data, size_t size) {
+  sweep_spec s;
+  cli_err e;
+  if (!sweep_spec_parse_buffer("fuzz/j.json", journal_spec, sizeof journal_spec - 1, false, &s, &e)) abort();
+  char head[256];
+  int accepted = 0;
+  for (int form = 0; form < 2; form++) {
+    size_t hl = 0;
+    if (form) {
+      sweep_journal_header(head, sizeof head, s.hash);
+      hl = strlen(head);
+    }
+    char *buf = malloc(hl + size + 1);
+    if (!buf) return 0;
+    memcpy(buf, head, hl);
+    memcpy(buf + hl, data, size);
+    buf[hl + size] = '\0';
+    sweep_state *st = sweep_state_new(&s);
+    if (!st) abort();
+    size_t good = 0;
+    long records = 0, dropped = 0;
+    int rc = sweep_journal_scan(buf, hl + size, s.hash, take_record, st, &good, &records, &dropped);
+    if (form && rc) abort(); /* it carries the header */
+    if (good > hl + size || (good > 0 && good < hl + size && buf[good - 1] != '\0' && buf[good - 1] != '\n')) abort();
+    if (!rc) {
+      accepted |= records > 0;
+      sweep_state_start(st);
+      sweep_task t;
+      for (int k = 0; k < 64 && sweep_state_next(st, &t); k++) {
+        if (t.p < 0 || t.p >= s.nprob) abort();
+        if (t.kind == SWEEP_POINT && (!(t.eta > 0) || !(t.t > 0) || t.j < 0)) abort();
+      }
+    }
+    sweep_state_free(st);
+    free(buf);
+  }
+  sweep_spec_free(&s);
+  return accepted;
 }

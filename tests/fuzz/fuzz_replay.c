@@ -1,8 +1,10 @@
-/* Corpus replay: feed every file of the given directories (tests/fuzz/corpus and
- * tests/fuzz/regressions) to the readers, as the fuzz target does. Built with any
- * compiler and run on every build (meson test fuzz_replay); a crash, a sanitizer report or
- * a violated invariant (abort) fails it. Also checks that the valid seeds are accepted:
- * files named valid-*.json must be read by at least one reader.
+/* Corpus replay: feed every file of the given directories to the code of their fuzz
+ * target, as the target does. Arguments TARGET=DIR, TARGET one of reader (fuzz_reader:
+ * tests/fuzz/corpus, regressions), spec (fuzz_spec: corpus-spec, regressions-spec),
+ * journal (fuzz_journal: corpus-journal, regressions-journal). Built with any compiler and
+ * run on every build (meson test fuzz_replay); a crash, a sanitizer report or a violated
+ * invariant (abort) fails it. Also checks that the valid seeds are accepted: files named
+ * valid-* must be accepted (read by a reader, a valid spec, a journal with a record).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
 #include <stdio.h>
@@ -10,7 +12,7 @@
 #include <string.h>
 #include "fuzz_common.h"
 
-static int replay_dir(const char *dir, long *nfiles) {
+static int replay_dir(int (*one)(const uint8_t *, size_t), const char *dir, long *nfiles) {
   DIR *dp = opendir(dir);
   if (!dp) {
     fprintf(stderr, "fuzz_replay: cannot open %s\n", dir);
@@ -37,7 +39,7 @@ static int replay_dir(const char *dir, long *nfiles) {
     }
     fclose(f);
     if (!buf) return 1;
-    int accepted = bw_fuzz_one(buf, n);
+    int accepted = one(buf, n);
     free(buf);
     if (!strncmp(de->d_name, "valid-", 6) && !accepted) {
       fprintf(stderr, "fuzz_replay: %s is a valid input but was rejected\n", path);
@@ -50,9 +52,23 @@ static int replay_dir(const char *dir, long *nfiles) {
 }
 
 int main(int argc, char **argv) {
+  static const struct {
+    const char *name;
+    int (*one)(const uint8_t *, size_t);
+  } targets[] = {{"reader", bw_fuzz_one}, {"spec", bw_fuzz_spec_one}, {"journal", bw_fuzz_journal_one}};
   long n = 0;
   int bad = 0;
-  for (int i = 1; i < argc; i++) bad |= replay_dir(argv[i], &n);
+  for (int i = 1; i < argc; i++) {
+    const char *eq = strchr(argv[i], '=');
+    int k = -1;
+    for (int t = 0; eq && t < 3; t++)
+      if (strlen(targets[t].name) == (size_t)(eq - argv[i]) && !strncmp(argv[i], targets[t].name, (size_t)(eq - argv[i]))) k = t;
+    if (k < 0) {
+      fprintf(stderr, "fuzz_replay: %s: expected TARGET=DIR, TARGET reader, spec or journal\n", argv[i]);
+      return 1;
+    }
+    bad |= replay_dir(targets[k].one, eq + 1, &n);
+  }
   printf("fuzz_replay: %ld inputs replayed\n", n);
   return bad || n == 0;
 }
