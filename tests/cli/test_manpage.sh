@@ -1,6 +1,7 @@
 #!/bin/sh
-# The man page docs/bwflow.1: renders without a groff warning, and documents every command
-# that `bwflow --help` lists and every option that each `bwflow COMMAND --help` names.
+# The man page docs/bwflow.1: renders without a groff warning, documents every command
+# that `bwflow --help` lists and every option that each `bwflow COMMAND --help` names, and
+# lists the columns that order's and sweep's CSV files really have.
 # usage: test_manpage.sh BWFLOW_EXECUTABLE MANPAGE
 set -u
 exe=$1
@@ -41,5 +42,16 @@ for c in $cmds; do
   for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/chelp" | sort -u); do
     grep -q -- "$opt\\b" "$tmp/page.txt" && ok || bad "bwflow $c: option $opt not in the man page"
   done
+done
+# 4. The CSV columns the page lists (a line of its own, "a, b, c") are the files' headers:
+#    order-NAME.csv and sweep-NAME-tasks.csv (every error, as the library lists them).
+"$exe" order --preset ou2d --etas 0.1,0.05 --out "$tmp/o" >/dev/null 2>&1 || bad "order failed"
+printf '{"name": "m", "problems": [{"preset": "heat", "dim": 1}], "etas": [0.1, 0.05], "t": 1}' >"$tmp/m.json"
+"$exe" sweep "$tmp/m.json" --out "$tmp/o" >/dev/null 2>&1 || bad "sweep failed"
+for pair in "eta:order-ou2d.csv" "problem:sweep-m-tasks.csv"; do
+  first=${pair%%:*} file=${pair#*:}
+  listed=$(grep "^$first, " "$tmp/page.txt" | tr -d ' ')
+  header=$(head -1 "$tmp/o/$file")
+  [ -n "$listed" ] && [ "$listed" = "$header" ] && ok || bad "$file: the man page lists '$listed', the file has '$header'"
 done
 finish
