@@ -83,6 +83,10 @@ enum {
   {"rtol", required_argument, NULL, OPT_RTOL}, {"atol", required_argument, NULL, OPT_ATOL},           \
       {"linsol", required_argument, NULL, OPT_LINSOL}
 bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
+/* The CVODE options suit the system: a linear solver other than auto is a choice for
+ * Gaussian problems only (particles always use a band solver); opt names the option in the
+ * message ("--linsol", or the spec's field). (apps/problem_options.c) */
+bool cli_check_flow_options(const bw_system *sys, const bw_jkoflow_opts *fo, const char *opt, cli_err *e);
 const char *cli_linsol_name(bw_linsol l);
 
 /* A command's own options: handles code (an option of its table other than the shared

@@ -26,14 +26,11 @@ int cmd_distance(int argc, char **argv, FILE *out) {
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (c) {
     case 'j': json = true; break;
     case 'h': fputs(usage, out); return EXIT_OK;
-    default:
-      fprintf(stderr, "bwflow distance: unknown or incomplete option '%s' (see bwflow distance --help)\n",
-              argv[optind - 1]);
-      return EXIT_USAGE;
+    default: cli_bad_option("distance", c, argv); return EXIT_USAGE;
     }
   }
   if (argc - optind != 2) {

@@ -92,7 +92,9 @@ int cmd_evolve(int argc, char **argv, FILE *out) {
   else if (discrete) ok = cli_step_count(eta, t, &n, &e);
   bw_system *sys = NULL;
   if (ok) ok = cli_load_system(&pa, &sys, &e);
+  if (ok) ok = cli_check_flow_options(sys, &fo, "--linsol", &e);
   if (!ok) {
+    bw_system_free(sys);
     fprintf(stderr, "bwflow evolve: %s\n", e.msg);
     return EXIT_USAGE;
   }

@@ -630,6 +630,7 @@ int cmd_order(int argc, char **argv, FILE *out) {
   if (ok && etas_text) ok = distinct_etas(&s, &e);
   bw_system *sys = NULL;
   if (ok) ok = cli_load_system(&pa, &sys, &e);
+  if (ok) ok = cli_check_flow_options(sys, &fo, "--linsol", &e);
   bw_order_defaults def;
   const bool t_given = T > 0;
   if (ok) {

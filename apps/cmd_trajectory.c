@@ -173,6 +173,7 @@ int cmd_trajectory(int argc, char **argv, FILE *out) {
   else ok = cli_step_count(eta, T, &n, &e);
   bw_system *sys = NULL;
   if (ok) ok = cli_load_system(&pa, &sys, &e);
+  if (ok) ok = cli_check_flow_options(sys, &fo, "--linsol", &e);
   const bool particles = ok && bw_system_particles(sys, NULL) != NULL;
   cli_density_csv dc = {0};
   if (ok && particles) ok = cli_density_init(&dc, a.dtimes, a.ndtimes, eta, n, &e);
@@ -202,6 +203,10 @@ int cmd_trajectory(int argc, char **argv, FILE *out) {
     st = bw_traj_create(sys, traj_kinds[r], traj_kinds[r] == BW_TRAJ_WGF ? 0.0 : eta, &fo, T, &tr[r]);
     if (st == BW_ERR_ETA_TOO_LARGE) {
       fprintf(stderr, "bwflow trajectory: --eta %s: %s\n", CLI_NUM(eta), bw_strerror(st));
+      rc = EXIT_USAGE;
+    } else if (st == BW_ERR_BAD_ARG) { /* a kind the system does not provide */
+      fprintf(stderr, "bwflow trajectory: %s is not available for %s problems\n", bw_traj_kind_name(traj_kinds[r]),
+              bw_system_name(sys));
       rc = EXIT_USAGE;
     } else if (st) {
       fprintf(stderr, "bwflow trajectory: %s: %s\n", bw_traj_kind_name(traj_kinds[r]), bw_strerror(st));

@@ -50,6 +50,7 @@ typedef struct {
   int nprob;
   sweep_problem *prob;
   unsigned mask;        /* the errors of the studies (bits 1 << bw_order_err) */
+  bool errors_listed;   /* "errors" is a list of names (not "all" or "first") */
   bw_jkoflow_opts fo;   /* CVODE options of the integrated flows */
 } sweep_spec;
 

@@ -176,7 +176,7 @@ static bool read_ladder(const char *path, const char *where, json_t *obj, const 
   return true;
 }
 
-static bool read_errors(const char *path, json_t *root, unsigned *mask, cli_err *e) {
+static bool read_errors(const char *path, json_t *root, unsigned *mask, bool *listed, cli_err *e) {
   json_t *v = json_object_get(root, "errors");
   *mask = BW_ORDER_MASK_ALL; /* as bwflow order */
   if (!v) return true;
@@ -188,6 +188,7 @@ static bool read_errors(const char *path, json_t *root, unsigned *mask, cli_err 
   if (!json_is_array(v) || json_array_size(v) == 0)
     return fail_at(e, path, "errors", "must be \"first\", \"all\" or a non-empty list of error names");
   *mask = 0;
+  *listed = true;
   for (size_t i = 0; i < json_array_size(v); i++) {
     json_t *x = json_array_get(v, i);
     char field[64];
@@ -378,7 +379,7 @@ static bool parse(sweep_spec *s, bool read_files, cli_err *e) {
     return false;
   json_t *d = json_object_get(root, "description");
   if (d && !json_is_string(d)) return fail_at(e, s->path, "description", "must be a string, found %s", cli_json_type(d));
-  if (!read_errors(s->path, root, &s->mask, e) || !read_flow_opts(s->path, root, &s->fo, e)) return false;
+  if (!read_errors(s->path, root, &s->mask, &s->errors_listed, e) || !read_flow_opts(s->path, root, &s->fo, e)) return false;
   sweep_ladder top = {.autom = true};
   if (!read_ladder(s->path, "", root, &(sweep_ladder){.autom = true}, &top, e)) return false;
   json_t *probs = json_object_get(root, "problems");

@@ -115,7 +115,13 @@ bool sweep_spec_check(const sweep_spec *s, cli_err *e) {
     char label[512];
     sweep_problem_label(s, p, label, sizeof label);
     if (!cli_load_system(&q->args, &sys, &le)) return cli_fail(e, "%s: %s: %s", s->path, label, le.msg);
-    for (int k = 0; k < BW_ORDER_NERR; k++)
+    if (!cli_check_flow_options(sys, &s->fo, "linsol", &le)) {
+      bw_system_free(sys);
+      return cli_fail(e, "%s: %s: %s", s->path, label, le.msg);
+    }
+    /* errors listed in the spec must exist for every problem; with "all" or "first" an
+     * error a system does not provide is left to the study (not available) */
+    for (int k = 0; s->errors_listed && k < BW_ORDER_NERR; k++)
       if ((s->mask >> k & 1u) && !provides(sys, (bw_order_err)k, &s->fo)) {
         cli_fail(e, "%s: %s: the error %s is not available for the %s system (see \"errors\")", s->path, label,
                  bw_order_err_name((bw_order_err)k), bw_system_name(sys));

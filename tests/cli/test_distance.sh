@@ -48,7 +48,7 @@ expect_fail inf "inf.json" distance "$tmp/inf.json" "$tmp/b.json"
 printf '{"mean": [0], "cov": [[1]]}' >"$tmp/one.json"
 expect_fail dim-mismatch "has dimension 1" distance "$tmp/one.json" "$tmp/b.json"
 expect_fail one-file "expected two Gaussian files" distance "$tmp/a.json"
-expect_fail bad-option "unknown or incomplete option" distance --bogus "$tmp/a.json" "$tmp/b.json"
+expect_fail bad-option "unknown option '--bogus'" distance --bogus "$tmp/a.json" "$tmp/b.json"
 expect_fail bad-command "unknown command" frobnicate
 
 finish

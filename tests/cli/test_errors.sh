@@ -228,6 +228,13 @@ expect_status 3 ulp-jkoflow "JKO-Flow is ill-posed from the start" evolve "$tmp/
 expect_status 1 t300-jko "jko step 1 (t = 0.1): the result overflowed" evolve "$tmp/t300.json" --method jko --eta 0.1 --t 0.1
 expect_status 3 t300-jkoflow "JKO-Flow is ill-posed from the start" evolve "$tmp/t300.json" --method jkoflow --eta 0.1 --t 0.1
 expect_status 1 t300-jkoflow2 "JKO-Flow of order 2 at t = 0: the result overflowed" evolve "$tmp/t300.json" --method jkoflow2 --eta 0.1 --t 0.1
+# --linsol with particles names --linsol (it said "--method jkoflow is not available", "an
+# argument is outside its domain", or blamed the errors of a sweep)
+expect_fail linsol-particles-evolve "--linsol dense: the linear solver is a choice for Gaussian problems; this is a particles problem" evolve --preset quartic --method jkoflow --eta 1e-3 --t 0.1 --linsol dense
+expect_fail linsol-particles-traj "--linsol krylov: the linear solver is a choice for Gaussian problems" trajectory --preset quartic --eta 1e-3 --t 0.01 --linsol krylov --out "$out"
+expect_fail linsol-particles-order "--linsol dense: the linear solver is a choice for Gaussian problems" order --preset quartic --linsol dense --out "$out"
+printf '{"problems": [{"preset": "quartic"}], "linsol": "dense", "etas": [0.001, 0.0005], "t": 0.01}' >"$tmp/ls.json"
+expect_fail linsol-particles-sweep "ls.json: problems[0] (preset quartic): linsol dense: the linear solver is a choice for Gaussian problems" sweep "$tmp/ls.json" --out "$out"
 for m in jko forward wgf jkoflow forwardflow jkoflow2; do
   "$exe" evolve "$tmp/ulp.json" --method $m --eta 0.1 --t 0.1 2>&1 | grep -q "non-convex" && bad "ulp $m blames a non-convex energy" || ok
   "$exe" evolve "$tmp/t300.json" --method $m --eta 0.1 --t 0.1 2>&1 | grep -q "non-convex" && bad "tau 1e300 $m blames a non-convex energy" || ok
