@@ -289,7 +289,11 @@ void sweep_print_summary(FILE *f, const sweep_spec *s, const sweep_state *st, co
     if (s->mask >> e & 1u) fprintf(f, " %-22s", bw_order_err_name((bw_order_err)e));
   fprintf(f, " status\n%-7s %-24s %-9s", "", "", "");
   for (int e = 0; e < BW_ORDER_NERR; e++)
-    if (s->mask >> e & 1u) fprintf(f, " %-5s %-5s %-10s", "slope", "order", e == BW_ORDER_WGF ? "C1" : e == BW_ORDER_JKOFLOW ? "C2" : "const");
+    if (s->mask >> e & 1u) {
+      char c[16];
+      snprintf(c, sizeof c, "C%d", bw_order_err_nominal((bw_order_err)e)); /* lim err/eta^p */
+      fprintf(f, " %-5s %-5s %-10s", "slope", "order", c);
+    }
   fputc('\n', f);
   for (int p = 0; p < s->nprob; p++) {
     summary S;
