@@ -50,6 +50,7 @@ stdout_fails order order --preset ou2d --etas 0.1,0.05 --out "$out"
 stdout_fails order-json order --preset ou2d --etas 0.1,0.05 --json --out "$out"
 stdout_fails sweep-json sweep "$tmp/s.json" --json --out "$tmp/sw1"
 stdout_fails sweep-table sweep "$tmp/s.json" --out "$tmp/sw2"
+stdout_fails bench bench --quick --json
 # a closed stdout is not handed to a file the command opens: the CSV is the CSV
 "$exe" order --preset ou2d --etas 0.1,0.05 --out "$tmp/closed" >&- 2>/dev/null
 head -1 "$tmp/closed/order-ou2d.csv" | grep -q '^eta,steps,' && ok || bad "closed stdout: the CSV holds $(head -c 100 "$tmp/closed/order-ou2d.csv")"
