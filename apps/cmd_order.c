@@ -20,9 +20,13 @@ static const char usage[] =
     "  err_forward_wgf   forward Euler iterates vs the gradient flow                O(eta)\n"
     "  err_forward_flow  forward Euler iterates vs the flow of J + eta/4 |grad J|^2  O(eta^2)\n"
     "  err_jkoflow2      JKO iterates vs JKO-Flow of order 2 (docs/order2.md)        O(eta^3)\n"
+    "  err_fb_wgf        forward-backward iterates vs the gradient flow (docs/vi.md) O(eta)\n"
     "and print them with the local slopes (between consecutive etas), the least-squares\n"
     "slopes of log(error) against log(eta), the asymptotic orders (the local slope at the\n"
     "two smallest etas) and the leading constants lim err/eta^p (Richardson extrapolation).\n"
+    "An error whose trajectories the system does not provide (particles: fb; ridges:\n"
+    "jkoflow2) reads n/a (nan in the CSV, null in the JSON, with the reason under\n"
+    "\"unavailable\"); it is neither computed nor a failure.\n"
     "A step size whose modified flow collapses or turns ill-posed, or whose forward Euler\n"
     "iterates diverge, is a row saying so (null in the JSON); it is left out of the fits.\n"
     "Each integrated reference also runs at 10 x the tolerances; an error below 20 times the\n"
@@ -55,9 +59,10 @@ static const char usage[] =
     "  --progress     show progress on stderr even when it is not a terminal (a line a second)\n"
     "  --json         print {\"t\", \"etas\", \"steps\", \"status\", \"fail_time\", \"err_wgf\",\n"
     "                 \"err_jkoflow\", \"err_forward_wgf\", \"err_forward_flow\", \"err_jkoflow2\",\n"
-    "                 \"res_*\" (the errors' resolutions), \"slope_*\", \"order_*\", \"c1_wgf\",\n"
-    "                 \"c2_jkoflow\", \"c1_forward_wgf\", \"c2_forward_flow\", \"c3_jkoflow2\",\n"
-    "                 \"eta_max\", \"eta_safe\", \"eta_bound\", \"rtol\", \"atol\", \"ladders\"}\n"
+    "                 \"err_fb_wgf\", \"res_*\" (the errors' resolutions), \"slope_*\", \"order_*\",\n"
+    "                 \"c1_wgf\", \"c2_jkoflow\", \"c1_forward_wgf\", \"c2_forward_flow\",\n"
+    "                 \"c3_jkoflow2\", \"c1_fb_wgf\", \"unavailable\", \"eta_max\", \"eta_safe\",\n"
+    "                 \"eta_bound\", \"rtol\", \"atol\", \"ladders\"}\n"
     "                 (\"status\" per eta: \"ok\" or what failed, e.g. \"collapse\"; errors\n"
     "                 null where they failed or are not in the eta's ladders; \"ladders\": per\n"
     "                 error its \"etas\", \"top\", \"bound\", \"constant\", \"floor\",\n"
@@ -86,6 +91,7 @@ static const char *kind_title(bw_traj_kind k, bool brief) {
   case BW_TRAJ_JKOFLOW: return "JKO-Flow";
   case BW_TRAJ_FORWARDFLOW: return brief ? "FE-flow" : "forward modified flow";
   case BW_TRAJ_JKOFLOW2: return brief ? "JKO-Flow2" : "JKO-Flow of order 2";
+  case BW_TRAJ_FB: return brief ? "FB" : "forward-backward";
   default: return bw_traj_kind_name(k);
   }
 }
@@ -104,7 +110,9 @@ typedef struct {
   unsigned *masks; /* per eta: the errors it computes */
   bw_order_point *pts;
   bw_order_fit fit;
-  unsigned mask;   /* the errors of the table: those some eta computes */
+  unsigned mask;   /* the errors of the table: those some eta computes, and the n/a ones */
+  unsigned na;     /* the errors the system does not provide (n/a: never computed) */
+  const bw_system *sys;
 } study;
 
 static bool in_mask(unsigned mask, int e) { return mask >> e & 1u; }
@@ -152,7 +160,7 @@ static void print_json_fit(FILE *f, const study *s) {
 /* "ladders": per error, the step sizes that computed it and, with default step sizes, how
  * they were chosen (docs/order-study.md). */
 static void print_json_ladders(FILE *f, const study *s, const bw_order_defaults *def) {
-  static const char *const skip[3] = {"null", "\"resolution\"", "\"steps\""};
+  static const char *const skip[4] = {"null", "\"resolution\"", "\"steps\"", "\"n/a\""};
   fputs(", \"ladders\": {", f);
   for (int e = 0; e < BW_ORDER_NERR; e++) {
     const bw_order_ladder *L = &def->ladder[e];
@@ -169,7 +177,7 @@ static void print_json_ladders(FILE *f, const study *s, const bw_order_defaults 
     cli_print_double(f, L->constant);
     fputs(", \"floor\": ", f);
     cli_print_double(f, L->floor);
-    fprintf(f, ", \"skipped\": %s, \"size_max\": ", skip[L->skipped <= BW_ORDER_SKIP_STEPS ? L->skipped : 0]);
+    fprintf(f, ", \"skipped\": %s, \"size_max\": ", skip[in_mask(s->na, e) ? BW_ORDER_SKIP_NOT_PROVIDED : L->skipped <= BW_ORDER_SKIP_STEPS ? L->skipped : 0]);
     cli_print_double(f, L->size_max);
     fputc('}', f);
   }
@@ -193,6 +201,17 @@ static void print_json(FILE *f, const study *s, double T, const bw_jkoflow_opts 
       print_json_errors(f, s, e, q);
     }
   print_json_fit(f, s);
+  fputs(", \"unavailable\": {", f); /* the n/a errors, with the reason */
+  for (int e = 0, first = 1; e < BW_ORDER_NERR; e++) {
+    if (!in_mask(s->na, e)) continue;
+    bw_traj_kind it, ref;
+    bw_order_err_pair((bw_order_err)e, &it, &ref);
+    const bw_traj_kind k = bw_system_provides(s->sys, it) ? ref : it;
+    fprintf(f, "%s\"%s\": \"the %s system does not provide %s\"", first ? "" : ", ", bw_order_err_name((bw_order_err)e),
+            bw_system_name(s->sys), bw_traj_kind_name(k));
+    first = 0;
+  }
+  fputc('}', f);
   fputs(", \"eta_max\": ", f);
   cli_print_double(f, def->eta_max);
   fputs(", \"eta_safe\": ", f);
@@ -223,6 +242,13 @@ static void describe_ladder(FILE *f, const study *s, int e, const bw_order_defau
   const int p = bw_order_err_nominal((bw_order_err)e);
   char title[64];
   fprintf(f, "\n  %-17s ", err_title(e, title, sizeof title, false));
+  if (L->skipped == BW_ORDER_SKIP_NOT_PROVIDED) {
+    bw_traj_kind it, ref;
+    bw_order_err_pair((bw_order_err)e, &it, &ref);
+    fprintf(f, "n/a: the %s system does not provide %s", bw_system_name(s->sys),
+            bw_traj_kind_name(bw_system_provides(s->sys, it) ? ref : it));
+    return;
+  }
   if (L->skipped == BW_ORDER_SKIP_RESOLUTION) {
     fprintf(f, "skipped, not resolvable in double precision at %s = %d: below the %s bound %.3g (eta_max %.3g) "
             "C%d eta^%d (C%d ~ %.3g) is at most %.2g, and a slope needs %.2g (%g x the flows' floor %.2g) "
@@ -288,8 +314,9 @@ static void describe_choice(FILE *f, const study *s, double T, bool t_given, boo
   else if (def->t_capped) fprintf(f, "T = %s: the cap (%s is %.3g%s)", CLI_NUM(T), rate, def->rate_slow, why);
   else fprintf(f, "T = %s: about 1.5 / %s %.3g%s", CLI_NUM(T), rate, def->rate_slow, why);
   bool shared = true;
-  for (int e = 0; e < BW_ORDER_NERR; e++) shared = shared && !def->ladder[e].skipped;
-  for (int i = 0; i < s->n; i++) shared = shared && s->masks[i] == BW_ORDER_MASK_ALL;
+  for (int e = 0; e < BW_ORDER_NERR; e++)
+    shared = shared && (!def->ladder[e].skipped || def->ladder[e].skipped == BW_ORDER_SKIP_NOT_PROVIDED);
+  for (int i = 0; i < s->n; i++) shared = shared && s->masks[i] == (BW_ORDER_MASK_ALL & ~s->na);
   if (etas_given) fputs("\netas from --etas", f);
   else if (shared) fprintf(f, "\netas: 1-2-5 values from %s down; the safe step is %.3g (%s)", CLI_NUM(def->etas[0]),
                            def->eta_safe, bound_why[def->bound]);
@@ -323,8 +350,8 @@ static void print_table(FILE *f, const study *s, const char *header) {
     fprintf(f, "%-9.4g %7ld ", p->eta, p->steps);
     for (int e = 0; e < BW_ORDER_NERR; e++) {
       if (!in_mask(s->mask, e)) continue;
-      if (!in_mask(s->masks[i], e)) { /* not in this error's ladder */
-        fprintf(f, " %-17s", "");
+      if (!in_mask(s->masks[i], e)) { /* n/a, or not in this error's ladder */
+        fprintf(f, " %-17s", in_mask(s->na, e) ? "n/a" : "");
         continue;
       }
       if (p->status[e]) {
@@ -352,7 +379,8 @@ static void print_table(FILE *f, const study *s, const char *header) {
     for (int e = 0; e < BW_ORDER_NERR; e++) {
       if (!in_mask(s->mask, e)) continue;
       const double v = q == 0 ? s->fit.slope[e] : q == 1 ? s->fit.order[e] : s->fit.constant[e];
-      if (!isfinite(v)) fprintf(f, "          %5s   ", "-");
+      if (in_mask(s->na, e)) fprintf(f, "          %5s   ", "n/a");
+      else if (!isfinite(v)) fprintf(f, "          %5s   ", "-");
       else if (q < 2) fprintf(f, "          %5.2f   ", v);
       else fprintf(f, "       C%d=%-8.3g", bw_order_err_nominal((bw_order_err)e), v);
     }
@@ -360,7 +388,7 @@ static void print_table(FILE *f, const study *s, const char *header) {
   }
   fputs("(expected slopes:", f);
   for (int e = 0, first = 1; e < BW_ORDER_NERR; e++)
-    if (in_mask(s->mask, e)) fprintf(f, "%s %d", first ? "" : ",", bw_order_err_nominal((bw_order_err)e)), first = 0;
+    if (in_mask(s->mask & ~s->na, e)) fprintf(f, "%s %d", first ? "" : ",", bw_order_err_nominal((bw_order_err)e)), first = 0;
   fputs("; constant: lim err/eta^p)\n", f);
   if (any_unres)
     fputs("(unres.: below 20 x the reference's integration error, estimated by a second integration at 10 x\n"
@@ -411,7 +439,7 @@ static bool write_files(const char *dir, const char *name, const cli_problem_arg
     fprintf(j, "\"err_%s\": \"%s\", ", bw_order_err_name((bw_order_err)k), err_title(k, title, sizeof title, true));
   }
   fputs("\"status\": \"ok, or the first failure of this eta (collapse, ill-posed, diverged, ...); failed errors, and "
-        "errors outside this eta's ladders, are nan\", "
+        "errors outside this eta's ladders, and n/a errors, are nan\", "
         "\"fail_time\": \"time of that failure\"}, ",
         j);
   fputs("\"results\": ", j);
@@ -658,10 +686,17 @@ int cmd_order(int argc, char **argv, FILE *out) {
     else ok = cli_fail(&e, "out of memory");
   }
   if (ok && !(s.masks = malloc(sizeof(unsigned) * (size_t)s.n))) ok = cli_fail(&e, "out of memory");
+  s.sys = sys;
+  for (int k = 0; ok && k < BW_ORDER_NERR; k++) { /* n/a: the kinds the system does not provide */
+    bw_traj_kind it, ref;
+    if (!bw_order_err_pair((bw_order_err)k, &it, &ref) && (!bw_system_provides(sys, it) || !bw_system_provides(sys, ref)))
+      s.na |= 1u << k;
+  }
   for (int i = 0; ok && i < s.n; i++) {
-    s.masks[i] = etas_text ? BW_ORDER_MASK_ALL : def.masks[i];
+    s.masks[i] = (etas_text ? BW_ORDER_MASK_ALL : def.masks[i]) & ~s.na;
     s.mask |= s.masks[i];
   }
+  s.mask |= s.na; /* their columns say n/a */
   for (int i = 0; ok && i < s.n; i++) {
     long k = lround(T / s.etas[i]);
     if (!(T / s.etas[i] < 1e9))

@@ -1156,7 +1156,7 @@ START_TEST(order_args) {
   }
   EXPECT(&f.ar, BW_OK, "good", bw_order_point_compute(sys, 0.2, 0.1, 0, NULL, NULL, NULL, pt));
   for (int e = 0; e < BW_ORDER_NERR; e++) {
-    const bool asked = e != BW_ORDER_JKOFLOW2;
+    const bool asked = BW_ORDER_MASK_FIRST >> e & 1u;
     ck_assert_int_eq(pt->status[e], BW_OK);
     ck_assert(asked ? pt->err[e] > 0 && isfinite(pt->err[e]) : isnan(pt->err[e]));
   }

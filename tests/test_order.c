@@ -173,12 +173,13 @@ START_TEST(fit_closed_forms) {
     pts[i].err[BW_ORDER_FORWARD_FLOW] = i == 3 ? NAN : 3.0 * h * h * (1 + h); /* one failed */
     pts[i].status[BW_ORDER_FORWARD_FLOW] = i == 3 ? BW_ERR_LOST_SPD : BW_OK;
     pts[i].err[BW_ORDER_JKOFLOW2] = 0.5 * h * h * h * (1 - 2 * h);
+    pts[i].err[BW_ORDER_FB_WGF] = 0.7 * h * (1 + h);
   }
   bw_order_fit f;
   ck_assert_int_eq(bw_order_fit_compute(6, pts, &f), BW_OK);
   ck_assert_int_eq(f.usable[BW_ORDER_WGF], 6);
   ck_assert_int_eq(f.usable[BW_ORDER_FORWARD_FLOW], 5);
-  const double C[BW_ORDER_NERR] = {0.8, 1.25, 2.0, 3.0, 0.5};
+  const double C[BW_ORDER_NERR] = {0.8, 1.25, 2.0, 3.0, 0.5, 0.7};
   for (int e = 0; e < BW_ORDER_NERR; e++)
     ck_assert_msg(fabs(f.constant[e] - C[e]) <= 1e-13 * C[e], "constant %d: %.17g", e, f.constant[e]);
   ck_assert(fabs(f.slope[BW_ORDER_JKOFLOW] - 2.0) < 1e-13);

@@ -60,6 +60,8 @@ typedef enum bw_status {
                                 closer together than rounding allows at this tau and eta (a
                                 Newton matrix singular to working precision although the
                                 energy is convex; a flow whose gaps are at rounding level) */
+  BW_ERR_NOT_PROVIDED,     /**< the system does not provide this trajectory kind (an order-study error
+                                is then not available: "n/a") */
   BW_STATUS_COUNT          /**< number of status codes (not a status) */
 } bw_status;
 

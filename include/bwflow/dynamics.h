@@ -141,6 +141,24 @@ BW_API bw_status bw_jko_steps(const bw_jko_plan *plan, bw_workspace *ws, const b
 BW_API bw_status bw_forward_step(const bw_problem *pb, double eta, bw_workspace *ws,
                                  const bw_gaussian *in, bw_gaussian *out);
 
+/** The forward-backward step (Diao et al. 2023, the scheme Gaussian variational inference
+ * runs): a forward step on the quadratic part (potential and interaction), then the exact
+ * JKO step of the entropy:
+ * m' = m - eta (A m - h), S1 = (I - eta P) S (I - eta P),
+ * S' = eta tau I + S1/2 + (S1^2/4 + eta tau S1)^(1/2).
+ * With tau > 0 the result is positive definite for every eta (the entropy step lifts every
+ * variance above eta tau); with tau = 0 it is bw_forward_step(). out may be in.
+ * @param pb the problem
+ * @param eta the step size, 0 < eta < inf
+ * @param ws workspace of dimension >= d, or NULL
+ * @param in rho_k
+ * @param[out] out rho_{k+1} (may be in; any leading dimension >= d)
+ * @return as bw_forward_step()
+ * @par Allocation and thread safety
+ * As bw_forward_step(). */
+BW_API bw_status bw_fb_step(const bw_problem *pb, double eta, bw_workspace *ws, const bw_gaussian *in,
+                            bw_gaussian *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,13 +19,17 @@ extern "C" {
  *   BW_ORDER_JKOFLOW       JKO iterates vs JKO-Flow (order 1)                   O(eta^2)
  *   BW_ORDER_FORWARD_WGF   forward Euler iterates vs the gradient flow           O(eta)
  *   BW_ORDER_FORWARD_FLOW  forward Euler iterates vs their modified flow         O(eta^2)
- *   BW_ORDER_JKOFLOW2      JKO iterates vs JKO-Flow of order 2                   O(eta^3) */
+ *   BW_ORDER_JKOFLOW2      JKO iterates vs JKO-Flow of order 2                   O(eta^3)
+ *   BW_ORDER_FB_WGF        forward-backward iterates vs the gradient flow        O(eta)
+ * An error whose trajectories the system does not provide (bw_system_provides()) is not
+ * available: status ::BW_ERR_NOT_PROVIDED, "n/a", neither a result nor a failure. */
 typedef enum bw_order_err {
   BW_ORDER_WGF,          /**< JKO vs the gradient flow */
   BW_ORDER_JKOFLOW,      /**< JKO vs JKO-Flow */
   BW_ORDER_FORWARD_WGF,  /**< forward Euler vs the gradient flow */
   BW_ORDER_FORWARD_FLOW, /**< forward Euler vs its modified flow */
   BW_ORDER_JKOFLOW2,     /**< JKO vs JKO-Flow of order 2 */
+  BW_ORDER_FB_WGF,       /**< forward-backward vs the gradient flow */
   BW_ORDER_NERR          /**< number of errors (not an error) */
 } bw_order_err;
 
@@ -39,11 +43,11 @@ typedef enum bw_order_err {
 #define BW_ORDER_RESOLUTION (1u << 16)
 
 /** The error's name as in the JSON keys: "wgf", "jkoflow", "forward_wgf",
- * "forward_flow", "jkoflow2" (NULL out of range).
+ * "forward_flow", "jkoflow2", "fb_wgf" (NULL out of range).
  * @param e the error
  * @return a static string, or NULL */
 BW_API const char *bw_order_err_name(bw_order_err e);
-/** The order the theory predicts: 1, 2, 1, 2, 3 (0 out of range).
+/** The order the theory predicts: 1, 2, 1, 2, 3, 1 (0 out of range).
  * @param e the error
  * @return the nominal order */
 BW_API int bw_order_err_nominal(bw_order_err e);
@@ -58,14 +62,16 @@ BW_API bw_status bw_order_err_pair(bw_order_err e, bw_traj_kind *iterates,
 /** The errors of one step size eta over [0, T]. An error whose iterates or reference failed
  * (a JKO-Flow collapse, an ill-posed modified flow, forward Euler iterates that diverge, a
  * step size beyond the JKO step's existence, an integrator failure) is NaN, with the
- * failure's status, time and value; the other errors are still computed. */
+ * failure's status, time and value; the other errors are still computed. An error the
+ * system does not provide is NaN with status ::BW_ERR_NOT_PROVIDED (and NaN time). */
 typedef struct bw_order_point {
   double eta;                         /**< the step size */
   long steps;                         /**< n = T/eta */
   unsigned mask;                      /**< the errors that were asked for */
   double err[BW_ORDER_NERR];          /**< the errors (units of x); NaN unless status is BW_OK
                                            and the error was asked for */
-  bw_status status[BW_ORDER_NERR];    /**< BW_OK, or why err is missing */
+  bw_status status[BW_ORDER_NERR];    /**< BW_OK, or why err is missing (::BW_ERR_NOT_PROVIDED:
+                                           not available for this system, not a failure) */
   double fail_time[BW_ORDER_NERR];    /**< when the failing trajectory failed (NaN: unknown
                                            or no failure) */
   double fail_value[BW_ORDER_NERR];   /**< a value describing it (eta lambda_max for
@@ -86,7 +92,7 @@ typedef struct bw_order_point {
 #define BW_ORDER_RESOLVED 20.0
 
 /** The first failure of a point in the order of bw_order_err (BW_OK when every requested
- * error is there), with its index.
+ * error is there or not available: ::BW_ERR_NOT_PROVIDED is not a failure), with its index.
  * @param pt the point
  * @param[out] which the error that failed first, or NULL
  * @return its status, or ::BW_OK (also for NULL pt) */
@@ -96,7 +102,8 @@ BW_API bw_status bw_order_point_status(const bw_order_point *pt, bw_order_err *w
  * collapses), "ill-posed" (a modified flow turns ill-posed), "order-lost" (two particles
  * meet), "diverged" (iterates or a flow lose positive definiteness or overflow),
  * "eta-too-large" (no JKO step of this size), "newton-failure", "lapack-failure",
- * "cvode-failure", and "failure" for anything else.
+ * "cvode-failure", "n/a" (::BW_ERR_NOT_PROVIDED: the system does not provide the error's
+ * trajectories), and "failure" for anything else.
  * @param st a status
  * @return a static string, never NULL */
 BW_API const char *bw_order_status_word(bw_status st);
@@ -199,8 +206,10 @@ typedef enum bw_order_skip {
   BW_ORDER_SKIP_RESOLUTION, /**< the error cannot be resolved at three step sizes: even at the
                                  third step of its ladder C_p eta^p is below BW_ORDER_MARGIN x
                                  BW_ORDER_RESOLVED x the floor */
-  BW_ORDER_SKIP_STEPS       /**< three step sizes below its bound would need more than
+  BW_ORDER_SKIP_STEPS,      /**< three step sizes below its bound would need more than
                                  BW_ORDER_MAX_STEPS steps each */
+  BW_ORDER_SKIP_NOT_PROVIDED /**< the system does not provide the error's trajectories
+                                 (bw_system_provides()): not available, "n/a" */
 } bw_order_skip;
 
 /** One comparison's ladder in the defaults (bw_order_defaults::ladder, docs/order-study.md). */

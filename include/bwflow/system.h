@@ -1,13 +1,14 @@
-/* bwflow: systems and trajectories, the one interface over the Gaussian system and the
- * particle system. SPDX-License-Identifier: BSD-3-Clause */
+/* bwflow: systems and trajectories, the one interface over the Gaussian system, the
+ * particle system and the ridge system. SPDX-License-Identifier: BSD-3-Clause */
 /** @file bwflow/system.h
  * @brief Systems (an energy and an initial state) and trajectories (the JKO iterates, the
- * forward Euler iterates, the Wasserstein gradient flow and the modified flows started
- * from that state), with one interface whatever the system.
+ * forward Euler and forward-backward iterates, the Wasserstein gradient flow and the
+ * modified flows started from that state), with one interface whatever the system.
  *
  * A ::bw_system is the Gaussian system (bw_system_gaussian_create(): a ::bw_problem and an
- * initial ::bw_gaussian) or the particle system on the quantile line
- * (bw_system_particles_create() in bwflow/particles.h). Everything written once over
+ * initial ::bw_gaussian), the particle system on the quantile line
+ * (bw_system_particles_create() in bwflow/particles.h) or the ridge system of Gaussian
+ * variational inference (bw_system_ridge_create() in bwflow/ridge.h). Everything written once over
  * systems — the convergence-order study (bwflow/order.h), the commands of the `bwflow`
  * tool, the sweeps — goes through this header: a trajectory is created for a kind and a
  * step size, advanced in time, compared with another trajectory by W2, and summarised by a
@@ -40,22 +41,35 @@ typedef enum bw_traj_kind {
   BW_TRAJ_JKOFLOW,     /**< JKO-Flow: the flow the JKO iterates follow to O(eta^2) */
   BW_TRAJ_FORWARDFLOW, /**< the forward Euler modified flow (O(eta^2)) */
   BW_TRAJ_JKOFLOW2,    /**< JKO-Flow of order 2: the flow the JKO iterates follow to O(eta^3) */
+  BW_TRAJ_FB,          /**< forward-backward iterates (a forward step on the potential, then the
+                            entropy's exact JKO step; Diao et al. 2023), step eta */
   BW_TRAJ_KIND_COUNT   /**< number of kinds (not a kind) */
 } bw_traj_kind;
 
 /** The kind's name as the command line spells it: "jko", "forward", "wgf", "jkoflow",
- * "forwardflow", "jkoflow2"; NULL for a value out of range.
+ * "forwardflow", "jkoflow2", "fb"; NULL for a value out of range.
  * @param kind any value
  * @return a static string, or NULL
  * @par Allocation and thread safety
  * No allocation; safe from any thread. */
 BW_API const char *bw_traj_kind_name(bw_traj_kind kind);
-/** True (1) for the discrete kinds (BW_TRAJ_JKO, BW_TRAJ_FORWARD), 0 otherwise.
+/** True (1) for the discrete kinds (BW_TRAJ_JKO, BW_TRAJ_FORWARD, BW_TRAJ_FB), 0 otherwise.
  * @param kind any value
  * @return 1 or 0
  * @par Allocation and thread safety
  * No allocation; safe from any thread. */
 BW_API int bw_traj_kind_is_discrete(bw_traj_kind kind);
+
+/** Does the system provide the trajectory kind? The Gaussian system provides every kind, the
+ * particle system every kind but BW_TRAJ_FB, the ridge system (bwflow/ridge.h) every kind but
+ * BW_TRAJ_JKOFLOW2. bw_traj_create() refuses the others with ::BW_ERR_NOT_PROVIDED, and the
+ * order study reports the errors that need them as not available.
+ * @param sys the system, or NULL (0)
+ * @param kind any value (0 out of range)
+ * @return 1 or 0
+ * @par Allocation and thread safety
+ * No allocation; only reads sys. */
+BW_API int bw_system_provides(const bw_system *sys, bw_traj_kind kind);
 
 /** The Gaussian system: problem pb and initial Gaussian g0 (both copied: they may be freed
  * afterwards). g0 is validated (finite, symmetric, positive definite).
@@ -74,7 +88,7 @@ BW_API bw_status bw_system_gaussian_create(const bw_problem *pb, const bw_gaussi
  * @par Thread safety
  * No other thread may be using sys. */
 BW_API void bw_system_free(bw_system *sys);
-/** The system's name: "gaussian" or "particles" (NULL for NULL).
+/** The system's name: "gaussian", "particles" or "ridge" (NULL for NULL).
  * @param sys the system, or NULL
  * @return a static string, or NULL
  * @par Allocation and thread safety
@@ -96,8 +110,8 @@ BW_API int bw_system_dim(const bw_system *sys);
 BW_API const bw_problem *bw_system_gaussian(const bw_system *sys, const bw_gaussian **g0);
 
 /** Number of the named scalar fields that summarise a state (bw_traj_fields()): for
- * Gaussians the mean (m1..md), the covariance's upper triangle row by row (S11, S12, ...,
- * written Si_j when d >= 10), then J, Jeta and slope_sq; for particles mean, variance, J,
+ * Gaussians and ridges the mean (m1..md), the covariance's upper triangle row by row (S11,
+ * S12, ..., written Si_j when d >= 10), then J, Jeta and slope_sq; for particles mean, variance, J,
  * Jeta and slope_sq (J = J_N = F/N). Jeta = J - eta/4 slope_sq, slope_sq the squared
  * Wasserstein slope |grad J|^2.
  * @param sys the system, or NULL (0)
@@ -129,8 +143,8 @@ BW_API bw_status bw_system_field_name(const bw_system *sys, int i, char *buf, si
  * @param opts integration options, or NULL
  * @param t_stop 0, or the largest time the trajectory will reach (finite, > 0)
  * @param[out] tr receives the trajectory (free with bw_traj_free())
- * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (unknown kind, bad opts or t_stop, or a
- *         kind the system does not provide); ::BW_ERR_BAD_ETA; ::BW_ERR_ETA_TOO_LARGE;
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (unknown kind, bad opts or t_stop);
+ *         ::BW_ERR_NOT_PROVIDED (a kind the system does not provide); ::BW_ERR_BAD_ETA; ::BW_ERR_ETA_TOO_LARGE;
  *         ::BW_ERR_OVERFLOW; ::BW_ERR_NOMEM; ::BW_ERR_CVODE
  * @par Allocation and thread safety
  * Allocates the trajectory (its state, workspace, plan or CVODE solver). Reentrant; sys
@@ -229,7 +243,7 @@ BW_API bw_status bw_traj_distances(bw_traj *a, int n, const bw_traj *const *b, d
  * None. Modifies tr's scratch. */
 BW_API bw_status bw_traj_fields(bw_traj *tr, double eta, double *values);
 
-/** The current Gaussian of a trajectory of a Gaussian system (NULL otherwise). Owned by
+/** The current Gaussian of a trajectory of a Gaussian or ridge system (NULL otherwise). Owned by
  * tr and valid until its next advance.
  * @param tr the trajectory, or NULL
  * @return the state, or NULL */

@@ -42,3 +42,18 @@ void bw__cvode_failure_text(int flag, const char *errmsg, char *out, size_t size
   snprintf(out, size, "%s: %s", name ? name : "CV_UNKNOWN", errmsg);
   free(name);
 }
+
+double bw__collapse_time_left(double lr, double tau, double e, double c) {
+  static const double gx[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                               0.9602898564975363};
+  static const double gw[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                               0.1012285362903763};
+  double rem = 0.0;
+  for (int k = 0; k < 8; k++) {
+    const double x = 0.5 * lr * (1.0 + (k < 4 ? -gx[k] : gx[k - 4]));
+    const double q = e * tau * tau - 2.0 * tau * x + 2.0 * c * x * x;
+    if (!(q > 0.0)) return 0.0; /* not the collapsing regime after all */
+    rem += 0.5 * lr * gw[k % 4] * x / q;
+  }
+  return rem;
+}

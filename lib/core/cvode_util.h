@@ -1,5 +1,5 @@
-/* What bwflow's two CVODE-backed flow solvers share (lib/gaussian/jkoflow.c for Gaussians,
- * lib/particles/particles_flow.c for particles): the checks of their common arguments, the statuses
+/* What bwflow's CVODE-backed flow solvers share (lib/gaussian/jkoflow.c for Gaussians,
+ * lib/particles/particles_flow.c for particles, lib/ridge/ridge_flow.c for ridges): the checks of their common arguments, the statuses
  * that CVODE's return flags map to, and the text of a failure.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef BWFLOW_CVODE_UTIL_H
@@ -24,5 +24,12 @@ void bw__cvode_error_text(int code, const char *module, const char *function, co
 
 /* out = "CV_FLAG_NAME: " followed by the last error text. */
 void bw__cvode_failure_text(int flag, const char *errmsg, char *out, size_t size);
+
+/* The time a collapsing variance lambda_r still takes to reach 0 under the frozen scalar law
+ * lambda' = 2 tau - 2 c lambda - e tau^2 / lambda (exact for a fixed eigenvector): the
+ * integral over [0, lambda_r] of lambda / q(lambda), q = e tau^2 - 2 tau lambda + 2 c lambda^2,
+ * an analytic integrand there (q's roots are the equilibria, far above lambda_r): 8-point
+ * Gauss-Legendre, exact to rounding; 0 when q is not positive on [0, lambda_r]. */
+double bw__collapse_time_left(double lr, double tau, double e, double c);
 
 #endif

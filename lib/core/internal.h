@@ -123,6 +123,27 @@ bw_status bw__w2_many(bw_workspace *ws, const bw_gaussian *g0, int n, const bw_g
 bw_status bw__w2sq_shared(bw_workspace *ws, const bw_gaussian *g0, const bw_gaussian *g1,
                          bool *prepared, double *w2sq);
 
+/* The named fields of a Gaussian state (lib/geometry/gaussian.c), shared by the systems whose
+ * states are Gaussians: m1..md, the covariance's upper triangle row by row (S11, S12, ...;
+ * Si_j when d >= 10), then J, Jeta, slope_sq. bw__gaussian_fields writes them with
+ * Jeta = J - eta/4 slope_sq. */
+int bw__gaussian_nfields(int d);
+void bw__gaussian_field_name(int d, int i, char *buf, size_t n);
+void bw__gaussian_fields(const bw_gaussian *g, double J, double eta, double slope_sq, double *v);
+
+/* The covariance map of an explicit step (lib/geometry/spd.c): Out = N S N (N, S symmetric,
+ * S positive definite; all d x d with ld d), BW_ERR_LOST_SPD when N is singular to working
+ * precision (min |eig N| <= 16 d eps max |eig N|) or Out is not positive definite (Cholesky),
+ * BW_ERR_OVERFLOW when not finite. Uses ws->vec[0] and the eigensolver arrays; T, C: d x d
+ * scratch. */
+bw_status bw__sym_push(bw_workspace *ws, int d, const double *N, const double *S, double *Out, double *T,
+                       double *C);
+/* The JKO step of the entropy from covariance C (symmetric positive semi-definite; negative
+ * eigenvalues from rounding count as 0): Out = e I + C/2 + (C^2/4 + e C)^(1/2), e = eta tau >= 0
+ * (docs/math.md section 4). BW_ERR_LOST_SPD when e = 0 and C is singular. Uses ws->vec[0],
+ * ws->mat[BW_WS_NMAT - 1] and the eigensolver arrays; V: d x d scratch. */
+bw_status bw__entropy_step(bw_workspace *ws, int d, const double *C, double e, double *Out, double *V);
+
 /* Dense helpers (column-major; lib/core/linalg.c, which uses none of the eigensolvers). */
 void bw__copy(int d, const double *A, int lda, double *B, int ldb);          /* B = A */
 void bw__symmetrize(int d, double *A, int lda);                             /* A = (A + A')/2 */

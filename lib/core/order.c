@@ -18,6 +18,7 @@ static const struct {
     [BW_ORDER_FORWARD_WGF] = {"forward_wgf", 1, BW_TRAJ_FORWARD, BW_TRAJ_WGF},
     [BW_ORDER_FORWARD_FLOW] = {"forward_flow", 2, BW_TRAJ_FORWARD, BW_TRAJ_FORWARDFLOW},
     [BW_ORDER_JKOFLOW2] = {"jkoflow2", 3, BW_TRAJ_JKO, BW_TRAJ_JKOFLOW2},
+    [BW_ORDER_FB_WGF] = {"fb_wgf", 1, BW_TRAJ_FB, BW_TRAJ_WGF},
 };
 
 static bool err_ok(bw_order_err e) { return (int)e >= 0 && e < BW_ORDER_NERR; }
@@ -34,7 +35,7 @@ bw_status bw_order_err_pair(bw_order_err e, bw_traj_kind *iterates, bw_traj_kind
 bw_status bw_order_point_status(const bw_order_point *pt, bw_order_err *which) {
   if (!pt) return BW_OK;
   for (int e = 0; e < BW_ORDER_NERR; e++)
-    if ((pt->mask >> e & 1u) && pt->status[e]) {
+    if ((pt->mask >> e & 1u) && pt->status[e] && pt->status[e] != BW_ERR_NOT_PROVIDED) {
       if (which) *which = (bw_order_err)e;
       return pt->status[e];
     }
@@ -58,6 +59,7 @@ const char *bw_order_status_word(bw_status st) {
   case BW_ERR_CVODE_ERR_FAILURE:
   case BW_ERR_CVODE_CONV_FAILURE:
   case BW_ERR_CVODE: return "cvode-failure";
+  case BW_ERR_NOT_PROVIDED: return "n/a";
   default: return "failure";
   }
 }
@@ -121,6 +123,7 @@ bw_status bw_order_point_compute(const bw_system *sys, double T, double eta, uns
     const bw_traj_kind kinds[2] = {errs[e].iterates, errs[e].reference};
     for (int j = 0; j < 2 && !r.status[e]; j++)
       if (dead[kinds[j]]) r.status[e] = dead[kinds[j]], r.fail_time[e] = 0.0, r.err[e] = NAN;
+    if (r.status[e] == BW_ERR_NOT_PROVIDED) r.fail_time[e] = NAN; /* n/a: no failure, no time */
     alive += !r.status[e];
   }
   for (long k = 1; !st && alive && k <= n; k++) {
@@ -471,6 +474,8 @@ bw_status bw_order_defaults_compute(const bw_system *sys, double t, bw_order_def
   }
   bool any = false;
   for (int e = 0; e < BW_ORDER_NERR; e++) {
+    if (!bw_system_provides(sys, errs[e].iterates) || !bw_system_provides(sys, errs[e].reference))
+      D.ladder[e].skipped = BW_ORDER_SKIP_NOT_PROVIDED, len[e] = 0; /* n/a */
     if (len[e] && D.t / v[e][len[e] - 1] > 1e9) return BW_ERR_BAD_ARG;
     any = any || len[e];
   }

@@ -30,6 +30,7 @@ static const struct {
     [BW_ERR_NOT_ORDERED] = {"BW_ERR_NOT_ORDERED", "particle positions are not strictly increasing (or two particles meet)"},
     [BW_ERR_NO_CONVERGENCE] = {"BW_ERR_NO_CONVERGENCE", "an iterative solve (Newton) did not converge"},
     [BW_ERR_PRECISION] = {"BW_ERR_PRECISION", "the positions cannot be resolved in double precision: particles are closer together than rounding allows at this tau and eta"},
+    [BW_ERR_NOT_PROVIDED] = {"BW_ERR_NOT_PROVIDED", "the system does not provide this trajectory kind"},
 };
 
 const char *bw_strerror(bw_status s) {

@@ -17,14 +17,22 @@ struct bw_traj {
   void *impl;
 };
 
-static const char *const kind_names[BW_TRAJ_KIND_COUNT] = {"jko",     "forward",     "wgf",
-                                                           "jkoflow", "forwardflow", "jkoflow2"};
+static const char *const kind_names[BW_TRAJ_KIND_COUNT] = {"jko",         "forward",  "wgf", "jkoflow",
+                                                           "forwardflow", "jkoflow2", "fb"};
 
 const char *bw_traj_kind_name(bw_traj_kind kind) {
   return (int)kind >= 0 && kind < BW_TRAJ_KIND_COUNT ? kind_names[kind] : NULL;
 }
 
-int bw_traj_kind_is_discrete(bw_traj_kind kind) { return kind == BW_TRAJ_JKO || kind == BW_TRAJ_FORWARD; }
+int bw_traj_kind_is_discrete(bw_traj_kind kind) {
+  return kind == BW_TRAJ_JKO || kind == BW_TRAJ_FORWARD || kind == BW_TRAJ_FB;
+}
+
+int bw__system_provides(const bw_system_type *type, bw_traj_kind kind) {
+  return (int)kind >= 0 && kind < BW_TRAJ_KIND_COUNT && (type->kinds >> kind & 1u);
+}
+
+int bw_system_provides(const bw_system *sys, bw_traj_kind kind) { return sys && bw__system_provides(sys->type, kind); }
 
 bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind) {
   return kind == BW_TRAJ_WGF        ? BW_FLOW_PLAIN
@@ -65,6 +73,7 @@ bw_status bw_traj_create(const bw_system *sys, bw_traj_kind kind, double eta,
                          const bw_jkoflow_opts *opts, double t_stop, bw_traj **tr) {
   if (!sys || !tr) return BW_ERR_NULL;
   if ((int)kind < 0 || kind >= BW_TRAJ_KIND_COUNT) return BW_ERR_BAD_ARG;
+  if (!bw__system_provides(sys->type, kind)) return BW_ERR_NOT_PROVIDED;
   if (!(t_stop >= 0) || !isfinite(t_stop)) return BW_ERR_BAD_ARG;
   if (kind == BW_TRAJ_WGF) eta = 0.0;
   else if (!(eta > 0) || !isfinite(eta)) return BW_ERR_BAD_ETA;

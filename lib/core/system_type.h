@@ -47,7 +47,9 @@ typedef struct bw__order_scales {
 } bw__order_scales;
 
 typedef struct bw_system_type {
-  const char *name; /* "gaussian", "particles" */
+  const char *name; /* "gaussian", "particles", "ridge" */
+  unsigned kinds;   /* the kinds it provides: bit 1 << kind (bw_traj_create refuses the others
+                       with BW_ERR_NOT_PROVIDED before calling traj_create) */
 
   void (*data_free)(void *data);
 
@@ -55,8 +57,8 @@ typedef struct bw_system_type {
   int (*nfields)(const void *data);
   void (*field_name)(const void *data, int i, char *buf, size_t n);
 
-  /* Trajectories. traj_create returns the kind's set-up statuses (BW_ERR_BAD_ARG for a kind
-   * the system does not provide). */
+  /* Trajectories. traj_create returns the kind's set-up statuses; it is called only for the
+   * kinds in `kinds`. */
   bw_status (*traj_create)(const void *data, bw_traj_kind kind, double eta,
                            const bw_jkoflow_opts *opts, double t_stop, void **impl);
   void (*traj_free)(void *impl);
@@ -103,6 +105,9 @@ struct bw_system {
 /* A new system of the given type around data (which it then owns: on failure data is
  * freed with type->data_free). */
 bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_system **sys);
+
+/* Does sys provide kind (0 or 1; 0 for NULL or out of range)? */
+int bw__system_provides(const bw_system_type *type, bw_traj_kind kind);
 
 /* The flow solvers' kind of a continuous trajectory kind: WGF -> BW_FLOW_PLAIN, JKOFLOW ->
  * BW_FLOW_JKO, JKOFLOW2 -> BW_FLOW_JKO2, FORWARDFLOW -> BW_FLOW_FORWARD. */

@@ -334,17 +334,12 @@ static void read_stats(bw_jkoflow *jf, bw_jkoflow_stats *s) {
 
 /* Collapse at the root state y (time tr): eigenvector v of bw__jf_lambda_min, direction R v, and
  * the remaining time to lambda = 0 under lambda' = 2 tau - 2 c lambda - e tau^2 / lambda,
- * c = v'(diag(p) - e/2 diag(p)^2)v (the exact law of a simple eigenvalue with v frozen):
- *   dt = lambda d lambda / q(lambda),  q = e tau^2 - 2 tau lambda + 2 c lambda^2 > 0 on [0, lr],
- * an analytic integrand on [0, lr] (the roots of q are the equilibria, far above lr):
- * 8-point Gauss-Legendre is exact to rounding. *regime: lr is below the smallest positive root
- * of q, lambda* = e tau/(1 + sqrt(1 - 2 c e)) (none when 2 c e > 1): under the frozen law the
+ * c = v'(diag(p) - e/2 diag(p)^2)v (the exact law of a simple eigenvalue with v frozen; the
+ * remaining time is bw__collapse_time_left's quadrature, exact to rounding). *regime: lr is
+ * below the smallest positive root of q = e tau^2 - 2 tau lambda + 2 c lambda^2,
+ * lambda* = e tau/(1 + sqrt(1 - 2 c e)) (none when 2 c e > 1): under the frozen law the
  * variance goes to 0 from here, it cannot turn back. */
 static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y, bool *regime) {
-  static const double gx[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
-                               0.9602898564975363};
-  static const double gw[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
-                               0.1012285362903763};
   const int d = jf->d;
   double *V = jf->ws->mat[0], *w = jf->ws->vec[0];
   bw__jf_unpack(d, y + d, jf->X);
@@ -357,16 +352,7 @@ static bw_status collapse_info(bw_jkoflow *jf, double tr, const double *y, bool 
   }
   const double disc = 1.0 - 2.0 * c * jf->e;
   *regime = jf->e > 0.0 && jf->tau > 0.0 && (disc < 0.0 || lr < jf->e * jf->tau / (1.0 + sqrt(disc)));
-  double rem = 0.0;
-  for (int k = 0; k < 8; k++) {
-    double x = 0.5 * lr * (1.0 + (k < 4 ? -gx[k] : gx[k - 4]));
-    double q = jf->etau2 - 2.0 * jf->tau * x + 2.0 * c * x * x;
-    if (!(q > 0.0)) { /* not the collapsing regime after all: report the root time */
-      rem = 0.0;
-      break;
-    }
-    rem += 0.5 * lr * gw[k % 4] * x / q;
-  }
+  const double rem = bw__collapse_time_left(lr, jf->tau, jf->e, c); /* 0: not collapsing after all */
   /* direction = R v, sign: largest-magnitude entry positive */
   double big = 0.0;
   for (int i = 0; i < d; i++) {

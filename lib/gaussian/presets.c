@@ -18,28 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
-
-typedef struct {
-  uint64_t s;
-} rng;
-
-static uint64_t next_u64(rng *r) {
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-static double uniform(rng *r) { return (double)(next_u64(r) >> 11) * 0x1.0p-53; }
-
-static double normal(rng *r) {
-  double u1 = uniform(r), u2 = uniform(r);
-  return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586477 * u2); /* 1 - u1 in (0, 1] */
-}
+#include "core/rng.h"
 
 /* Q: d x d N(0,1) orthonormalised by modified Gram-Schmidt (twice). */
-static void random_orthogonal(rng *r, int d, double *Q) {
-  for (int k = 0; k < d * d; k++) Q[k] = normal(r);
+static void random_orthogonal(bw__rng *r, int d, double *Q) {
+  for (int k = 0; k < d * d; k++) Q[k] = bw__rng_normal(r);
   for (int j = 0; j < d; j++) {
     double *q = Q + (size_t)j * d;
     for (int pass = 0; pass < 2; pass++)
@@ -96,21 +79,21 @@ bw_status bw_problem_random(int d, uint64_t seed, double tau, bw_problem *pb, bw
   if (!buf) return BW_ERR_NOMEM;
   double *Q = buf, *A = Q + nn, *G = A + nn, *K = G + nn, *S0 = K + nn;
   double *a = S0 + nn, *h = a + n, *m0 = h + n, *s = m0 + n;
-  rng r = {seed};
+  bw__rng r = {seed};
   random_orthogonal(&r, d, Q);
-  for (int i = 0; i < d; i++) a[i] = 0.5 + 1.5 * uniform(&r);
+  for (int i = 0; i < d; i++) a[i] = 0.5 + 1.5 * bw__rng_uniform(&r);
   vdvt(d, Q, a, A);
-  for (size_t k = 0; k < nn; k++) G[k] = normal(&r);
+  for (size_t k = 0; k < nn; k++) G[k] = bw__rng_normal(&r);
   for (int j = 0; j < d; j++) /* K = 0.2 G G' / d, entrywise (exactly symmetric) */
     for (int i = 0; i <= j; i++) {
       double acc = 0.0;
       for (int k = 0; k < d; k++) acc += G[i + (size_t)k * d] * G[j + (size_t)k * d];
       K[i + (size_t)j * d] = K[j + (size_t)i * d] = 0.2 * acc / d;
     }
-  for (int i = 0; i < d; i++) h[i] = normal(&r);
-  for (int i = 0; i < d; i++) m0[i] = normal(&r);
+  for (int i = 0; i < d; i++) h[i] = bw__rng_normal(&r);
+  for (int i = 0; i < d; i++) m0[i] = bw__rng_normal(&r);
   random_orthogonal(&r, d, Q); /* Q0: A no longer needs Q */
-  for (int i = 0; i < d; i++) s[i] = 0.3 * pow(10.0, uniform(&r));
+  for (int i = 0; i < d; i++) s[i] = 0.3 * pow(10.0, bw__rng_uniform(&r));
   vdvt(d, Q, s, S0);
   st = set_both(pb, A, h, K, tau, g0, m0, S0);
   free(buf);

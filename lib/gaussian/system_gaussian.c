@@ -1,5 +1,5 @@
 /* The Gaussian system's table (lib/core/system_type.h): trajectories through the closed forms
- * (JKO step, forward Euler step, exact WGF) and CVODE (the modified flows), W2 between
+ * (JKO step, forward Euler step, forward-backward step, exact WGF) and CVODE (the modified flows), W2 between
  * Gaussians, the fields (mean, covariance, J, J^eta, |grad J|^2), and the scales of the
  * order study's defaults (docs/order-study.md).
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -33,32 +33,9 @@ static void data_free(void *data) {
 
 static int gdim(const void *data) { return bw_problem_dim(((const gdata *)data)->pb); }
 
-/* m1..md, the upper triangle S11, S12, ... (Si_j when d >= 10), J, Jeta, slope_sq. */
-static int nfields(const void *data) {
-  const int d = gdim(data);
-  return d + d * (d + 1) / 2 + 3;
-}
+static int nfields(const void *data) { return bw__gaussian_nfields(gdim(data)); }
 
-static void field_name(const void *data, int i, char *buf, size_t n) {
-  const int d = gdim(data), ntri = d * (d + 1) / 2;
-  static const char *const tail[3] = {"J", "Jeta", "slope_sq"};
-  if (i < d) {
-    snprintf(buf, n, "m%d", i + 1);
-    return;
-  }
-  i -= d;
-  if (i >= ntri) {
-    snprintf(buf, n, "%s", tail[i - ntri]);
-    return;
-  }
-  for (int r = 0; r < d; r++) {
-    if (i < d - r) {
-      snprintf(buf, n, "S%d%s%d", r + 1, d > 9 ? "_" : "", r + i + 1);
-      return;
-    }
-    i -= d - r;
-  }
-}
+static void field_name(const void *data, int i, char *buf, size_t n) { bw__gaussian_field_name(gdim(data), i, buf, n); }
 
 static void traj_free(void *impl) {
   gtraj *t = impl;
@@ -106,8 +83,9 @@ static bw_status step(void *impl, long n, long *done, double *fail_v) {
   bw_status st = BW_OK;
   long k = 0;
   for (; !st && k < n; k++)
-    st = t->kind == BW_TRAJ_JKO ? bw_jko_step(t->plan, t->ws, t->g, t->g)
-                                : bw_forward_step(t->pb, t->eta, t->ws, t->g, t->g);
+    st = t->kind == BW_TRAJ_JKO       ? bw_jko_step(t->plan, t->ws, t->g, t->g)
+         : t->kind == BW_TRAJ_FORWARD ? bw_forward_step(t->pb, t->eta, t->ws, t->g, t->g)
+                                      : bw_fb_step(t->pb, t->eta, t->ws, t->g, t->g);
   *done = st ? k - 1 : k;
   return st;
 }
@@ -137,20 +115,11 @@ static bw_status distances(void *a, int n, const void *const *b, double *w2) {
 
 static bw_status fields(void *impl, double eta, double *v) {
   gtraj *t = impl;
-  const bw_gaussian *g = t->g;
-  const int d = g->d;
   double J, s;
-  bw_status st = bw_energy(t->pb, t->ws, g, &J);
-  if (!st) st = bw_slope_sq(t->pb, t->ws, g, &s);
-  if (st) return st;
-  int k = 0;
-  for (int i = 0; i < d; i++) v[k++] = g->mean[i];
-  for (int i = 0; i < d; i++)
-    for (int j = i; j < d; j++) v[k++] = g->cov[i + (size_t)j * g->ld];
-  v[k++] = J;
-  v[k++] = J - 0.25 * eta * s;
-  v[k] = s;
-  return BW_OK;
+  bw_status st = bw_energy(t->pb, t->ws, t->g, &J);
+  if (!st) st = bw_slope_sq(t->pb, t->ws, t->g, &s);
+  if (!st) bw__gaussian_fields(t->g, J, eta, s, v);
+  return st;
 }
 
 static const bw_gaussian *gaussian(const void *impl) { return ((const gtraj *)impl)->g; }
@@ -244,6 +213,7 @@ static bw_status eta_bound(const void *data, double T, double *eta_safe, bw_eta_
 
 static const bw_system_type gaussian_type = {
     .name = "gaussian",
+    .kinds = (1u << BW_TRAJ_KIND_COUNT) - 1u, /* every kind */
     .data_free = data_free,
     .nfields = nfields,
     .field_name = field_name,

@@ -1,4 +1,5 @@
 /* Gaussians: allocation, copy, validation. SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
@@ -64,4 +65,40 @@ bw_status bw_gaussian_validate(bw_gaussian *g, double sym_rtol, bw_workspace *ws
   if (!g || !g->mean || !g->cov) return BW_ERR_NULL;
   if (g->d < 1 || g->ld < g->d) return BW_ERR_DIM;
   return set_checked(g, g->mean, g->cov, g->ld, sym_rtol, ws);
+}
+
+/* ---- the fields of a Gaussian state (core/internal.h) ---- */
+
+int bw__gaussian_nfields(int d) { return d + d * (d + 1) / 2 + 3; }
+
+void bw__gaussian_field_name(int d, int i, char *buf, size_t n) {
+  const int ntri = d * (d + 1) / 2;
+  static const char *const tail[3] = {"J", "Jeta", "slope_sq"};
+  if (i < d) {
+    snprintf(buf, n, "m%d", i + 1);
+    return;
+  }
+  i -= d;
+  if (i >= ntri) {
+    snprintf(buf, n, "%s", tail[i - ntri]);
+    return;
+  }
+  for (int r = 0; r < d; r++) {
+    if (i < d - r) {
+      snprintf(buf, n, "S%d%s%d", r + 1, d > 9 ? "_" : "", r + i + 1);
+      return;
+    }
+    i -= d - r;
+  }
+}
+
+void bw__gaussian_fields(const bw_gaussian *g, double J, double eta, double slope_sq, double *v) {
+  const int d = g->d;
+  int k = 0;
+  for (int i = 0; i < d; i++) v[k++] = g->mean[i];
+  for (int i = 0; i < d; i++)
+    for (int j = i; j < d; j++) v[k++] = g->cov[i + (size_t)j * g->ld];
+  v[k++] = J;
+  v[k++] = J - 0.25 * eta * slope_sq;
+  v[k] = slope_sq;
 }

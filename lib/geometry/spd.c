@@ -1,5 +1,8 @@
-/* Spectral functions of symmetric matrices. SPDX-License-Identifier: BSD-3-Clause */
+/* Spectral functions of symmetric matrices, and the covariance maps of the explicit steps
+ * (internal). SPDX-License-Identifier: BSD-3-Clause */
+#include <float.h>
 #include "core/internal.h"
+#include "core/lapack.h"
 
 bw_status bw_sym_eig(bw_workspace *ws, int d, const double *S, int lds, double *w, double *V,
                      int ldv) {
@@ -60,4 +63,42 @@ bw_status bw_spd_log(bw_workspace *ws, int d, const double *S, int lds, double *
 }
 bw_status bw_sym_exp(bw_workspace *ws, int d, const double *S, int lds, double *F, int ldf) {
   return spectral(ws, d, S, lds, f_exp, NULL, false, F, ldf);
+}
+
+/* ---- internal: the covariance maps of the explicit steps (core/internal.h) ---- */
+
+bw_status bw__sym_push(bw_workspace *ws, int d, const double *N, const double *S, double *Out, double *T,
+                       double *C) {
+  double *f = ws->vec[0];
+  bw_status st = BW_OK;
+  /* N's eigenvalues (ascending, into f) */
+  if (d > BW_EIGH_SMALL_MAX) {
+    int info = 0;
+    bw__copy(d, N, d, C, d);
+    dsyevd_("N", "L", &d, C, &d, f, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info, 1, 1);
+    if (info) st = BW_ERR_LAPACK;
+  } else {
+    st = bw__eigh(ws, d, N, d, f, C, d);
+  }
+  if (st) return st;
+  double nmax = fmax(fabs(f[0]), fabs(f[d - 1])), nmin = nmax;
+  for (int i = 0; i < d; i++) nmin = fmin(nmin, fabs(f[i]));
+  if (!(nmin > 16.0 * d * DBL_EPSILON * nmax)) return BW_ERR_LOST_SPD;
+  bw__sym_congruence('N', d, S, N, Out, T);
+  if (bw__check_finite(d * d, Out)) return BW_ERR_OVERFLOW;
+  return bw__chol(d, Out, d, T) ? BW_OK : BW_ERR_LOST_SPD; /* the library's one verdict */
+}
+
+bw_status bw__entropy_step(bw_workspace *ws, int d, const double *C, double e, double *Out, double *V) {
+  double *w = ws->vec[0];
+  bw_status st = bw__eigh(ws, d, C, d, w, V, d);
+  if (st) return st;
+  for (int i = 0; i < d; i++) {
+    const double c = w[i] > 0.0 ? w[i] : 0.0; /* C is PSD: a negative eigenvalue is rounding */
+    w[i] = e + 0.5 * c + sqrt(c * (0.25 * c + e));
+    if (!(w[i] > 0.0)) return BW_ERR_LOST_SPD;
+    if (!isfinite(w[i])) return BW_ERR_OVERFLOW;
+  }
+  bw__vdvt(d, V, d, w, Out, d, ws->mat[BW_WS_NMAT - 1]);
+  return BW_OK;
 }

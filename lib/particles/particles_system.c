@@ -185,6 +185,7 @@ static bw_status order_scales(const void *data, double T, bw__order_scales *sc) 
 
 static const bw_system_type particles_type = {
     .name = "particles",
+    .kinds = (1u << BW_TRAJ_KIND_COUNT) - 1u - (1u << BW_TRAJ_FB), /* no forward-backward step */
     .data_free = data_free,
     .nfields = nfields,
     .field_name = field_name,
