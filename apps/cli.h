@@ -33,6 +33,8 @@ bool cli_parse_int(const char *opt, const char *text, long lo, long hi, long *ou
  * stops there, so /dev/zero is refused at once, and an endless device at the size limit.
  * The caller frees the result; NULL with e set. */
 char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *e);
+/* The same for a text format other than JSON ("CSV"), named in the messages. */
+char *cli_read_input_as(const char *path, bool regular_only, const char *format, size_t *len, cli_err *e);
 /* Load a JSON object from path (cli_read_input); messages name the file, line and column. */
 json_t *cli_load_json(const char *path, cli_err *e);
 /* The same from a buffer of len bytes; name is used in messages. */
@@ -49,6 +51,9 @@ bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, doub
  * symmetry within BW_SYM_RTOL when symmetric is true. The caller frees *out. */
 bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool symmetric,
                      double **out, cli_err *e);
+/* A finite number v, or an error naming where it is ("PATH: WHERE must be a number, found a
+ * string"; where is e.g. "\"mean\"[3]"). */
+bool cli_json_number(const char *path, const char *where, const json_t *v, double *out, cli_err *e);
 /* Read a number obj[key] (finite). */
 bool cli_read_number(const char *path, json_t *obj, const char *key, double *out, cli_err *e);
 
@@ -84,7 +89,7 @@ enum {
       {"linsol", required_argument, NULL, OPT_LINSOL}
 bool cli_flow_option(int code, const char *arg, bw_jkoflow_opts *o, cli_err *e);
 /* The CVODE options suit the system: a linear solver other than auto is a choice for
- * Gaussian problems only (particles always use a band solver); opt names the option in the
+ * Gaussian and ridge problems only (particles always use a band solver); opt names the option in the
  * message ("--linsol", or the spec's field). (apps/problem_options.c) */
 bool cli_check_flow_options(const bw_system *sys, const bw_jkoflow_opts *fo, const char *opt, cli_err *e);
 const char *cli_linsol_name(bw_linsol l);
@@ -113,11 +118,16 @@ void cli_bad_option(const char *cmd, int code, char **argv);
   "PROBLEM.json, Gaussians: {\"dim\": d, \"A\": [[...]], \"h\": [...], \"K\": [[...]],\n"         \
   "               \"tau\": x, \"mean\": [...], \"cov\": [[...]]}  (K defaults to 0, tau to 1)\n"    \
   "             particles (1-D): {\"particles\": N, \"V\": [c_0, ..., c_K], \"tau\": x,\n"         \
-  "               \"init\": {\"mean\": m, \"std\": s}} or \"positions\": [x_1, ..., x_N]\n"
+  "               \"init\": {\"mean\": m, \"std\": s}} or \"positions\": [x_1, ..., x_N]\n"      \
+  "             ridges (Gaussian VI, docs/vi.md): the Gaussian keys but K (A, h optional)\n"    \
+  "               plus \"ridges\": [{\"phi\": \"logistic\", \"a\": [...], \"b\": 0, \"w\": 1}, ...]\n"  \
+  "               (phi: quadratic, quartic, logistic, poisson, logcosh) and/or \"glm\":\n"      \
+  "               {\"family\": \"logistic\"|\"poisson\", \"X\": [[...]], \"y\": [...] or\n"         \
+  "               \"csv\": \"data.csv\", \"y\": \"COLUMN\", \"prior_var\": s2}\n"
 /* The presets in the commands' --help. */
 #define CLI_PRESET_HELP                                                                              \
   "  --preset NAME  instead of PROBLEM.json: Gaussians ou2d, heat, potential, random;\n"           \
-  "                 particles quartic, doublewell, gauss1d\n"                                       \
+  "                 particles quartic, doublewell, gauss1d; ridges vi-quartic, logreg\n"            \
   "  --dim d        dimension of the Gaussian presets heat, potential and random\n"                 \
   "  --seed s       seed of the random preset (default 1)\n"                                        \
   "  --particles N  number of particles of the particle presets (default 20)\n"
@@ -191,7 +201,8 @@ void cli_write_sidecar_head(FILE *f, const char *command, const char *csv_name);
 bool cli_step_count(double eta, double t, long *n, cli_err *e);
 /* Parse a comma-separated list of positive numbers (--etas). The caller frees *out. */
 bool cli_parse_list(const char *opt, const char *text, double **out, int *n, cli_err *e);
-/* The trajectory kind named s (bw_traj_kind_name: jko, forward, wgf, jkoflow, ...). */
+/* The trajectory kind named s (bw_traj_kind_name: jko, forward, wgf, jkoflow, forwardflow,
+ * jkoflow2, fb). */
 bool cli_parse_kind(const char *opt, const char *s, bw_traj_kind *kind, cli_err *e);
 /* "jko, forward, ..." (every kind), in buf. */
 const char *cli_kind_list(char *buf, size_t n);
@@ -199,6 +210,30 @@ const char *cli_kind_list(char *buf, size_t n);
  * divergence, CVODE): "bwflow CMD: <what> at t = ...: <why>"; returns the exit status
  * (EXIT_COLLAPSE for a collapse or an ill-posed flow, EXIT_FAIL otherwise). */
 int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st);
+
+/* ---- ridge problems (apps/ridge_input.c, apps/csv_input.c; docs/vi.md) ---- */
+/* Is root a ridge problem ("ridges" or "glm")? Is name a ridge preset (vi-quartic, logreg)? */
+bool cli_is_ridge_file(json_t *root);
+bool cli_is_ridge_preset(const char *name);
+/* A ridge problem file's system (takes the reference to root; relative CSV paths are
+ * resolved against path's folder); the _buffer variant parses len bytes. */
+bool cli_ridge_from_json(const char *path, json_t *root, bw_system **sys, cli_err *e);
+bool cli_read_ridge_buffer(const char *name, const char *buf, size_t len, bw_system **sys, cli_err *e);
+bool cli_ridge_preset(const cli_problem_args *a, bw_system **sys, cli_err *e);
+/* The ridge problem's members for the sidecar's problem object (starts with ", "). */
+void cli_write_ridge_problem(FILE *f, const bw_system *sys);
+/* A numeric CSV table: a header of column names, then rows of finite numbers (row-major
+ * data; line: each row's line in the file, for messages). */
+typedef struct {
+  int ncols, nrows;
+  char **names;
+  double *data;
+  int *line;
+} cli_csv;
+bool cli_read_csv(const char *path, cli_csv *t, cli_err *e);
+bool cli_parse_csv(const char *name, const char *buf, size_t len, cli_csv *t, cli_err *e);
+void cli_csv_free(cli_csv *t);
+int cli_csv_column(const cli_csv *t, const char *name); /* index of the column, or -1 */
 
 /* ---- particle problems (apps/particles_input.c, apps/density_output.c) ---- */
 /* The kind of a problem file, told by its keys: *particles true for {"particles", "V", "init",

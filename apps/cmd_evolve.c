@@ -11,30 +11,35 @@ static const char usage[] =
     "       bwflow evolve --preset NAME [--dim d] [--seed s] [--particles N] --method M\n"
     "                     --eta H --t T [--json]\n"
     "\n"
-    "Evolve the initial state of a problem (a Gaussian, or N particles in 1-D) to time T\n"
-    "with one method:\n"
+    "Evolve the initial state of a problem (a Gaussian, N particles in 1-D, or a Gaussian\n"
+    "variational approximation of a ridge potential) to time T with one method:\n"
     "  jko          n = T/H JKO steps (Gaussians: closed form, docs/math.md section 4;\n"
-    "               particles: damped Newton, docs/particles.md)\n"
-    "  forward      n = T/H explicit (forward Euler) steps\n"
+    "               particles and ridges: Newton, docs/particles.md, docs/vi.md)\n"
+    "  forward      n = T/H explicit (forward Euler) steps (ridges: the exponential map)\n"
+    "  fb           n = T/H forward-backward steps: a forward step on the potential, then\n"
+    "               the entropy's exact JKO step (Gaussians and ridges)\n"
     "  wgf          the Wasserstein gradient flow at T (Gaussians: closed form; --eta unused)\n"
     "  jkoflow      JKO-Flow at T: the gradient flow of J - H/4 |grad J|^2 (CVODE)\n"
     "  forwardflow  the forward Euler modified flow at T: J + H/4 |grad J|^2 (CVODE)\n"
-    "  jkoflow2     JKO-Flow of order 2 at T: what the JKO iterates follow to O(H^3) (CVODE)\n"
-    "For jko and forward, T must be a multiple of H (|n H - T| <= 1e-9 T).\n"
+    "  jkoflow2     JKO-Flow of order 2 at T: what the JKO iterates follow to O(H^3) (CVODE;\n"
+    "               Gaussians and particles)\n"
+    "For jko, forward and fb, T must be a multiple of H (|n H - T| <= 1e-9 T).\n"
     "\n"
     CLI_PROBLEM_FORMAT_HELP
     "for the energy J = E[1/2 x'Ax - h'x] + tau E[log rho] + 1/2 E[1/2 (X-Y)'K(X-Y)]\n"
-    "(Gaussians) or J = E[V] + tau E[log rho], V(x) = c_0 + c_1 x + ... + c_K x^K (particles).\n"
+    "(Gaussians), J = E[V] + tau E[log rho] with V(x) = c_0 + c_1 x + ... + c_K x^K (particles)\n"
+    "or V(x) = 1/2 x'Ax - h'x + sum_j w_j phi_j(a_j'x - b_j) (ridges).\n"
     "\n"
     "options:\n"
-    "  --method M     jko, forward, wgf, jkoflow, forwardflow or jkoflow2\n"
+    "  --method M     jko, forward, fb, wgf, jkoflow, forwardflow or jkoflow2\n"
     "  --eta H        step size (positive)\n"
     "  --t T          final time (positive)\n"
     CLI_PRESET_HELP
     "  --rtol R       CVODE relative tolerance for the flows (default 1e-12)\n"
     "  --atol A       CVODE absolute tolerance for the flows (default 1e-14)\n"
-    "  --linsol L     auto, dense or krylov: CVODE's linear solver for Gaussians (default\n"
-    "                 auto: dense for d <= 7, krylov above; particles always use a band solver)\n"
+    "  --linsol L     auto, dense or krylov: CVODE's linear solver for Gaussians and ridges\n"
+    "                 (default auto: dense for d <= 7, krylov above; ridges: dense for d <= 18;\n"
+    "                 particles always use a band solver)\n"
     "  --json         print {\"method\", \"t\", \"steps\", \"mean\", \"cov\", \"energy\"} (particles:\n"
     "                 \"positions\", \"mean\", \"variance\" instead of \"mean\", \"cov\"); numbers\n"
     "                 in the shortest form that reads back to the same double; \"steps\"\n"
@@ -106,7 +111,7 @@ int cmd_evolve(int argc, char **argv, FILE *out) {
   if (st == BW_ERR_ETA_TOO_LARGE) {
     fprintf(stderr, "bwflow evolve: --eta %s: %s\n", CLI_NUM(eta), bw_strerror(st));
     rc = EXIT_USAGE;
-  } else if (st == BW_ERR_BAD_ARG) {
+  } else if (st == BW_ERR_NOT_PROVIDED) {
     fprintf(stderr, "bwflow evolve: --method %s is not available for %s problems\n", name, bw_system_name(sys));
     rc = EXIT_USAGE;
   } else if (st) {

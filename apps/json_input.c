@@ -8,9 +8,13 @@
 #include <unistd.h>
 #include "cli.h"
 
+char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *e) {
+  return cli_read_input_as(path, regular_only, "JSON", len, e);
+}
+
 /* The file is opened without blocking (a FIFO nobody writes to then reads as empty instead
  * of waiting forever), then read blocking (a pipe's writer is waited for). */
-char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *e) {
+char *cli_read_input_as(const char *path, bool regular_only, const char *format, size_t *len, cli_err *e) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     cli_fail(e, "%s: cannot open: %s", path, strerror(errno));
@@ -24,7 +28,7 @@ char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *
     return NULL;
   }
   if (S_ISDIR(sb.st_mode) || (regular_only && !S_ISREG(sb.st_mode))) {
-    if (S_ISDIR(sb.st_mode)) cli_fail(e, "%s: is a directory, not a JSON file", path);
+    if (S_ISDIR(sb.st_mode)) cli_fail(e, "%s: is a directory, not a %s file", path, format);
     else cli_fail(e, "%s: not a regular file (%s): a file read more than once must be a regular file", path,
                   S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISCHR(sb.st_mode) ? "a character device"
                   : S_ISBLK(sb.st_mode) ? "a block device" : S_ISSOCK(sb.st_mode) ? "a socket" : "a special file");
@@ -65,7 +69,7 @@ char *cli_read_input(const char *path, bool regular_only, size_t *len, cli_err *
     }
     const char *nul = memchr(buf + n, '\0', (size_t)r);
     if (nul) {
-      cli_fail(e, "%s: byte %zu is a NUL byte: a binary file, not JSON text", path, (size_t)(nul - buf) + 1);
+      cli_fail(e, "%s: byte %zu is a NUL byte: a binary file, not %s text", path, (size_t)(nul - buf) + 1, format);
       break;
     }
     n += (size_t)r;
@@ -140,8 +144,7 @@ const char *cli_json_type(const json_t *v) {
   }
 }
 
-/* A finite number, or an error naming where it is (where is e.g. "\"mean\"[3]"). */
-static bool number_at(const char *path, const char *where, const json_t *v, double *out, cli_err *e) {
+bool cli_json_number(const char *path, const char *where, const json_t *v, double *out, cli_err *e) {
   if (!json_is_number(v)) return cli_fail(e, "%s: %s must be a number, found %s", path, where, cli_json_type(v));
   double x = json_number_value(v);
   if (!isfinite(x)) return cli_fail(e, "%s: %s is not finite", path, where);
@@ -154,7 +157,7 @@ bool cli_read_number(const char *path, json_t *obj, const char *key, double *out
   if (!v) return cli_fail(e, "%s: missing field \"%s\"", path, key);
   char where[128];
   snprintf(where, sizeof where, "\"%s\"", key);
-  return number_at(path, where, v, out, e);
+  return cli_json_number(path, where, v, out, e);
 }
 
 bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, double **out,
@@ -172,7 +175,7 @@ bool cli_read_vector(const char *path, json_t *obj, const char *key, int n, doub
   for (size_t i = 0; i < len; i++) {
     char where[160];
     snprintf(where, sizeof where, "\"%s\"[%zu]", key, i);
-    if (!number_at(path, where, json_array_get(v, i), &x[i], e)) {
+    if (!cli_json_number(path, where, json_array_get(v, i), &x[i], e)) {
       free(x);
       return false;
     }
@@ -205,7 +208,7 @@ bool cli_read_matrix(const char *path, json_t *obj, const char *key, int d, bool
     for (int j = 0; j < d; j++) {
       char where[160];
       snprintf(where, sizeof where, "\"%s\" row %d, column %d", key, i, j);
-      if (!number_at(path, where, json_array_get(row, (size_t)j), &A[i + (size_t)j * d], e)) {
+      if (!cli_json_number(path, where, json_array_get(row, (size_t)j), &A[i + (size_t)j * d], e)) {
         free(A);
         return false;
       }

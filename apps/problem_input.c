@@ -81,7 +81,7 @@ static bool load_preset(const cli_problem_args *a, bw_problem **pb, bw_gaussian 
   bw_status st = bw_preset(a->preset, a->dim < 0 ? 0 : (int)a->dim, a->seed, pb, g0);
   if (st == BW_ERR_BAD_ARG)
     return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random, quartic, "
-                    "doublewell, gauss1d)", a->preset);
+                    "doublewell, gauss1d, vi-quartic, logreg)", a->preset);
   if (st == BW_ERR_DIM || st == BW_ERR_DIM_MISMATCH)
     return cli_fail(e, "--dim %ld does not suit preset '%s'", a->dim, a->preset);
   if (st) return cli_fail(e, "--preset %s: %s", a->preset, bw_strerror(st));
@@ -95,6 +95,7 @@ bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e) {
   if (a->path && (a->dim >= 0 || a->seed_given || a->particles >= 0))
     return cli_fail(e, "--dim, --seed and --particles go with --preset, not with a problem file");
   if (a->preset && cli_is_particles_preset(a->preset)) return cli_particles_preset(a, sys, e);
+  if (a->preset && cli_is_ridge_preset(a->preset)) return cli_ridge_preset(a, sys, e);
   bw_problem *pb = NULL;
   bw_gaussian *g0 = NULL;
   bool ok;
@@ -106,6 +107,7 @@ bool cli_load_system(const cli_problem_args *a, bw_system **sys, cli_err *e) {
       return false;
     }
     if (particles) return cli_particles_from_json(a->path, root, sys, e);
+    if (cli_is_ridge_file(root)) return cli_ridge_from_json(a->path, root, sys, e);
     ok = problem_from_json(a->path, root, &pb, &g0, e);
   } else {
     ok = load_preset(a, &pb, &g0, e);

@@ -70,7 +70,7 @@ int cli_problem_command_args(const char *cmd, const char *usage, int argc, char 
 }
 
 bool cli_check_flow_options(const bw_system *sys, const bw_jkoflow_opts *fo, const char *opt, cli_err *e) {
-  if (fo->linsol == BW_LINSOL_AUTO || bw_system_gaussian(sys, NULL)) return true;
+  if (fo->linsol == BW_LINSOL_AUTO || bw_system_gaussian(sys, NULL) || bw_system_ridge(sys, NULL)) return true;
   return cli_fail(e, "%s %s: the linear solver is a choice for Gaussian problems; this is a %s problem "
                   "(its flows always use a band solver): leave it at auto", opt, cli_linsol_name(fo->linsol),
                   bw_system_name(sys));

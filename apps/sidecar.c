@@ -55,6 +55,7 @@ void cli_write_problem_json(FILE *f, const cli_problem_args *a, const bw_system 
   }
   if (bw_system_gaussian(sys, NULL)) write_gaussian_problem(f, sys);
   else if (bw_system_particles(sys, NULL)) cli_write_particles_problem(f, sys);
+  else if (bw_system_ridge(sys, NULL)) cli_write_ridge_problem(f, sys);
   fputs("}", f);
 }
 

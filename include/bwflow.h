@@ -16,5 +16,6 @@
 #include "bwflow/jkoflow.h"
 #include "bwflow/system.h"
 #include "bwflow/particles.h"
+#include "bwflow/ridge.h"
 #include "bwflow/order.h"
 #endif

@@ -27,8 +27,10 @@ static void summarize(const sweep_spec *s, const sweep_state *st, int p, summary
   S->eta_ok_max = S->eta_fail_min = NAN;
   S->n = sweep_state_npoints(st, p);
   bw_order_point *pts = S->n ? malloc((size_t)S->n * sizeof *pts) : NULL;
+  unsigned na = 0; /* errors the system does not provide: no rule for them */
   for (int j = 0; j < S->n && pts; j++) {
     pts[j] = *sweep_state_point(st, p, j, NULL, NULL, NULL);
+    for (int e = 0; e < BW_ORDER_NERR; e++) na |= (unsigned)(pts[j].status[e] == BW_ERR_NOT_PROVIDED) << e;
     bw_status f = bw_order_point_status(&pts[j], NULL);
     if (!f) {
       S->ok++;
@@ -47,7 +49,8 @@ static void summarize(const sweep_spec *s, const sweep_state *st, int p, summary
   }
   snprintf(S->status, sizeof S->status, "ok");
   for (int e = 0; e < BW_ORDER_NERR; e++)
-    if ((s->mask >> e & 1u) && S->fit.usable[e] < MIN_USABLE) snprintf(S->status, sizeof S->status, "few-usable");
+    if ((s->mask >> e & 1u) && !(na >> e & 1u) && S->fit.usable[e] < MIN_USABLE)
+      snprintf(S->status, sizeof S->status, "few-usable");
 }
 
 /* A double for CSV: nan when missing, inf for no limit. */

@@ -90,7 +90,8 @@ int sweep_worker_run(sweep_worker *w, const sweep_task *t, sweep_result *r, cli_
 }
 
 /* The error e of the study is one the system provides: its trajectories can be created
- * (a system without a kind refuses it with BW_ERR_BAD_ARG). */
+ * (a system without a kind refuses it with BW_ERR_NOT_PROVIDED, options it does not take
+ * with BW_ERR_BAD_ARG). */
 static bool provides(const bw_system *sys, bw_order_err e, const bw_jkoflow_opts *fo) {
   bw_traj_kind kinds[2];
   bw_order_err_pair(e, &kinds[0], &kinds[1]);
@@ -98,7 +99,7 @@ static bool provides(const bw_system *sys, bw_order_err e, const bw_jkoflow_opts
     bw_traj *tr = NULL;
     bw_status st = bw_traj_create(sys, kinds[k], kinds[k] == BW_TRAJ_WGF ? 0.0 : 1e-3, fo, 0.0, &tr);
     bw_traj_free(tr);
-    if (st == BW_ERR_BAD_ARG) return false;
+    if (st == BW_ERR_BAD_ARG || st == BW_ERR_NOT_PROVIDED) return false;
   }
   return true;
 }

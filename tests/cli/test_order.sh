@@ -15,7 +15,7 @@ for key in t etas steps status fail_time err_wgf err_jkoflow err_forward_wgf err
 done
 [ -s "$out/order-ou2d.csv" ] && ok || bad "order-ou2d.csv missing"
 [ -s "$out/order-ou2d.json" ] && ok || bad "order-ou2d.json missing"
-head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,err_jkoflow2,status,fail_time' && ok || bad "order csv header"
+head -1 "$out/order-ou2d.csv" | grep -qx 'eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,err_jkoflow2,err_fb_wgf,status,fail_time' && ok || bad "order csv header"
 [ "$(wc -l <"$out/order-ou2d.csv")" -eq 4 ] && ok || bad "order csv rows"
 grep -q '"version": "' "$out/order-ou2d.json" && grep -q '"problem": {"source": "preset"' "$out/order-ou2d.json" && ok || bad "sidecar content"
 ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok

@@ -78,7 +78,7 @@ rows = {r["name"]: r for r in csv.DictReader(open(sys.argv[1]))}
 for name, path in (("random-d3-s2", sys.argv[2]), ("p", sys.argv[3])):
     ref, row = json.load(open(path)), rows[name]
     keys = [k for k in ref if k.split("_")[0] in ("slope", "order", "c1", "c2", "c3")]
-    assert len(keys) == 15, keys
+    assert len(keys) == 18, keys
     for k in keys + ["eta_max", "eta_safe"]:
         assert float(row[k]) == ref[k], (name, k, row[k], ref[k])
     assert row["eta_bound"] == ref["eta_bound"] and float(row["t"]) == ref["t"], name
@@ -135,7 +135,7 @@ expect_fail etas-twice 'e4.json: etas[1]: 0.1 is listed twice' sweep "$s/e4.json
 spec e5 "{\"problems\": [$R], \"t\": -1}"
 expect_fail t-neg 'e5.json: t: -1 is not a positive number' sweep "$s/e5.json" --out "$out"
 spec o1 "{\"problems\": [$R], \"errors\": [\"wgf\", \"jko\"]}"
-expect_fail errors 'o1.json: errors[1]: unknown error (known: wgf, jkoflow, forward_wgf, forward_flow, jkoflow2)' sweep "$s/o1.json" --out "$out"
+expect_fail errors 'o1.json: errors[1]: unknown error (known: wgf, jkoflow, forward_wgf, forward_flow, jkoflow2, fb_wgf)' sweep "$s/o1.json" --out "$out"
 spec o2 "{\"problems\": [$R], \"linsol\": \"lu\"}"
 expect_fail linsol 'o2.json: linsol: must be "auto", "dense" or "krylov"' sweep "$s/o2.json" --out "$out"
 spec o3 "{\"problems\": [$R], \"name\": \"a/b\"}"

@@ -1,8 +1,9 @@
 /* The fuzzed code paths, shared by the libFuzzer targets (fuzz_reader.c, fuzz_spec.c,
- * fuzz_journal.c) and the corpus replay (fuzz_replay.c): the CLI's JSON readers
- * (apps/json_input.c, apps/problem_input.c, apps/particles_input.c) on an arbitrary byte
- * string, read as a Gaussian, a particle and a problem file; the sweep's spec reader; the
- * sweep's journal scan with the coordinator's state behind it.
+ * fuzz_journal.c) and the corpus replay (fuzz_replay.c): the CLI's readers
+ * (apps/json_input.c, apps/problem_input.c, apps/particles_input.c, apps/ridge_input.c,
+ * apps/csv_input.c) on an arbitrary byte string, read as a Gaussian, a particle, a ridge
+ * and a problem file and as a CSV table; the sweep's spec reader; the sweep's journal scan
+ * with the coordinator's state behind it.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <assert.h>
 #include <math.h>
@@ -46,6 +47,32 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
     const bw_particles *pp = bw_system_particles(sys, &x0);
     if (!pp || bw_particles_check(pp, x0) != BW_OK) abort();
     bw_system_free(sys);
+  } else {
+    check_message(&e);
+  }
+
+  /* a ridge problem (apps/ridge_input.c): a valid problem and initial Gaussian, J finite */
+  memset(&e, 0, sizeof e);
+  sys = NULL;
+  if (cli_read_ridge_buffer("fuzz.json", (const char *)data, size, &sys, &e)) {
+    const bw_gaussian *r0 = NULL;
+    const bw_ridge_problem *rp = bw_system_ridge(sys, &r0);
+    double J;
+    if (!rp || bw_ridge_problem_dim(rp) != r0->d || bw_ridge_energy(rp, NULL, r0, &J) != BW_OK) abort();
+    check_gaussian(r0);
+    bw_system_free(sys);
+  } else {
+    check_message(&e);
+  }
+
+  /* a CSV table (apps/csv_input.c): rectangular, finite */
+  cli_csv t;
+  memset(&e, 0, sizeof e);
+  if (cli_parse_csv("fuzz.csv", (const char *)data, size, &t, &e)) {
+    if (t.ncols < 1 || t.nrows < 1 || !t.names) abort();
+    for (size_t k = 0; k < (size_t)t.ncols * t.nrows; k++)
+      if (!isfinite(t.data[k])) abort();
+    cli_csv_free(&t);
   } else {
     check_message(&e);
   }
