@@ -249,19 +249,19 @@ BW_API bw_status bw_ridge_modified_energy(const bw_ridge_problem *pb, bw_ridge_w
 /* ---- steps ---- */
 
 /** The JKO step restricted to Gaussians (the proximal point step on the Bures-Wasserstein
- * manifold): argmin over Gaussians of J + W2^2(., in)/(2 eta). Its optimality condition
- * m+ = m - eta g(m+, S+), S+ = R S R with R = (I + eta G(m+, S+))^-1 (R the optimal
- * transport map from S to S+) is solved by Newton's method with the analytic Jacobian
- * (docs/math.md section 9), from guess (NULL: from in), damped so that S+ and I + eta G stay
- * positive definite, until the correction is at rounding level; at most 50 iterations,
- * else ::BW_ERR_NO_CONVERGENCE (e.g. a step too large for a non-convex V: when phi is
- * convex, I + eta A positive definite makes the step's objective strictly convex).
- * out may be in.
+ * manifold): argmin over Gaussians of J + W2^2(., in)/(2 eta). Its optimality condition,
+ * m+ = m - eta g(m+, S+) and S+ = R S R with R = B^-1, B = I + eta G(m+, S+) (R is the
+ * optimal transport map from S to S+, so B is positive definite), is solved for (m+, B) by
+ * Newton's method with the analytic Jacobian (docs/math.md section 9), from the explicit
+ * step's values (an O(eta^2) start), damped so that B stays positive definite, until the
+ * correction is at rounding level: typically 2 to 4 iterations. At most 50 iterations,
+ * else ::BW_ERR_NO_CONVERGENCE (e.g. a step too large for a non-convex V; when every phi is
+ * convex, I + eta A positive definite makes the step's objective strictly convex and the
+ * step unique). out may be in.
  * @param pb the problem
  * @param eta the step size, 0 < eta < inf
  * @param ws a workspace serving pb, or NULL
  * @param in the current Gaussian
- * @param guess a starting point for Newton (validated like in), or NULL
  * @param[out] out the step's result
  * @param[out] iters Newton iterations taken (also on failure), or NULL
  * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_DIM; ::BW_ERR_DIM_MISMATCH; ::BW_ERR_BAD_ETA;
@@ -271,8 +271,7 @@ BW_API bw_status bw_ridge_modified_energy(const bw_ridge_problem *pb, bw_ridge_w
  * None with a workspace that has already served a JKO step or the VI optimum (the first
  * grows it). Reentrant with distinct workspaces. */
 BW_API bw_status bw_ridge_jko_step(const bw_ridge_problem *pb, double eta, bw_ridge_ws *ws,
-                                   const bw_gaussian *in, const bw_gaussian *guess,
-                                   bw_gaussian *out, int *iters);
+                                   const bw_gaussian *in, bw_gaussian *out, int *iters);
 /** The explicit step, the exponential map of -eta grad J (Bures-Wasserstein gradient
  * descent): m+ = m - eta g, S+ = (I - eta G) S (I - eta G); ::BW_ERR_LOST_SPD when
  * I - eta G is singular to working precision. out may be in.

@@ -72,8 +72,8 @@ bw_status bw__ridge_eval(const bw_ridge_problem *pb, bw_ridge_ws *ws, const doub
     for (int i = 0; i < d; i++) acc += a[i] * u[i];
     ws->s[j] = acc > 0.0 ? acc : 0.0; /* a'Sa >= 0: rounding only */
   }
-  const int kmax = what & BW__EV_FLOW4 ? 4 : what & BW__EV_G ? 2 : 0;
-  bw_status st = bw__ridge_psi_all(pb, ws, kmax);
+  const int kmax = what & BW__EV_FLOW4 ? 4 : what & BW__EV_G ? 2 : 0, kmin = what & BW__EV_J ? 0 : 1;
+  bw_status st = bw__ridge_psi_all(pb, ws, kmin, kmax);
   if (st) return st;
   const double *A = pb->A, tau = pb->tau;
   if (what & BW__EV_J) {

@@ -43,6 +43,7 @@ struct bw_ridge_ws {
   double *jac, *blk;       /* nt x nt: the Newton matrix (LU), the Jacobian of (g, G) */
   double *F, *Ft, *dx, *x0, *x1, *xt, *wt; /* nt each */
   double *Rc, *Qc;         /* chunk x ns */
+  double *Mb;              /* ns x ns: the JKO step's dS+/dB */
   int *ipiv;
   int chunk;
   bool newton_ready;
@@ -55,9 +56,9 @@ bw_status bw__ridge_ws_newton(bw_ridge_ws *ws);
 /* A copy of pb (NULL when out of memory). */
 bw_ridge_problem *bw__ridge_problem_clone(const bw_ridge_problem *pb);
 
-/* psi_kj, k = 0..kmax, of every ridge at (mu_j, s_j) into ws->psi (lib/ridge/ridge_quad.c):
- * BW_ERR_OVERFLOW when a value is not finite or a caller's phi fails. */
-bw_status bw__ridge_psi_all(const bw_ridge_problem *pb, bw_ridge_ws *ws, int kmax);
+/* psi_kj, k = kmin..kmax (kmin 0 or 1), of every ridge at (mu_j, s_j) into ws->psi
+ * (lib/ridge/ridge_quad.c): BW_ERR_OVERFLOW when a value is not finite or a caller's phi fails. */
+bw_status bw__ridge_psi_all(const bw_ridge_problem *pb, bw_ridge_ws *ws, int kmin, int kmax);
 /* The tables of a family's grid (NULL for other families); allocates. */
 double *bw__ridge_grid_create(int which);
 /* psi_k, k = 0..4, of one built-in or custom ridge (custom: scratch of 6 q doubles). */

@@ -43,25 +43,27 @@ static const double sigma_switch[BW__NGRIDS] = {0.45, 0.3};
 
 /* ---- the families' derivatives ---- */
 
-/* phi^(k)(t), k = 0..4, of log(1 + e^t): with e = e^-|t| no exponential overflows and
- * sigma(t), sigma(1 - sigma) = e/(1 + e)^2 and 1 - 2 sigma = -sign(t) (1 - e)/(1 + e) keep
- * their relative accuracy for every t. */
-static inline void logistic5(double t, double *f) {
+/* phi^(k)(t), k = 0..4 (k = 0 only when zero is set: the log costs), of log(1 + e^t): with
+ * e = e^-|t| no exponential overflows, and sigma(t), sigma(1 - sigma) = e/(1 + e)^2 keep their
+ * relative accuracy for every t; 1 - 2 sigma = -sign(t) (1 - e)/(1 + e) has an absolute error
+ * of a few eps (what an expectation needs). */
+static inline void logistic5(double t, double *f, bool zero) {
   const double at = fabs(t), e = exp(-at), ip = 1.0 / (1.0 + e), p2 = e * ip * ip;
-  const double om = -expm1(-at) * ip; /* (1 - e)/(1 + e) = tanh(|t|/2) */
-  f[0] = fmax(t, 0.0) + log1p(e);
+  const double om = (1.0 - e) * ip; /* tanh(|t|/2) */
+  if (zero) f[0] = fmax(t, 0.0) + log1p(e);
   f[1] = t >= 0.0 ? ip : e * ip;
   f[2] = p2;
   f[3] = t >= 0.0 ? -p2 * om : p2 * om;
   f[4] = p2 * (1.0 - 6.0 * p2);
 }
 
-/* phi^(k)(t), k = 0..4, of log cosh t = |t| + log(1 + e^-2|t|) - log 2: tanh, sech^2 =
- * 4 e/(1 + e)^2 (e = e^-2|t|), -2 tanh sech^2, sech^2 (6 tanh^2 - 2). */
-static inline void logcosh5(double t, double *f) {
+/* phi^(k)(t), k = 0..4 (k = 0 only when zero is set), of log cosh t = |t| + log(1 + e^-2|t|)
+ * - log 2: tanh (absolute error a few eps), sech^2 = 4 e/(1 + e)^2 (e = e^-2|t|), -2 tanh sech^2,
+ * sech^2 (6 tanh^2 - 2). */
+static inline void logcosh5(double t, double *f, bool zero) {
   const double at = fabs(t), e = exp(-2.0 * at), ip = 1.0 / (1.0 + e);
-  const double th = copysign(-expm1(-2.0 * at) * ip, t), s2 = 4.0 * e * ip * ip;
-  f[0] = at + log1p(e) - LN2;
+  const double th = copysign((1.0 - e) * ip, t), s2 = 4.0 * e * ip * ip;
+  if (zero) f[0] = at + log1p(e) - LN2;
   f[1] = th;
   f[2] = s2;
   f[3] = -2.0 * th * s2;
@@ -121,11 +123,11 @@ double *bw__ridge_grid_create(int which) {
     const double t = -L + j * h;
     double f[5];
     if (which == BW__GRID_LOGISTIC) {
-      logistic5(t, f);
+      logistic5(t, f, true);
       f[0] -= t * std_cdf(t) + std_pdf(t);
       f[1] -= std_cdf(t);
     } else {
-      logcosh5(t, f);
+      logcosh5(t, f, true);
       f[0] -= 2.0 * (t * std_cdf(t) + std_pdf(t)) - t - LN2;
       f[1] -= erf(t * SQRT1_2);
     }
@@ -134,11 +136,11 @@ double *bw__ridge_grid_create(int which) {
   return g;
 }
 
-/* sum_j h N(t_j; mu, sigma^2) r_k(t_j) + E A_k, k = 0..kmax. The weights within 9.5 sigma of mu
+/* sum_j h N(t_j; mu, sigma^2) r_k(t_j) + E A_k, k = kmin..kmax. The weights within 9.5 sigma of mu
  * (beyond, e^(-x^2/2) < 3e-20 of the largest: |r_k| <= 1, so they change nothing), by the
  * recurrence w_(j+1) = w_j rho_j, rho_(j+1) = rho_j e^(-delta^2) (delta = h/sigma), restarted
  * from exp every 16 points (relative error ~ 16 eps). */
-static void grid_psi(const double *g, int which, double mu, double sigma, int kmax, double *psi) {
+static void grid_psi(const double *g, int which, double mu, double sigma, int kmin, int kmax, double *psi) {
   const double L = grid_L[which], h = grid_h[which];
   double lo_t = (mu - 9.5 * sigma + L) / h, hi_t = (mu + 9.5 * sigma + L) / h;
   const int lo = lo_t > 0.0 ? (lo_t < BW__RIDGE_GRID_M ? (int)ceil(lo_t) : BW__RIDGE_GRID_M) : 0;
@@ -151,15 +153,15 @@ static void grid_psi(const double *g, int which, double mu, double sigma, int km
       const double x = (-L + j * h - mu) * is;
       w = c * exp(-0.5 * x * x), rho = exp(-(x * dl + 0.5 * dl * dl));
     }
-    for (int k = 0; k <= kmax; k++) acc[k] += w * g[k * BW__RIDGE_GRID_M + j];
+    for (int k = kmin; k <= kmax; k++) acc[k] += w * g[k * BW__RIDGE_GRID_M + j];
     w *= rho, rho *= q;
   }
   const double cs = sqrt(1.0 + sigma * sigma);
   if (which == BW__GRID_LOGISTIC) {
-    psi[0] = acc[0] + ramp(mu, cs);
+    if (kmin == 0) psi[0] = acc[0] + ramp(mu, cs);
     if (kmax >= 1) psi[1] = acc[1] + std_cdf(mu / cs);
   } else {
-    psi[0] = acc[0] + 2.0 * ramp(mu, cs) - mu - LN2;
+    if (kmin == 0) psi[0] = acc[0] + 2.0 * ramp(mu, cs) - mu - LN2;
     if (kmax >= 1) psi[1] = acc[1] + erf(mu / cs * SQRT1_2);
   }
   for (int k = 2; k <= kmax; k++) psi[k] = acc[k];
@@ -167,8 +169,9 @@ static void grid_psi(const double *g, int which, double mu, double sigma, int km
 
 /* ---- one ridge ---- */
 
-/* psi_k, k = 0..kmax, of a built-in family at (mu, s). */
-static void builtin_psi(const bw_ridge_problem *pb, int fam, double mu, double s, int kmax, double *psi) {
+/* psi_k, k = kmin..kmax (kmin 0 or 1; the closed forms write from 0), of a built-in family at
+ * (mu, s). */
+static void builtin_psi(const bw_ridge_problem *pb, int fam, double mu, double s, int kmin, int kmax, double *psi) {
   switch (fam) {
   case BW_RIDGE_QUADRATIC:
     psi[0] = 0.5 * (mu * mu + s);
@@ -195,17 +198,17 @@ static void builtin_psi(const bw_ridge_problem *pb, int fam, double mu, double s
   const int which = fam == BW_RIDGE_LOGISTIC ? BW__GRID_LOGISTIC : BW__GRID_LOGCOSH;
   const double sigma = sqrt(s);
   if (sigma >= sigma_switch[which]) {
-    grid_psi(pb->grid[which], which, mu, sigma, kmax, psi);
+    grid_psi(pb->grid[which], which, mu, sigma, kmin, kmax, psi);
     return;
   }
   double acc[5] = {0.0, 0.0, 0.0, 0.0, 0.0}, f[5];
   for (int i = 0; i < pb->q; i++) {
     const double t = mu + sigma * pb->z[i], wi = pb->zw[i];
-    if (which == BW__GRID_LOGISTIC) logistic5(t, f);
-    else logcosh5(t, f);
-    for (int k = 0; k <= kmax; k++) acc[k] += wi * f[k];
+    if (which == BW__GRID_LOGISTIC) logistic5(t, f, kmin == 0);
+    else logcosh5(t, f, kmin == 0);
+    for (int k = kmin; k <= kmax; k++) acc[k] += wi * f[k];
   }
-  for (int k = 0; k <= kmax; k++) psi[k] = acc[k];
+  for (int k = kmin; k <= kmax; k++) psi[k] = acc[k];
 }
 
 static bool all_finite(int n, const double *x) {
@@ -217,7 +220,7 @@ static bool all_finite(int n, const double *x) {
 bw_status bw__ridge_psi_one(const bw_ridge_problem *pb, int j, double mu, double s, double *psi, double *scratch) {
   const int fam = pb->family[j];
   if (fam != BW_RIDGE_CUSTOM) {
-    builtin_psi(pb, fam, mu, s, 4, psi);
+    builtin_psi(pb, fam, mu, s, 0, 4, psi);
     return all_finite(5, psi) ? BW_OK : BW_ERR_OVERFLOW;
   }
   int grp = 0; /* the ridge's group: its phi and ctx */
@@ -250,15 +253,15 @@ bw_status bw_ridge_expect(const bw_ridge_problem *pb, int j, double mu, double s
 
 /* ---- all ridges ---- */
 
-bw_status bw__ridge_psi_all(const bw_ridge_problem *pb, bw_ridge_ws *ws, int kmax) {
+bw_status bw__ridge_psi_all(const bw_ridge_problem *pb, bw_ridge_ws *ws, int kmin, int kmax) {
   const int n = pb->n, q = pb->q;
   double *psi = ws->psi;
   for (int j = 0; j < n; j++) {
     const int fam = pb->family[j];
     if (fam == BW_RIDGE_CUSTOM) continue;
     double v[5];
-    builtin_psi(pb, fam, ws->mu[j], ws->s[j], kmax, v);
-    for (int k = 0; k <= kmax; k++) psi[(size_t)k * n + j] = v[k];
+    builtin_psi(pb, fam, ws->mu[j], ws->s[j], kmin, kmax, v);
+    for (int k = kmin; k <= kmax; k++) psi[(size_t)k * n + j] = v[k];
   }
   for (int g = 0; g < pb->ngroups; g++) { /* one call per (phi, ctx) */
     const int i0 = pb->cstart[g], m = pb->cstart[g + 1] - i0, np = m * q;
@@ -278,5 +281,5 @@ bw_status bw__ridge_psi_all(const bw_ridge_problem *pb, bw_ridge_ws *ws, int kma
       }
     }
   }
-  return all_finite((kmax + 1) * n, psi) ? BW_OK : BW_ERR_OVERFLOW;
+  return all_finite((kmax - kmin + 1) * n, psi + (size_t)kmin * n) ? BW_OK : BW_ERR_OVERFLOW;
 }

@@ -1,5 +1,4 @@
-/* The ridge system's table (lib/core/system_type.h): JKO steps (Newton, started from the
- * extrapolation of the last two iterates), the explicit and forward-backward steps, the
+/* The ridge system's table (lib/core/system_type.h): JKO steps (Newton), the explicit and forward-backward steps, the
  * flows by CVODE (lib/ridge/ridge_flow.c), W2 between Gaussians, the fields of a Gaussian
  * state, and the scales of the order study's defaults.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -18,8 +17,7 @@ typedef struct {
   double eta;
   bw_ridge_problem *pb;
   bw_ridge_ws *ws;
-  bw_gaussian *g, *prev, *guess; /* current and previous iterates, Newton's start */
-  bool have_prev;
+  bw_gaussian *g; /* the current state */
   bw_ridge_flow *flow;
   long newton_iters;
 } rtraj;
@@ -42,8 +40,6 @@ static void traj_free(void *impl) {
   bw_ridge_problem_free(t->pb);
   bw_ridge_ws_free(t->ws);
   bw_gaussian_free(t->g);
-  bw_gaussian_free(t->prev);
-  bw_gaussian_free(t->guess);
   bw_ridge_flow_free(t->flow);
   free(t);
 }
@@ -59,9 +55,7 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta, co
   t->pb = bw__ridge_problem_clone(rd->pb);
   t->ws = t->pb ? bw_ridge_ws_alloc(t->pb) : NULL;
   t->g = bw_gaussian_alloc(d);
-  t->prev = bw_gaussian_alloc(d);
-  t->guess = bw_gaussian_alloc(d);
-  bw_status st = t->pb && t->ws && t->g && t->prev && t->guess ? BW_OK : BW_ERR_NOMEM;
+  bw_status st = t->pb && t->ws && t->g ? BW_OK : BW_ERR_NOMEM;
   if (!st) st = bw_gaussian_copy(t->g, rd->g0);
   if (!st && kind == BW_TRAJ_JKO) st = bw__ridge_ws_newton(t->ws);
   if (!st && !bw_traj_kind_is_discrete(kind)) {
@@ -76,12 +70,10 @@ static bw_status traj_create(const void *data, bw_traj_kind kind, double eta, co
   return BW_OK;
 }
 
-/* n steps; JKO starts Newton from 2 x_k - x_{k-1} (an O(eta^2) guess instead of O(eta); the
- * step replaces it by x_k when it is not a valid Gaussian). */
+/* n steps; the state is the one after the last good step. */
 static bw_status step(void *impl, long n, long *done, double *fail_v) {
   rtraj *t = impl;
   (void)fail_v;
-  const int d = t->pb->d;
   bw_status st = BW_OK;
   long k = 0;
   for (; k < n; k++) {
@@ -90,17 +82,9 @@ static bw_status step(void *impl, long n, long *done, double *fail_v) {
     } else if (t->kind == BW_TRAJ_FB) {
       st = bw_ridge_fb_step(t->pb, t->eta, t->ws, t->g, t->g);
     } else {
-      const bw_gaussian *guess = NULL;
-      if (t->have_prev) {
-        for (int i = 0; i < d; i++) t->guess->mean[i] = 2.0 * t->g->mean[i] - t->prev->mean[i];
-        for (size_t i = 0; i < (size_t)d * d; i++) t->guess->cov[i] = 2.0 * t->g->cov[i] - t->prev->cov[i];
-        guess = t->guess;
-      }
       int it = 0;
-      bw_gaussian_copy(t->prev, t->g);
-      st = bw_ridge_jko_step(t->pb, t->eta, t->ws, t->prev, guess, t->g, &it);
+      st = bw_ridge_jko_step(t->pb, t->eta, t->ws, t->g, t->g, &it);
       t->newton_iters += it;
-      if (!st) t->have_prev = true;
     }
     if (st) break;
   }
