@@ -563,6 +563,82 @@ START_TEST(particles_allocation_free) {
 }
 END_TEST
 
+/* The ridge system (include/bwflow/ridge.h): the steps (the JKO step after its first call has
+ * grown the workspace), the energy functions, the flows' right-hand sides and advances, and
+ * the system's trajectories (the order study's hot path), for logreg (d = 5, 200 logistic
+ * ridges), vi-quartic and a d = 12 problem with every family (krylov above d = 19 is not
+ * tested here: CVODE's GMRES allocates nothing either, but the case is slow). */
+START_TEST(ridge_allocation_free) {
+  for (int k = 0; k < 3; k++) {
+    bw_ridge_problem *pb = NULL;
+    bw_gaussian *g0 = NULL;
+    if (k < 2) {
+      ck_assert_int_eq(bw_ridge_preset(k ? "vi-quartic" : "logreg", &pb, &g0), BW_OK);
+    } else {
+      enum { D = 12, N = 10 };
+      double a[N * D], A[D * D] = {0};
+      bw_ridge r[N];
+      for (int j = 0; j < N; j++) {
+        for (int i = 0; i < D; i++) a[j * D + i] = 0.3 * sin(1.0 + j + 3.0 * i);
+        r[j] = (bw_ridge){.family = (bw_ridge_family)(j % 5), .a = a + j * D, .b = 0.1 * j, .w = 1.0};
+      }
+      for (int i = 0; i < D; i++) A[i * (D + 1)] = 1.0;
+      ck_assert_int_eq(bw_ridge_problem_create(D, A, D, NULL, 0.8, N, r, 0, &pb), BW_OK);
+      g0 = bw_gaussian_alloc(D);
+    }
+    const int d = g0->d;
+    bw_ridge_ws *ws = bw_ridge_ws_alloc(pb);
+    bw_gaussian *out = bw_gaussian_alloc(d);
+    double x, *v = malloc(sizeof(double) * (size_t)(d + d * d + 16)), *F = v + d;
+    bw_ridge_flow *rf[3];
+    const bw_flow_kind kinds[3] = {BW_FLOW_PLAIN, BW_FLOW_JKO, BW_FLOW_FORWARD};
+    for (int j = 0; j < 3; j++) {
+      ck_assert_int_eq(bw_ridge_flow_create(pb, kinds[j], 1e-3, NULL, &rf[j]), BW_OK);
+      ck_assert_int_eq(bw_ridge_flow_start(rf[j], g0, 1.0), BW_OK);
+    }
+    bw_system *sys = NULL;
+    ck_assert_int_eq(bw_system_ridge_create(pb, g0, &sys), BW_OK);
+    bw_traj *tr[BW_TRAJ_KIND_COUNT] = {0};
+    for (int q = 0; q < BW_TRAJ_KIND_COUNT; q++)
+      if (bw_system_provides(sys, (bw_traj_kind)q))
+        ck_assert_int_eq(bw_traj_create(sys, (bw_traj_kind)q, q == BW_TRAJ_WGF ? 0.0 : 1e-3, NULL, 1.0, &tr[q]), BW_OK);
+    for (int rep = 0; rep < 2; rep++) { /* rep 0 warms up */
+      arm();
+      bw_status st = bw_ridge_jko_step(pb, 0.01, ws, g0, out, NULL);
+      if (!st) st = bw_ridge_forward_step(pb, 0.01, ws, g0, out);
+      if (!st) st = bw_ridge_fb_step(pb, 0.01, ws, g0, out);
+      if (!st) st = bw_ridge_energy(pb, ws, g0, &x);
+      if (!st) st = bw_ridge_gradient(pb, ws, g0, v, F, d);
+      if (!st) st = bw_ridge_slope_sq(pb, ws, g0, &x);
+      if (!st) st = bw_ridge_modified_energy(pb, ws, g0, 0.1, &x);
+      for (int j = 0; j < 3 && !st; j++) {
+        st = bw_ridge_flow_advance(rf[j], 2e-3 * (rep + 1), out);
+        if (!st) st = bw_ridge_flow_rhs(rf[j], g0, v, F, d);
+      }
+      for (int q = 0; q < BW_TRAJ_KIND_COUNT && !st; q++)
+        if (tr[q]) {
+          st = bw_traj_advance(tr[q], 2e-3 * (rep + 1));
+          if (!st) st = bw_traj_fields(tr[q], 1e-3, F);
+          if (!st && tr[BW_TRAJ_JKO] && q != BW_TRAJ_JKO) st = bw_traj_distance(tr[BW_TRAJ_JKO], tr[q], &x);
+        }
+      disarm();
+      ck_assert_int_eq(st, BW_OK);
+      if (rep && nsites) print_sites("    ");
+      ck_assert_msg(!rep || src_count[SRC_OWN] == 0, "ridge %d: %ld heap allocations of the ridge system's own", k,
+                    src_count[SRC_OWN]);
+      ck_assert(!rep || src_count[SRC_UNATTRIBUTED] == 0);
+    }
+    for (int q = 0; q < BW_TRAJ_KIND_COUNT; q++) bw_traj_free(tr[q]);
+    for (int j = 0; j < 3; j++) bw_ridge_flow_free(rf[j]);
+    bw_system_free(sys);
+    bw_ridge_ws_free(ws);
+    bw_ridge_problem_free(pb);
+    bw_gaussian_free(g0), bw_gaussian_free(out);
+    free(v);
+  }
+}
+END_TEST
+
 /* bw_workspace_bytes(ws) <= 80 d^2 + 160 d + 512: the workspace holds BW_WS_NMAT = 8 d x d
  * scratch matrices and dsyevd's real workspace of 1 + 6d + 2d^2 doubles, i.e. 10 d x d
  * double matrices (80 d^2 bytes), plus O(d) vectors and integers and the struct itself.
@@ -617,6 +693,7 @@ int main(void) {
   tcase_add_test(tc, counter_counts);
   tcase_add_test(tc, hot_paths_allocation_free);
   tcase_add_test(tc, particles_allocation_free);
+  tcase_add_test(tc, ridge_allocation_free);
   tcase_add_test(tc, workspace_is_quadratic);
   suite_add_tcase(s, tc);
   return tu_run(s);
