@@ -205,7 +205,7 @@ static void write_sidecar(FILE *f, const sweep_spec *s, const sweep_state *st, c
   fputs(", \"columns\": {"
         "\"problem\": \"index of the problem in the spec's expansion (entries in order; dims, then particles, then seeds)\", "
         "\"name\": \"the problem's name as bwflow order names its files\", "
-        "\"system\": \"gaussian or particles\", \"dim\": \"d, or the number of particles N\", "
+        "\"system\": \"gaussian, particles or ridge\", \"dim\": \"d, or the number of particles N\", "
         "\"t\": \"the horizon\", \"eta\": \"the step size\", \"steps\": \"t/eta\", "
         "\"err_NAME\": \"max_k W2(iterate_k, reference(k eta)), nan where a trajectory failed (docs/order-study.md)\", "
         "\"status\": \"ok, or the first failure of the task (collapse, ill-posed, lost-spd, ...)\", "

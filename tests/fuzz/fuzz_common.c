@@ -33,9 +33,10 @@ static void check_gaussian(const bw_gaussian *g) {
 
 int bw_fuzz_one(const uint8_t *data, size_t size) {
   cli_err e;
+  int accepted = 0;
   memset(&e, 0, sizeof e);
   bw_gaussian *g = cli_read_gaussian_buffer("fuzz.json", (const char *)data, size, &e);
-  if (g) check_gaussian(g);
+  if (g) check_gaussian(g), accepted = 1;
   else check_message(&e);
   bw_gaussian_free(g);
 
@@ -47,6 +48,7 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
     const bw_particles *pp = bw_system_particles(sys, &x0);
     if (!pp || bw_particles_check(pp, x0) != BW_OK) abort();
     bw_system_free(sys);
+    accepted = 1;
   } else {
     check_message(&e);
   }
@@ -61,6 +63,7 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
     if (!rp || bw_ridge_problem_dim(rp) != r0->d || bw_ridge_energy(rp, NULL, r0, &J) != BW_OK) abort();
     check_gaussian(r0);
     bw_system_free(sys);
+    accepted = 1;
   } else {
     check_message(&e);
   }
@@ -73,6 +76,7 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
     for (size_t k = 0; k < (size_t)t.ncols * t.nrows; k++)
       if (!isfinite(t.data[k])) abort();
     cli_csv_free(&t);
+    accepted = 1;
   } else {
     check_message(&e);
   }
@@ -88,7 +92,7 @@ int bw_fuzz_one(const uint8_t *data, size_t size) {
     return 1;
   }
   check_message(&e);
-  return g != NULL;
+  return accepted;
 }
 
 /* ---- the sweep's spec reader (apps/sweep/sweep_spec.c) ---- */
