@@ -204,9 +204,9 @@ int cmd_trajectory(int argc, char **argv, FILE *out) {
     if (st == BW_ERR_ETA_TOO_LARGE) {
       fprintf(stderr, "bwflow trajectory: --eta %s: %s\n", CLI_NUM(eta), bw_strerror(st));
       rc = EXIT_USAGE;
-    } else if (st == BW_ERR_BAD_ARG) { /* a kind the system does not provide */
-      fprintf(stderr, "bwflow trajectory: %s is not available for %s problems\n", bw_traj_kind_name(traj_kinds[r]),
-              bw_system_name(sys));
+    } else if (st == BW_ERR_NOT_PROVIDED) { /* a kind the system does not provide */
+      fprintf(stderr, "bwflow trajectory: --method %s is not available for %s problems\n",
+              bw_traj_kind_name(traj_kinds[r]), bw_system_name(sys));
       rc = EXIT_USAGE;
     } else if (st) {
       fprintf(stderr, "bwflow trajectory: %s: %s\n", bw_traj_kind_name(traj_kinds[r]), bw_strerror(st));

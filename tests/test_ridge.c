@@ -146,6 +146,28 @@ START_TEST(quadrature_switch_continuous) {
 }
 END_TEST
 
+/* Logistic and logcosh far from 0: finite, on their asymptotes (psi_0 = max(mu, 0) resp.
+ * |mu| - log 2, psi_1 = step resp. sign, higher ones 0), for narrow and broad Gaussians. */
+START_TEST(large_arguments) {
+  const double one[1] = {1.0};
+  const bw_ridge r[2] = {{.family = BW_RIDGE_LOGISTIC, .a = one, .w = 1.0}, {.family = BW_RIDGE_LOGCOSH, .a = one, .w = 1.0}};
+  bw_ridge_problem *pb = NULL;
+  ck_assert_int_eq(bw_ridge_problem_create(1, NULL, 1, NULL, 1.0, 2, r, 0, &pb), BW_OK);
+  const double mus[4] = {-1e8, -750.0, 750.0, 1e8}, ss[3] = {0.0, 0.01, 4.0};
+  for (int f = 0; f < 2; f++)
+    for (int im = 0; im < 4; im++)
+      for (int is = 0; is < 3; is++) {
+        const double mu = mus[im];
+        double psi[5];
+        ck_assert_int_eq(bw_ridge_expect(pb, f, mu, ss[is], psi), BW_OK);
+        const double p0 = f ? fabs(mu) - log(2.0) : fmax(mu, 0.0), p1 = f ? (mu > 0 ? 1.0 : -1.0) : (mu > 0 ? 1.0 : 0.0);
+        ck_assert_msg(fabs(psi[0] - p0) <= 1e-15 * fabs(mu) + 1e-300, "%d %g %g: %.17g", f, mu, ss[is], psi[0]);
+        ck_assert(fabs(psi[1] - p1) <= 1e-15 && fabs(psi[2]) < 1e-300 && fabs(psi[3]) < 1e-300 && fabs(psi[4]) < 1e-300);
+      }
+  bw_ridge_problem_free(pb);
+}
+END_TEST
+
 START_TEST(poisson_overflow) {
   const double one[1] = {1.0};
   const bw_ridge r = {.family = BW_RIDGE_POISSON, .a = one, .w = 1.0};
@@ -391,6 +413,7 @@ int main(void) {
   tcase_add_test(q, psi_derivatives);
   tcase_add_test(q, quadrature_switch_continuous);
   tcase_add_test(q, poisson_overflow);
+  tcase_add_test(q, large_arguments);
   suite_add_tcase(s, q);
   TCase *e = tcase_create("energy");
   tcase_add_test(e, gradient_vs_energy);

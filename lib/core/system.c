@@ -41,6 +41,25 @@ bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind) {
                                     : BW_FLOW_FORWARD;
 }
 
+void bw__gaussian_eta_bounds(double neg, double curv, double tau, double smin, double pcov, double *eta_safe,
+                             bw_eta_bound *which, double *eta_limit) {
+  double safe = INFINITY, limit = INFINITY;
+  bw_eta_bound w = BW_BOUND_PLAN;
+  if (neg > 0) safe = 0.5 / neg, limit = 1.0 / neg;
+  if (curv > 0) {
+    limit = fmin(limit, 2.0 / curv);
+    if (1.0 / curv < safe) safe = 1.0 / curv, w = BW_BOUND_MEAN;
+  }
+  if (tau > 0) {
+    const double p = fmax(pcov, 0.0), e = 2.0 * smin / (4.0 * tau + p * smin);
+    limit = fmin(limit, 2.0 * smin / (tau + p * smin));
+    if (e < safe) safe = e, w = BW_BOUND_COLLAPSE;
+  }
+  *eta_safe = safe;
+  *which = w;
+  *eta_limit = limit;
+}
+
 bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_system **sys) {
   bw_system *s = malloc(sizeof *s);
   if (!s) {

@@ -109,6 +109,16 @@ bw_status bw__system_new(const bw_system_type *type, int dim, void *data, bw_sys
 /* Does sys provide kind (0 or 1; 0 for NULL or out of range)? */
 int bw__system_provides(const bw_system_type *type, bw_traj_kind kind);
 
+/* The step-size bounds of the systems whose states are Gaussians (docs/order-study.md), each
+ * with a factor 2 of margin below its hard limit: plan (neg > 0, the most negative curvature:
+ * eta neg < 1 for the JKO step's convexity), mean (curv > 0, the largest curvature acting on
+ * the mean: JKO-Flow's mean damps while eta curv < 2), collapse (tau > 0: every variance, at
+ * least smin along the way, 4 times above the threshold tau eta/(2 - p eta), p = max(pcov, 0)
+ * the largest curvature acting on the covariance: eta <= 2 smin/(4 tau + p smin), hard limit
+ * 2 smin/(tau + p smin)). INFINITY when none applies. */
+void bw__gaussian_eta_bounds(double neg, double curv, double tau, double smin, double pcov, double *eta_safe,
+                             bw_eta_bound *which, double *eta_limit);
+
 /* The flow solvers' kind of a continuous trajectory kind: WGF -> BW_FLOW_PLAIN, JKOFLOW ->
  * BW_FLOW_JKO, JKOFLOW2 -> BW_FLOW_JKO2, FORWARDFLOW -> BW_FLOW_FORWARD. */
 bw_flow_kind bw__traj_flow_kind(bw_traj_kind kind);

@@ -180,34 +180,21 @@ static bw_status eta_bound(const void *data, double T, double *eta_safe, bw_eta_
   const int d = bw_problem_dim(pb);
   const double *a = bw_problem_A_eigvals(pb), *p = bw_problem_P_eigvals(pb), tau = bw_problem_tau(pb);
   const double amin = a[0], amax = a[d - 1], pmin = p[0], pmax = p[d - 1];
-  double safe = INFINITY, limit = INFINITY;
-  bw_eta_bound w = BW_BOUND_PLAN;
-  const double neg = fmax(-pmin, -amin);
-  if (neg > 0) safe = 0.5 / neg, limit = 1.0 / neg, w = BW_BOUND_PLAN;
-  if (amax > 0) {
-    limit = fmin(limit, 2.0 / amax);
-    if (1.0 / amax < safe) safe = 1.0 / amax, w = BW_BOUND_MEAN;
-  }
+  double slb = INFINITY;
   if (tau > 0) {
     bw_workspace *ws = bw_workspace_alloc(d);
     bw_status st = ws ? bw__eigh(ws, d, gd->g0->cov, gd->g0->ld, ws->vec[0], ws->mat[0], d) : BW_ERR_NOMEM;
     const double smin0 = st ? 0.0 : ws->vec[0][0];
     bw_workspace_free(ws);
     if (st) return st;
-    double slb = INFINITY;
     for (int k = 0; k <= 256; k++) {
       const double t = T * k / 256.0;
       double m = INFINITY;
       for (int i = 0; i < d; i++) m = fmin(m, phi(2.0 * p[i], t));
       slb = fmin(slb, smin0 * exp(-2.0 * pmax * t) + 2.0 * tau * m);
     }
-    const double pp = fmax(pmax, 0.0), e = 2.0 * slb / (4.0 * tau + pp * slb);
-    limit = fmin(limit, 2.0 * slb / (tau + pp * slb));
-    if (e < safe) safe = e, w = BW_BOUND_COLLAPSE;
   }
-  *eta_safe = safe;
-  *which = w;
-  *eta_limit = limit;
+  bw__gaussian_eta_bounds(fmax(-pmin, -amin), amax, tau, slb, pmax, eta_safe, which, eta_limit);
   return BW_OK;
 }
 

@@ -215,22 +215,7 @@ static bw_status eta_bound(const void *data, double T, double *eta_safe, bw_eta_
   bw_ridge_ws_free(ws);
   bw_gaussian_free(g);
   if (st) return st;
-  double safe = INFINITY, limit = INFINITY;
-  bw_eta_bound w = BW_BOUND_PLAN;
-  if (hmin < 0) safe = 0.5 / -hmin, limit = 1.0 / -hmin;
-  if (hmax > 0) {
-    limit = fmin(limit, 2.0 / hmax);
-    if (1.0 / hmax < safe) safe = 1.0 / hmax, w = BW_BOUND_MEAN;
-  }
-  const double tau = pb->tau;
-  if (tau > 0) {
-    const double p = fmax(hmax, 0.0), e = 2.0 * smin / (4.0 * tau + p * smin);
-    limit = fmin(limit, 2.0 * smin / (tau + p * smin));
-    if (e < safe) safe = e, w = BW_BOUND_COLLAPSE;
-  }
-  *eta_safe = safe;
-  *which = w;
-  *eta_limit = limit;
+  bw__gaussian_eta_bounds(-hmin, hmax, pb->tau, smin, hmax, eta_safe, which, eta_limit);
   return BW_OK;
 }
 

@@ -67,6 +67,7 @@ expect_fail preset-dim "--dim, --seed and --particles do not go with the ridge p
 # trajectory (jko, wgf, jkoflow) and a sweep of a ridge file and a ridge preset
 "$exe" trajectory "$tmp/r.json" --eta 0.05 --t 0.2 --out "$tmp/o" >/dev/null 2>&1 && ok || bad "trajectory on a ridge file"
 head -1 "$tmp/o/trajectory-r-eta0.05.csv" | grep -q '^t,k,jko_m1,jko_m2,jko_S11,jko_S12,jko_S22,jko_J,' && ok || bad "trajectory header"
+expect_fail traj-jkoflow2 "bwflow trajectory: --method jkoflow2 is not available for ridge problems" trajectory "$tmp/r.json" --eta 0.05 --t 0.2 --method jkoflow2 --out "$tmp/o"
 mkdir -p "$tmp/s"
 cp "$tmp/r.json" "$tmp/s/r.json"
 printf '{"name": "vi", "problems": [{"file": "r.json", "etas": [0.02, 0.01, 0.005], "t": 0.2}, {"preset": "vi-quartic"}], "errors": "all"}' >"$tmp/s/vi.json"
