@@ -26,6 +26,7 @@ __all__ = ["study", "order", "particles_order", "loglog_slope", "ORDER_ERRORS"]
 
 # The study's errors, in the library's order: (name, nominal order, iterates, reference).
 ORDER_ERRORS = tuple(_core.order_errors())
+_KIND_INDEX = {name: k for k, (name, _discrete) in enumerate(_core.traj_kinds())}
 
 Progress = Callable[[int, int], Any]
 
@@ -128,13 +129,15 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     NAME of :data:`ORDER_ERRORS` "err_NAME" (None where it failed), "res_NAME" (its
     resolution: errors below 20 times it are left out of the fits), "slope_NAME" (least
     squares), "order_NAME" (asymptotic), "cP_NAME" (leading constant, P the nominal
-    order), None when undefined; "eta_max", "eta_safe", "eta_bound"; "rtol" and "atol", the
+    order), None when undefined; "unavailable" (the errors the system does not provide,
+    e.g. fb_wgf for particles, each with the reason: their values are None, they are in no
+    ladder and are not a failure); "eta_max", "eta_safe", "eta_bound"; "rtol" and "atol", the
     flows' tolerances (when not given: the defaults', tightened where the ladders need it);
     and "ladders", per error NAME the step sizes that computed it ("etas") and how they were
-    chosen ("top", "bound", "constant", "floor", "skipped": None, "resolution" or "steps",
-    "size_max"; docs/order-study.md). Default step sizes compute only the errors of their
-    ladders (None elsewhere). A step size whose trajectory fails (a collapse, an ill-posed
-    flow) is a row with its status, not an exception."""
+    chosen ("top", "bound", "constant", "floor", "skipped": None, "resolution", "steps" or
+    "n/a", "size_max"; docs/order-study.md). Default step sizes compute only the errors of
+    their ladders (None elsewhere). A step size whose trajectory fails (a collapse, an
+    ill-posed flow) is a row with its status, not an exception."""
     system = _args.instance(system, System, "system")
     T = None if T is None else _args.real(T, "T")
     if T is not None and not (T > 0 and math.isfinite(T)):
@@ -147,7 +150,12 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     if st and (T is None or etas is None):
         check(st, "bw_order_defaults_compute")
     T = T if T is not None else defaults["t"]
+    na = 0  # the errors the system does not provide: n/a, never computed
+    for k, (_name, _p, it, ref) in enumerate(ORDER_ERRORS):
+        if not all(_core.system_provides(system._h, _KIND_INDEX[x]) for x in (it, ref)):
+            na |= 1 << k
     masks = [_core.ORDER_MASK_ALL] * len(etas) if etas is not None else defaults["masks"]
+    masks = [m & ~na for m in masks]
     etas = etas if etas is not None else defaults["etas"]
     if defaults is not None and rtol is None and atol is None:  # tightened for the ladders
         opts = (defaults["rtol"], defaults["atol"]) + tuple(opts[2:])
@@ -156,8 +164,8 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     check(st, "bw_order_fit_compute")
     res: Dict[str, Any] = {"t": T, "etas": list(etas), "steps": [pt["steps"] for pt, _ in pts],
                            "status": [], "fail_time": []}
-    for pt, _raw in pts:
-        first = next((k for k, s in enumerate(pt["status"]) if s), None)
+    for pt, _raw in pts:  # the first failure (an error the system does not provide is n/a, not one)
+        first = next((k for k, s in enumerate(pt["status"]) if s and s != _core.ERR_NOT_PROVIDED), None)
         res["status"].append(_core.status_word(pt["status"][first] if first is not None else 0))
         res["fail_time"].append(_none(pt["fail_time"][first]) if first is not None else None)
     for key, values in (("err_", "err"), ("res_", "resolution")):
@@ -168,6 +176,11 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
             res["%s_%s" % (key, name)] = _none(fit[key][k])
     for k, (name, p, _it, _ref) in enumerate(ORDER_ERRORS):
         res["c%d_%s" % (p, name)] = _none(fit["constant"][k])
+    res["unavailable"] = {}
+    for name, _p, it, ref in ORDER_ERRORS:
+        missing = [k for k in (it, ref) if not _core.system_provides(system._h, _KIND_INDEX[k])]
+        if missing:
+            res["unavailable"][name] = "the %s system does not provide %s" % (system.name, missing[0])
     ok = defaults is not None
     res["eta_max"] = _none(defaults["eta_max"]) if ok else None
     res["eta_safe"] = _none(defaults["eta_safe"]) if ok else None
@@ -182,7 +195,7 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
             "bound": _core.eta_bound_name(lad["bound"] if ok else 0),
             "constant": _none(lad["constant"]) if ok else None,
             "floor": _none(lad["floor"]) if ok else None,
-            "skipped": (None, "resolution", "steps")[lad["skipped"]] if ok else None,
+            "skipped": "n/a" if na >> k & 1 else (None, "resolution", "steps", None)[lad["skipped"]] if ok else None,
             "size_max": _none(lad["size_max"]) if ok else None}
     return res
 

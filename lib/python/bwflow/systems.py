@@ -74,8 +74,9 @@ class System:
 
 class Trajectory:
     """One trajectory of a system from its initial state at time 0: kind one of
-    :data:`TRAJECTORY_KINDS` ("jko" and "forward" iterates advance by whole steps of size
-    eta; the flows, "wgf" (eta ignored), "jkoflow", "forwardflow", "jkoflow2", ..., are
+    :data:`TRAJECTORY_KINDS` ("jko", "forward" and "fb" iterates advance by whole steps of
+    size eta; a kind the system does not provide, e.g. "fb" for particles, raises
+    BW_ERR_NOT_PROVIDED; the flows, "wgf" (eta ignored), "jkoflow", "forwardflow", "jkoflow2", ..., are
     integrated: closed form where there is one, CVODE with the options rtol, atol, linsol,
     method and max_steps otherwise). t_stop > 0 is the last time it will be advanced to (a
     flow integrator then never steps past it). Mutable: one thread at a time."""

@@ -74,6 +74,16 @@ static PyObject *py_system_info(PyObject *self, PyObject *o) {
   return names ? Py_BuildValue("(NiN)", str_of(bw_system_name(sys)), bw_system_dim(sys), names) : NULL;
 }
 
+/* system_provides(system, kind) -> bool (bw_system_provides) */
+static PyObject *py_system_provides(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *o;
+  int kind;
+  if (!PyArg_ParseTuple(args, "Oi", &o, &kind)) return NULL;
+  const bw_system *sys = bwpy_get(o, &bwpy_system_kind, "system");
+  return sys ? PyBool_FromLong(bw_system_provides(sys, (bw_traj_kind)kind)) : NULL;
+}
+
 /* traj_kinds() -> ((name, discrete), ...) indexed by bw_traj_kind */
 static PyObject *py_traj_kinds(PyObject *self, PyObject *args) {
   (void)self, (void)args;
@@ -411,6 +421,7 @@ PyMethodDef bwpy_system_methods[] = {
     {"system_gaussian", py_system_gaussian, METH_VARARGS, "system_gaussian(problem, m0, S0) -> (status, handle)"},
     {"system_particles", py_system_particles, METH_VARARGS, "system_particles(particles, x0) -> (status, handle)"},
     {"system_info", py_system_info, METH_O, "system_info(system) -> (name, size, field names)"},
+    {"system_provides", py_system_provides, METH_VARARGS, "system_provides(system, kind) -> bool"},
     {"traj_kinds", py_traj_kinds, METH_NOARGS, "traj_kinds() -> ((name, discrete), ...)"},
     {"traj", py_traj, METH_VARARGS, "traj(system, kind, eta, opts, t_stop) -> (status, handle)"},
     {"traj_advance", py_traj_advance, METH_VARARGS, "traj_advance(traj, t) -> status"},
