@@ -440,9 +440,16 @@ FAMILY_CODES = {"quadratic": 0, "quartic": 1, "logistic": 2, "poisson": 3, "logc
 
 
 def load_library(exe):
+    """The library next to the bwflow executable, for the checks that call it directly; None
+    (those checks skipped) when absent, or built with a sanitizer (its runtime would have to
+    be loaded before the interpreter: the normal build runs them)."""
     here = os.path.dirname(os.path.abspath(exe))
     for path in (os.environ.get("BWFLOW_LIBRARY"), os.path.join(here, os.pardir, "lib", "libbwflow.so.0")):
         if path and os.path.exists(path):
+            deps = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
+            if "libasan" in deps or "libubsan" in deps or "libtsan" in deps:
+                print("%s is built with a sanitizer: the ctypes checks are skipped" % path)
+                return None
             lib = ctypes.CDLL(path)
             lib.bw_ridge_expect.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_double,
                                             ctypes.POINTER(ctypes.c_double)]
