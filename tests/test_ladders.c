@@ -81,6 +81,9 @@ START_TEST(quartic_ladders) {
     else if (e == BW_ORDER_WGF) ck_assert(L->top > 10 * d.eta_max);
   }
   ck_assert(d.ladder[BW_ORDER_WGF].top == d.t / 10 && d.ladder[BW_ORDER_WGF].n == BW_ORDER_DEFAULT_NETAS);
+  /* particles have no forward-backward step: fb vs WGF is n/a, in no mask */
+  ck_assert_int_eq(d.ladder[BW_ORDER_FB_WGF].skipped, BW_ORDER_SKIP_NOT_PROVIDED);
+  ck_assert_int_eq(d.ladder[BW_ORDER_FB_WGF].n, 0);
   ck_assert(fabs(d.ladder[BW_ORDER_JKOFLOW2].top * d.rate_fast - 0.01) < 1e-12);
   /* resolution-driven tolerance: tightened from the default 1e-12 (not below 1e-14), and every
    * error asked for is predicted at least BW_ORDER_MARGIN x BW_ORDER_RESOLVED x the floor */

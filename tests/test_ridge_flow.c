@@ -249,6 +249,9 @@ START_TEST(system_and_order) {
   /* rates from E hess V: 3.75 at N(1, 1/4), sqrt(3) at the optimum N(0, 1/sqrt 3) */
   ck_assert(fabs(def.rate_slow - sqrt(3.0)) < 1e-12 && fabs(def.rate_fast - 7.5) < 1e-12);
   ck_assert(isfinite(def.eta_max) && def.eta_safe <= def.eta_max && def.n == BW_ORDER_DEFAULT_NETAS);
+  for (int e = 0; e < BW_ORDER_NERR; e++) /* JKO-Flow of order 2: n/a, in no mask; the others share the ladder */
+    ck_assert_int_eq(def.ladder[e].skipped, e == BW_ORDER_JKOFLOW2 ? BW_ORDER_SKIP_NOT_PROVIDED : BW_ORDER_SKIP_NONE);
+  for (int i = 0; i < def.n; i++) ck_assert_uint_eq(def.masks[i], BW_ORDER_MASK_ALL & ~(1u << BW_ORDER_JKOFLOW2));
   bw_order_point pt;
   ck_assert_int_eq(bw_order_point_compute(sys, def.t, def.etas[0], BW_ORDER_MASK_ALL, NULL, NULL, NULL, &pt), BW_OK);
   for (int e = 0; e < BW_ORDER_NERR; e++) {

@@ -73,6 +73,8 @@ for name, p in (("wgf", 1), ("jkoflow", 2), ("forward_wgf", 1), ("forward_flow",
     assert all(d["err_" + name][i] is None for i in range(len(d["etas"])) if i not in rows), name
     assert abs(d["slope_" + name] - p) < 0.03 and abs(d["order_" + name] - p) < 0.01, name
 assert d["ladders"]["wgf"]["etas"][0] > 10 * d["eta_max"] > 10 * d["ladders"]["jkoflow"]["etas"][0]
+assert d["ladders"]["fb_wgf"]["skipped"] == "n/a" and d["ladders"]["fb_wgf"]["etas"] == []  # no fb for particles
+assert set(d["err_fb_wgf"]) == {None} and d["unavailable"] == {"fb_wgf": "the particles system does not provide fb"}
 assert d["rtol"] == 1e-14' && ok || bad "order quartic ladders: $out"
 # given tolerances are kept (and written to the sidecar); the ladders stay the defaults'
 out=$("$exe" order --preset quartic --rtol 1e-11 --json --out "$tmp/o")

@@ -52,6 +52,8 @@ for k, want in (("wgf", 1), ("jkoflow", 2), ("forward_wgf", 1), ("forward_flow",
     assert abs(d["slope_" + k] - want) < 0.05, (k, d["slope_" + k])
 assert d["slope_jkoflow2"] is None and set(d["err_jkoflow2"]) == {None}
 assert d["unavailable"] == {"jkoflow2": "the ridge system does not provide jkoflow2"}
+assert d["ladders"]["jkoflow2"]["skipped"] == "n/a" and d["ladders"]["jkoflow2"]["etas"] == []
+assert d["ladders"]["fb_wgf"]["skipped"] is None and d["ladders"]["fb_wgf"]["etas"] == d["etas"]
 assert set(d["status"]) == {"ok"}
 EOF
 done

@@ -60,6 +60,8 @@ def test_particle_ladders_match_the_cli(tmp_path):
     for key, value in cli.items():
         assert _same(res[key], value), (key, res[key], value)
     assert res["rtol"] < 1e-12 and res["ladders"]["jkoflow"]["bound"] == "ill-posed"
+    assert res["ladders"]["fb_wgf"]["skipped"] == "n/a" and res["ladders"]["fb_wgf"]["etas"] == []
+    assert res["unavailable"] == {"fb_wgf": "the particles system does not provide fb"}
     for name in ("wgf", "jkoflow", "forward_wgf", "forward_flow", "jkoflow2"):
         ladder = res["ladders"][name]["etas"]
         assert len(ladder) >= 3
