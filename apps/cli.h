@@ -220,6 +220,10 @@ bool cli_is_ridge_preset(const char *name);
 bool cli_ridge_from_json(const char *path, json_t *root, bw_system **sys, cli_err *e);
 bool cli_read_ridge_buffer(const char *name, const char *buf, size_t len, bw_system **sys, cli_err *e);
 bool cli_ridge_preset(const cli_problem_args *a, bw_system **sys, cli_err *e);
+/* The data file a problem file's bytes name (a ridge problem's "glm": {"csv": ...}), resolved
+ * against the problem file's folder into out: false when there is none (or the bytes are
+ * not a JSON object). The sweep hashes it with the problem file. */
+bool cli_ridge_data_file(const char *path, const char *buf, size_t len, char *out, size_t n);
 /* The ridge problem's members for the sidecar's problem object (starts with ", "). */
 void cli_write_ridge_problem(FILE *f, const bw_system *sys);
 /* A numeric CSV table: a header of column names, then rows of finite numbers (row-major

@@ -116,6 +116,15 @@ static void resolve(const char *problem, const char *csv, char *out, size_t n) {
   else snprintf(out, n, "%.*s/%s", (int)(slash - problem), problem, csv);
 }
 
+bool cli_ridge_data_file(const char *path, const char *buf, size_t len, char *out, size_t n) {
+  json_t *root = json_loadb(buf, len, 0, NULL);
+  json_t *G = json_object_get(root, "glm"), *c = json_object_get(G, "csv");
+  const bool found = json_is_string(c);
+  if (found) resolve(path, json_string_value(c), out, n);
+  json_decref(root);
+  return found;
+}
+
 static bool glm_inline(const char *where, json_t *G, glm_data *g, cli_err *e) {
   json_t *X = json_object_get(G, "X");
   if (!json_is_array(X) || !json_array_size(X))

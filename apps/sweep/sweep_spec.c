@@ -261,7 +261,7 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 }
 
 /* Hash a problem file's bytes into h (a file changed between a crash and --resume must not
- * mix old and new results). Read as every input file is (size limit, no NUL byte), and a
+ * mix old and new results), and those of the data file it names (a ridge problem's CSV). Read as every input file is (size limit, no NUL byte), and a
  * regular file only: the sweep reads it again to check it and on every worker. */
 static bool hash_file(const char *path, const char *field, const char *file, uint64_t *h,
                       cli_err *e) {
@@ -269,6 +269,13 @@ static bool hash_file(const char *path, const char *field, const char *file, uin
   cli_err re;
   char *buf = cli_read_input(file, true, &len, &re);
   if (!buf) return fail_at(e, path, field, "%s", re.msg);
+  *h = fnv(*h, buf, len);
+  char data[4096];
+  const bool more = cli_ridge_data_file(file, buf, len, data, sizeof data);
+  free(buf);
+  *h = fnv(*h, "", 1);
+  if (!more) return true;
+  if (!(buf = cli_read_input_as(data, true, "CSV", &len, &re))) return fail_at(e, path, field, "%s", re.msg);
   *h = fnv(*h, buf, len);
   free(buf);
   *h = fnv(*h, "", 1);

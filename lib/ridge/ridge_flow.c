@@ -266,8 +266,11 @@ bw_status bw_ridge_flow_start(bw_ridge_flow *rf, const bw_gaussian *g0, double t
   return BW_OK;
 }
 
-/* At the root state y (time tr): the smallest variance's eigenvector v and the remaining time. */
-static bw_status collapse_info(bw_ridge_flow *rf, double tr, const double *y) {
+/* At the root state y (time tr): the smallest variance's eigenvector v and the remaining
+ * time. *regime: the smallest variance lr is below the smallest positive root of
+ * q = e tau^2 - 2 tau s + 2 c s^2, s* = e tau/(1 + sqrt(1 - 2 c e)) (none when 2 c e > 1):
+ * under the frozen law it goes to 0 from here (as for Gaussians, lib/gaussian/jkoflow.c). */
+static bw_status collapse_info(bw_ridge_flow *rf, double tr, const double *y, bool *regime) {
   const int d = rf->d;
   bw_ridge_ws *ws = rf->ws;
   double *w = ws->bws->vec[1], *V = ws->bws->mat[1];
@@ -284,7 +287,8 @@ static bw_status collapse_info(bw_ridge_flow *rf, double tr, const double *y) {
     for (int k = 0; k < d; k++) hv += ws->H[i + (size_t)k * d] * V[k], cv += ws->M2[i + (size_t)k * d] * V[k];
     hv2 += hv * hv, vhv += V[i] * hv, vcv += V[i] * cv;
   }
-  const double c = vhv - 0.5 * rf->e * (hv2 + vcv);
+  const double c = vhv - 0.5 * rf->e * (hv2 + vcv), tau = rf->pb->tau, disc = 1.0 - 2.0 * c * rf->e;
+  *regime = rf->e > 0.0 && tau > 0.0 && (disc < 0.0 || lr < rf->e * tau / (1.0 + sqrt(disc)));
   double big = 0.0;
   for (int i = 0; i < d; i++) {
     rf->dir[i] = V[i];
@@ -292,9 +296,28 @@ static bw_status collapse_info(bw_ridge_flow *rf, double tr, const double *y) {
   }
   if (big < 0.0)
     for (int i = 0; i < d; i++) rf->dir[i] = -rf->dir[i];
-  rf->t_collapse = tr + bw__collapse_time_left(lr, rf->pb->tau, rf->e, c);
+  rf->t_collapse = tr + bw__collapse_time_left(lr, tau, rf->e, c);
   rf->collapsed = true;
   return BW_OK;
+}
+
+/* The status of a CVODE failure (flag < 0). A collapse can show as one before the root is
+ * found (the variance reaches 0 within a step that fails): when the solver's last state is
+ * a finite positive definite Gaussian in the collapsing regime, it is reported as a
+ * collapse at that time; a right-hand side that fails at the first call is an overflow. */
+static bw_status failure_cause(bw_ridge_flow *rf, int flag) {
+  sunrealtype tn = rf->tcur;
+  long nst = 0;
+  bool regime = false;
+  const int d = rf->d;
+  double *y = N_VGetArrayPointer(rf->y);
+  if (rf->roots && CVodeGetCurrentTime(rf->cv, &tn) == CV_SUCCESS && CVodeGetNumSteps(rf->cv, &nst) == CV_SUCCESS && nst &&
+      CVodeGetDky(rf->cv, tn, 0, rf->y) == CV_SUCCESS && !bw__check_finite(rf->n, y)) {
+    bw__unpack(d, y + d, rf->Sf, d);
+    if (bw__chol(d, rf->Sf, d, rf->dS) && collapse_info(rf, tn, y, &regime) == BW_OK && regime) return BW_ERR_COLLAPSE;
+    rf->collapsed = false;
+  }
+  return flag == CV_FIRST_RHSFUNC_ERR ? BW_ERR_OVERFLOW : bw__cvode_status(flag);
 }
 
 bw_status bw_ridge_flow_advance(bw_ridge_flow *rf, double t, bw_gaussian *out) {
@@ -308,12 +331,13 @@ bw_status bw_ridge_flow_advance(bw_ridge_flow *rf, double t, bw_gaussian *out) {
   if (t > rf->tcur) {
     sunrealtype tret = rf->tcur;
     const int flag = CVode(rf->cv, t, rf->y, &tret, CV_NORMAL);
+    bool regime = false;
     if (flag == CV_ROOT_RETURN) {
-      st = collapse_info(rf, tret, y);
+      st = collapse_info(rf, tret, y, &regime);
       if (!st) st = BW_ERR_COLLAPSE;
     } else if (flag < 0) {
       bw__cvode_failure_text(flag, rf->errmsg, rf->msg, sizeof rf->msg);
-      st = bw__cvode_status(flag);
+      st = failure_cause(rf, flag);
     }
     read_stats(rf);
   }
