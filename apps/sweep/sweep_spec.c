@@ -180,7 +180,10 @@ static bool read_errors(const char *path, json_t *root, unsigned *mask, bool *li
   json_t *v = json_object_get(root, "errors");
   *mask = BW_ORDER_MASK_ALL; /* as bwflow order */
   if (!v) return true;
-  if (json_is_string(v) && !strcmp(json_string_value(v), "first")) return true;
+  if (json_is_string(v) && !strcmp(json_string_value(v), "first")) {
+    *mask = BW_ORDER_MASK_FIRST;
+    return true;
+  }
   if (json_is_string(v) && !strcmp(json_string_value(v), "all")) {
     *mask = BW_ORDER_MASK_ALL;
     return true;

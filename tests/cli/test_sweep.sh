@@ -40,14 +40,14 @@ n=$(awk -F, 'NR > 1 {n += $10} END {print n}' "$out/sweep-a-problems.csv")
   && ok || bad "ladders: $n tasks: $(cut -d, -f1-12 "$out/sweep-a-problems.csv")"
 grep -q "^6 problems, $n tasks" "$tmp/table" && ok || bad "summary line ($n tasks): $(tail -2 "$tmp/table")"
 # every error by default, as bwflow order
-head -1 "$out/sweep-a-tasks.csv" | grep -qx 'problem,name,system,preset,file,dim,seed,t,eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,err_jkoflow2,status,status_wgf,status_jkoflow,status_forward_wgf,status_forward_flow,status_jkoflow2,fail_time,fail_value' \
+head -1 "$out/sweep-a-tasks.csv" | grep -qx 'problem,name,system,preset,file,dim,seed,t,eta,steps,err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,err_jkoflow2,err_fb_wgf,status,status_wgf,status_jkoflow,status_forward_wgf,status_forward_flow,status_jkoflow2,status_fb_wgf,fail_time,fail_value' \
   && ok || bad "tasks header: $(head -1 "$out/sweep-a-tasks.csv")"
 [ "$(wc -l <"$out/sweep-a-tasks.csv")" -eq $((n + 1)) ] && ok || bad "tasks rows: $(wc -l <"$out/sweep-a-tasks.csv")"
 [ "$(wc -l <"$out/sweep-a-problems.csv")" -eq 7 ] && ok || bad "problems rows: $(wc -l <"$out/sweep-a-problems.csv")"
 # a missing number is nan (the seed of a file problem, the failed error)
-grep -q '^5,col,gaussian,,col.json,2,nan,1,0.1,10,[^,]*,nan,[^,]*,[^,]*,[^,]*,collapse,ok,collapse,ok,ok,ok,' "$out/sweep-a-tasks.csv" \
+grep -q '^5,col,gaussian,,col.json,2,nan,1,0.1,10,[^,]*,nan,[^,]*,[^,]*,[^,]*,[^,]*,collapse,ok,collapse,ok,ok,ok,ok,' "$out/sweep-a-tasks.csv" \
   && ok || bad "the collapsing step size is not a row with its status: $(grep '^5,' "$out/sweep-a-tasks.csv" | head -1)"
-grep -q '^5,col,.*,0.005,200,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,ok,.*,nan,nan$' "$out/sweep-a-tasks.csv" \
+grep -q '^5,col,.*,0.005,200,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,ok,.*,nan,nan$' "$out/sweep-a-tasks.csv" \
   && ok || bad "eta = 0.005 of col.json is not ok"
 grep -q '"command": "sweep"' "$out/sweep-a.json" && grep -q '"spec": {"etas":"auto","name":"a",' "$out/sweep-a.json" \
   && grep -q '"version": "' "$out/sweep-a.json" && ok || bad "sidecar content"
@@ -67,6 +67,12 @@ head -1 "$tmp/e/sweep-e-problems.csv" | grep -q ',usable_wgf,slope_wgf,order_wgf
   && ok || bad "errors subset problems header: $(head -1 "$tmp/e/sweep-e-problems.csv")"
 [ "$(wc -l <"$tmp/e/sweep-e-tasks.csv")" -eq 4 ] && grep -q '^0,heat-d2,gaussian,heat,,2,nan,1,0.025,40,' "$tmp/e/sweep-e-tasks.csv" \
   && ok || bad "errors subset rows: $(cat "$tmp/e/sweep-e-tasks.csv")"
+
+# "errors": "first": the four errors of order 1 only
+printf '{"name": "f", "problems": [{"preset": "heat", "dim": 2, "etas": [0.1, 0.05], "t": 1}], "errors": "first"}' >"$s/f.json"
+"$exe" sweep "$s/f.json" --out "$tmp/f" >/dev/null 2>"$tmp/err" || bad "sweep f: $(cat "$tmp/err")"
+head -1 "$tmp/f/sweep-f-tasks.csv" | grep -q ',err_wgf,err_jkoflow,err_forward_wgf,err_forward_flow,status,' \
+  && ok || bad "errors first header: $(head -1 "$tmp/f/sweep-f-tasks.csv")"
 
 # ---- the per-problem fits are those of bwflow order on the same problem, to the bit
 "$exe" order --preset random --dim 3 --seed 2 --json --out "$tmp/ord" >"$tmp/ord-r.json" || bad "order random failed"
