@@ -10,30 +10,6 @@
 #define EPS DBL_EPSILON
 #define DMAX 6
 
-/* A = Q diag(a) Q' with the given eigenvalues (NULL: uniform [alo, ahi]); K = kscale G G'/d
- * (kscale < 0 gives a negative semidefinite K); h N(0,1). */
-static bw_problem *make_problem(tu_rng *r, int d, const double *aval, double alo, double ahi,
-                                double kscale, double tau) {
-  double A[DMAX * DMAX], K[DMAX * DMAX], G[DMAX * DMAX], Q[DMAX * DMAX], a[DMAX], h[DMAX];
-  tu_orthogonal(r, d, Q);
-  for (int i = 0; i < d; i++) a[i] = aval ? aval[i] : alo + (ahi - alo) * tu_uniform(r);
-  for (int k = 0; k < d * d; k++) G[k] = tu_normal(r);
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i <= j; i++) {
-      double x = 0, y = 0;
-      for (int k = 0; k < d; k++) {
-        x += Q[i + k * d] * a[k] * Q[j + k * d];
-        y += G[i + k * d] * G[j + k * d];
-      }
-      A[i + j * d] = A[j + i * d] = x;
-      K[i + j * d] = K[j + i * d] = kscale * y / d;
-    }
-  for (int i = 0; i < d; i++) h[i] = tu_normal(r);
-  bw_problem *pb = bw_problem_alloc(d);
-  ck_assert_int_eq(bw_problem_set(pb, A, d, h, K, d, tau), BW_OK);
-  return pb;
-}
-
 /* max relative difference of two Gaussians: |m - m'|/(1 + |m|) and |S - S'|/|S| (max norms). */
 static double rel_diff(const bw_gaussian *x, const bw_gaussian *y) {
   int d = x->d;
@@ -64,7 +40,7 @@ START_TEST(wgf_vs_cvode) {
   for (int d = 1; d <= 5; d++)
     for (int it = 0; it < 3; it++)
       for (int k = 0; k < 3; k++) { /* convex, K != 0, S0 commuting with neither A nor P */
-        bw_problem *pb = make_problem(&r, d, NULL, 0.2, 2.0, 0.3, taus[it]);
+        bw_problem *pb = tu_problem(&r, d, NULL, 0.2, 2.0, 0.3, taus[it]);
         bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0);
         check_vs_cvode(pb, g0, ts[k], 1e-9);
         bw_gaussian_free(g0);
@@ -81,7 +57,7 @@ START_TEST(wgf_degenerate_spectra) {
   for (int d = 1; d <= 4; d++) {
     double aval[4] = {0.0, 1.0, -0.3, 2.0};
     for (int k = 0; k < 2; k++) {
-      bw_problem *pb = make_problem(&r, d, aval, 0, 0, -0.5, 0.7); /* K NSD: P < A */
+      bw_problem *pb = tu_problem(&r, d, aval, 0, 0, -0.5, 0.7); /* K NSD: P < A */
       const double *a = bw_problem_A_eigvals(pb), *p = bw_problem_P_eigvals(pb);
       ck_assert_double_lt(p[0], 0); /* non-convex */
       double amin = 1e300;
@@ -117,7 +93,7 @@ START_TEST(wgf_small_times) {
   tu_seed(&r, 23);
   for (int d = 1; d <= 5; d++) {
     double aval[5] = {0.0, -0.5, 1.0, 1e-9, 3.0};
-    bw_problem *pb = make_problem(&r, d, aval, 0, 0, 0.3, 0.7);
+    bw_problem *pb = tu_problem(&r, d, aval, 0, 0, 0.3, 0.7);
     bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *gt = bw_gaussian_alloc(d);
     /* t = 0 returns g0 up to the rounding of the basis changes (R R' = I + O(eps)). */
     ck_assert_int_eq(bw_wgf(pb, NULL, g0, 0.0, gt), BW_OK);
@@ -157,7 +133,7 @@ START_TEST(wgf_semigroup) {
   tu_seed(&r, 24);
   bw_workspace *ws = bw_workspace_alloc(DMAX);
   for (int d = 1; d <= DMAX; d++) {
-    bw_problem *pb = make_problem(&r, d, NULL, -0.3, 2.0, 0.3, 0.5);
+    bw_problem *pb = tu_problem(&r, d, NULL, -0.3, 2.0, 0.3, 0.5);
     bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *g1 = bw_gaussian_alloc(d), *g2 = bw_gaussian_alloc(d);
     ck_assert_int_eq(bw_wgf(pb, ws, g0, 0.3, g1), BW_OK);
     ck_assert_int_eq(bw_wgf(pb, ws, g1, 0.9, g1), BW_OK);
@@ -177,7 +153,7 @@ START_TEST(wgf_errors) {
   tu_rng r;
   tu_seed(&r, 25);
   const int d = 3;
-  bw_problem *pb = make_problem(&r, d, NULL, 0.5, 1.0, 0.0, 0.0); /* potential, P >= 0.5 */
+  bw_problem *pb = tu_problem(&r, d, NULL, 0.5, 1.0, 0.0, 0.0); /* potential, P >= 0.5 */
   bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *gt = bw_gaussian_alloc(d), *g2 = bw_gaussian_alloc(2);
   bw_workspace *small = bw_workspace_alloc(2);
   const double S = 333.0;
@@ -204,7 +180,7 @@ START_TEST(wgf_errors) {
   /* tau = 0, p t > 745: e^{-p t} underflows and the covariance collapses to 0. */
   ck_assert_int_eq(bw_wgf(pb, NULL, g0, 2000.0, gt), BW_ERR_LOST_SPD);
   /* Non-convex P: e^{-p t} overflows. */
-  bw_problem *pn = make_problem(&r, d, NULL, -2.0, -1.0, 0.0, 0.5);
+  bw_problem *pn = tu_problem(&r, d, NULL, -2.0, -1.0, 0.0, 0.5);
   ck_assert_int_eq(bw_wgf(pn, NULL, g0, 1000.0, gt), BW_ERR_OVERFLOW);
   for (int k = 0; k < d; k++) ck_assert(gt->mean[k] == S);
   for (int k = 0; k < d * d; k++) ck_assert(gt->cov[k] == S);
@@ -227,7 +203,7 @@ START_TEST(forward_formula) {
   for (int d = 1; d <= DMAX; d++)
     for (int it = 0; it < 3; it++) {
       const double tau = taus[it], eta = 0.1;
-      bw_problem *pb = make_problem(&r, d, NULL, -1.0, 2.0, 0.3, tau);
+      bw_problem *pb = tu_problem(&r, d, NULL, -1.0, 2.0, 0.3, tau);
       bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *g1 = bw_gaussian_alloc(d);
       ck_assert_int_eq(bw_forward_step(pb, eta, ws, g0, g1), BW_OK);
       /* Independently: S^-1 = (S^-1/2)^2, N = I - eta (P - tau S^-1), S1 = N S N. */
@@ -261,7 +237,7 @@ START_TEST(forward_local_order) {
   tu_rng r;
   tu_seed(&r, 27);
   for (int d = 1; d <= 4; d++) {
-    bw_problem *pb = make_problem(&r, d, NULL, -0.5, 2.0, 0.3, 0.7);
+    bw_problem *pb = tu_problem(&r, d, NULL, -0.5, 2.0, 0.3, 0.7);
     bw_gaussian *g0 = tu_gaussian(&r, d, 0.5, 2.0), *g1 = bw_gaussian_alloc(d), *ge = bw_gaussian_alloc(d);
     double err[2];
     for (int k = 0; k < 2; k++) {
@@ -317,7 +293,7 @@ START_TEST(forward_errors) {
   /* Numerically singular in a non-commuting basis: tau = 0, eta = 1/p for an eigenvalue p
    * of P; I - eta P then has an eigenvalue O(eps). */
   for (int d = 2; d <= DMAX; d++) {
-    pb = make_problem(&r, d, NULL, 0.5, 2.0, 0.3, 0.0);
+    pb = tu_problem(&r, d, NULL, 0.5, 2.0, 0.3, 0.0);
     bw_gaussian *g = tu_gaussian(&r, d, 0.3, 3.0), *o = bw_gaussian_alloc(d);
     const double *p = bw_problem_P_eigvals(pb);
     ck_assert_int_eq(bw_forward_step(pb, 1.0 / p[d - 1], NULL, g, o), BW_ERR_LOST_SPD);

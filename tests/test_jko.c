@@ -11,35 +11,6 @@
 #define EPS DBL_EPSILON
 #define DMAX 6
 
-/* Random problem of dimension d: A = Q diag(a) Q' with a uniform in [alo, ahi] (alo may be
- * <= 0: non-convex), K = 0.2 G G'/d (PSD, non-zero), h N(0,1). */
-static bw_problem *rand_problem(tu_rng *r, int d, double alo, double ahi, double tau) {
-  double A[DMAX * DMAX], K[DMAX * DMAX], G[DMAX * DMAX], Q[DMAX * DMAX], a[DMAX], h[DMAX];
-  tu_orthogonal(r, d, Q);
-  for (int i = 0; i < d; i++) a[i] = alo + (ahi - alo) * tu_uniform(r);
-  for (int k = 0; k < d * d; k++) G[k] = tu_normal(r);
-  for (int j = 0; j < d; j++)
-    for (int i = 0; i <= j; i++) {
-      double x = 0, y = 0;
-      for (int k = 0; k < d; k++) {
-        x += Q[i + k * d] * a[k] * Q[j + k * d];
-        y += G[i + k * d] * G[j + k * d];
-      }
-      A[i + j * d] = A[j + i * d] = x;
-      K[i + j * d] = K[j + i * d] = 0.2 * y / d;
-    }
-  for (int i = 0; i < d; i++) h[i] = tu_normal(r);
-  bw_problem *pb = bw_problem_alloc(d);
-  ck_assert_int_eq(bw_problem_set(pb, A, d, h, K, d, tau), BW_OK);
-  return pb;
-}
-
-static void inverse(int d, const double *S, int lds, double *Si) {
-  double H[DMAX * DMAX];
-  ck_assert_int_eq(bw_spd_invsqrt(NULL, d, S, lds, H, d), BW_OK);
-  tu_matmul(d, H, H, Si);
-}
-
 /* The JKO objective F(rho) = J(rho) + W2^2(rho, rho_k) / (2 eta). */
 static double objective(const bw_problem *pb, bw_workspace *ws, const bw_gaussian *g,
                         const bw_gaussian *gk, double eta) {
@@ -61,8 +32,8 @@ START_TEST(optimality) {
         for (int convex = 0; convex < 2; convex++) {
           const double tau = taus[it], eta = etas[ie];
           /* Non-convex: some a in [-1/(4 eta), 0) ... so 1 + eta p >= 3/4 - 0 (K PSD). */
-          bw_problem *pb = convex ? rand_problem(&r, d, 0.3, 3.0, tau)
-                                  : rand_problem(&r, d, -0.25 / eta, 1.0, tau);
+          bw_problem *pb = convex ? tu_problem(&r, d, NULL, 0.3, 3.0, 0.2, tau)
+                                  : tu_problem(&r, d, NULL, -0.25 / eta, 1.0, 0.2, tau);
           bw_jko_plan *plan;
           ck_assert_int_eq(bw_jko_plan_create(pb, eta, &plan), BW_OK);
           bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *g1 = bw_gaussian_alloc(d);
@@ -85,7 +56,7 @@ START_TEST(optimality) {
           /* Covariance: T - I = -eta (P - tau S1^-1) T with T the OT map S0 -> S1. */
           double T[DMAX * DMAX], Si[DMAX * DMAX], M[DMAX * DMAX], MT[DMAX * DMAX];
           ck_assert_int_eq(bw_ot_map(ws, g0, g1, T, d), BW_OK);
-          inverse(d, g1->cov, d, Si);
+          tu_spd_inverse(d, g1->cov, d, Si);
           for (int k = 0; k < d * d; k++) M[k] = P[k] - tau * Si[k];
           tu_matmul(d, M, T, MT);
           double Tn = tu_maxabs(d, T, d);
@@ -118,7 +89,8 @@ START_TEST(global_minimum) {
     for (int it = 0; it < 3; it++)
       for (int convex = 0; convex < 2; convex++) {
         const double tau = taus[it], eta = 0.4;
-        bw_problem *pb = convex ? rand_problem(&r, d, 0.3, 3.0, tau) : rand_problem(&r, d, -1.5, 1.0, tau);
+        bw_problem *pb = convex ? tu_problem(&r, d, NULL, 0.3, 3.0, 0.2, tau)
+                                : tu_problem(&r, d, NULL, -1.5, 1.0, 0.2, tau);
         bw_jko_plan *plan;
         ck_assert_int_eq(bw_jko_plan_create(pb, eta, &plan), BW_OK);
         bw_gaussian *g0 = tu_gaussian(&r, d, 0.3, 3.0), *g1 = bw_gaussian_alloc(d);
@@ -154,7 +126,7 @@ START_TEST(fixed_point_and_large_eta) {
   for (int d = 1; d <= DMAX; d++)
     for (int it = 0; it < 2; it++) {
       const double tau = it ? 1.0 : 0.3;
-      bw_problem *pb = rand_problem(&r, d, 0.5, 2.0, tau);
+      bw_problem *pb = tu_problem(&r, d, NULL, 0.5, 2.0, 0.2, tau);
       bw_gaussian *gs = bw_gaussian_alloc(d), *g = bw_gaussian_alloc(d);
       ck_assert_int_eq(bw_problem_minimiser(pb, gs), BW_OK);
       double sn = tu_maxabs(d, gs->cov, d), mn = 0;
@@ -208,7 +180,8 @@ START_TEST(dissipation) {
          * geometrically (tau = 0: S -> 0 at rates (1 + eta p)^-2k; non-convex: a variance
          * grows): after 150 steps cond(S) <= ~1e12, beyond which W2 itself loses accuracy. */
         int nsteps = convex && tau > 0 ? 1000 : 150;
-        bw_problem *pb = convex ? rand_problem(&r, d, 0.3, 3.0, tau) : rand_problem(&r, d, -1.0, 1.0, tau);
+        bw_problem *pb = convex ? tu_problem(&r, d, NULL, 0.3, 3.0, 0.2, tau)
+                                : tu_problem(&r, d, NULL, -1.0, 1.0, 0.2, tau);
         bw_jko_plan *plan;
         ck_assert_int_eq(bw_jko_plan_create(pb, eta, &plan), BW_OK);
         bw_gaussian *gk = tu_gaussian(&r, d, 0.3, 3.0), *g1 = bw_gaussian_alloc(d);
@@ -267,18 +240,18 @@ START_TEST(closed_forms) {
       bw_problem_free(pb);
 
       /* tau = 0: the proximal point map S1 = B^-1 S0 B^-1, m1 = (I + eta A)^-1 (m0 + eta h). */
-      pb = rand_problem(&r, d, -0.5 / eta, 2.0, 0.0);
+      pb = tu_problem(&r, d, NULL, -0.5 / eta, 2.0, 0.2, 0.0);
       ck_assert_int_eq(bw_jko_plan_create(pb, eta, &plan), BW_OK);
       ck_assert_int_eq(bw_jko_step(plan, ws, g0, g1), BW_OK);
       double B[DMAX * DMAX], Bi[DMAX * DMAX], T[DMAX * DMAX];
       for (int k = 0; k < d * d; k++) B[k] = (k % (d + 1) == 0) + eta * bw_problem_P(pb)[k];
-      inverse(d, B, d, Bi);
+      tu_spd_inverse(d, B, d, Bi);
       tu_matmul(d, Bi, g0->cov, T);
       tu_matmul(d, T, Bi, ref);
       /* cond(B) <= ~2 + 2 eta |P|... up to ~1e2: relative 1e-12. */
       ck_assert_double_le(tu_maxabs_diff(d, g1->cov, d, ref, d), 1e-12 * tu_maxabs(d, ref, d));
       for (int k = 0; k < d * d; k++) B[k] = (k % (d + 1) == 0) + eta * bw_problem_A(pb)[k];
-      inverse(d, B, d, Bi);
+      tu_spd_inverse(d, B, d, Bi);
       double mref = 0, mn = 0;
       for (int i = 0; i < d; i++) {
         mref = 0;
@@ -304,7 +277,7 @@ START_TEST(local_error_order) {
   tu_seed(&r, 16);
   bw_workspace *ws = bw_workspace_alloc(DMAX);
   for (int d = 1; d <= 4; d++) {
-    bw_problem *pb = rand_problem(&r, d, -0.5, 2.0, 0.7);
+    bw_problem *pb = tu_problem(&r, d, NULL, -0.5, 2.0, 0.2, 0.7);
     bw_gaussian *g0 = tu_gaussian(&r, d, 0.5, 2.0), *g1 = bw_gaussian_alloc(d), *ge = bw_gaussian_alloc(d);
     double err[2];
     for (int k = 0; k < 2; k++) {
@@ -331,7 +304,7 @@ START_TEST(plan_and_step_errors) {
   tu_rng r;
   tu_seed(&r, 17);
   const int d = 3;
-  bw_problem *pb = rand_problem(&r, d, -2.0, -1.0, 0.5); /* P has eigenvalues <= -1 + 0.6 */
+  bw_problem *pb = tu_problem(&r, d, NULL, -2.0, -1.0, 0.2, 0.5); /* P has eigenvalues <= -1 + 0.6 */
   bw_jko_plan *sentinel = (bw_jko_plan *)&r, *plan = sentinel;
   const double bad[4] = {0.0, -1.0, NAN, INFINITY};
   for (int k = 0; k < 4; k++) ck_assert_int_eq(bw_jko_plan_create(pb, bad[k], &plan), BW_ERR_BAD_ETA);
@@ -549,7 +522,7 @@ START_TEST(steps_args) {
   enum { d = 3, LDP = 4 };
   tu_rng r;
   tu_seed(&r, 23);
-  bw_problem *pb = rand_problem(&r, d, 0.5, 2.0, 0.5);
+  bw_problem *pb = tu_problem(&r, d, NULL, 0.5, 2.0, 0.2, 0.5);
   bw_jko_plan *plan;
   ck_assert_int_eq(bw_jko_plan_create(pb, 0.2, &plan), BW_OK);
   bw_workspace *ws = bw_workspace_alloc(d), *small = bw_workspace_alloc(d - 1);
