@@ -196,21 +196,6 @@ static bool glm_csv(const char *path, const char *where, json_t *G, glm_data *g,
   return ok;
 }
 
-/* Standardise X's columns (mean 0, standard deviation 1 over the rows). */
-static bool standardize(glm_data *g, cli_err *e) {
-  for (int j = 0; j < g->p; j++) {
-    double m = 0.0, v = 0.0;
-    for (int i = 0; i < g->n; i++) m += g->X[(size_t)i * g->p + j];
-    m /= g->n;
-    for (int i = 0; i < g->n; i++) v += (g->X[(size_t)i * g->p + j] - m) * (g->X[(size_t)i * g->p + j] - m);
-    const double sd = sqrt(v / g->n);
-    if (!(sd > 0) || !isfinite(sd))
-      return cli_fail(e, "%s: feature column %d is constant: it cannot be standardized", g->src, j);
-    for (int i = 0; i < g->n; i++) g->X[(size_t)i * g->p + j] = (g->X[(size_t)i * g->p + j] - m) / sd;
-  }
-  return true;
-}
-
 static bool read_glm(const char *path, json_t *G, glm_data *g, cli_err *e) {
   char where[4200];
   snprintf(where, sizeof where, "%s: \"glm\"", path);
@@ -237,30 +222,30 @@ static bool read_glm(const char *path, json_t *G, glm_data *g, cli_err *e) {
   const bool hx = json_object_get(G, "X"), hc = json_object_get(G, "csv");
   if (hx == hc) return cli_fail(e, "%s: give the data either as \"X\" (with \"y\") or as \"csv\"%s", where, hx ? ", not both" : "");
   if (!(hx ? glm_inline(where, G, g, e) : glm_csv(path, where, G, g, e))) return false;
-  for (int i = 0; i < g->n; i++) { /* the response's range */
-    const double y = g->y[i];
-    const bool bad = g->family == BW_RIDGE_LOGISTIC ? !(y >= 0 && y <= 1) : !(y >= 0);
-    if (!bad) continue;
-    const char *need = g->family == BW_RIDGE_LOGISTIC ? "logistic regression needs 0 <= y <= 1" : "poisson regression needs y >= 0";
-    if (g->line) return cli_fail(e, "%s: line %d: the response is %.17g: %s", g->src, g->line[i], y, need);
-    return cli_fail(e, "%s: \"y\"[%d] is %.17g: %s", g->src, i, y, need);
-  }
-  return !g->standardize || standardize(g, e);
+  return true;
 }
 
-/* The glm's ridges, h and prior added to L, h and A (dimension d = p + intercept). */
+/* The glm's ridges, h and prior added to L, h and A (dimension d = p + intercept), by
+ * bw_ridge_glm_expand (the Python binding's RidgeProblem.glm expands the same way). */
 static bool expand_glm(const glm_data *g, rlist *L, double *A, double *h, const char *path, cli_err *e) {
-  const int d = L->d, off = g->intercept ? 1 : 0;
-  double *a = malloc(sizeof(double) * (size_t)d);
+  const int d = L->d;
+  const bw_ridge_glm spec = {.family = g->family, .n = g->n, .p = g->p, .X = g->X, .ldx = g->p, .y = g->y,
+                             .prior_var = g->prior_var, .intercept = g->intercept, .standardize = g->standardize};
+  double *a = malloc(sizeof(double) * (size_t)g->n * (size_t)d);
   if (!a) return cli_fail(e, "%s: out of memory", path);
+  int row, col;
+  const bw_status st = bw_ridge_glm_expand(&spec, a, A, d, h, &row, &col);
   bool ok = true;
-  for (int i = 0; ok && i < g->n; i++) {
-    if (off) a[0] = 1.0;
-    memcpy(a + off, g->X + (size_t)i * g->p, sizeof(double) * (size_t)g->p);
-    for (int k = 0; k < d; k++) h[k] += g->y[i] * a[k];
-    ok = rlist_add(L, g->family, a, 0.0, 1.0, path, e);
+  if (row >= 0) {
+    const char *need = g->family == BW_RIDGE_LOGISTIC ? "logistic regression needs 0 <= y <= 1" : "poisson regression needs y >= 0";
+    ok = g->line ? cli_fail(e, "%s: line %d: the response is %.17g: %s", g->src, g->line[row], g->y[row], need)
+                 : cli_fail(e, "%s: \"y\"[%d] is %.17g: %s", g->src, row, g->y[row], need);
+  } else if (col >= 0) {
+    ok = cli_fail(e, "%s: feature column %d is constant: it cannot be standardized", g->src, col);
+  } else if (st) {
+    ok = cli_fail(e, "%s: the glm's data: %s", g->src, bw_strerror(st));
   }
-  for (int k = 0; k < d; k++) A[k + (size_t)k * d] += 1.0 / g->prior_var;
+  for (int i = 0; ok && i < g->n; i++) ok = rlist_add(L, g->family, a + (size_t)i * d, 0.0, 1.0, path, e);
   free(a);
   return ok;
 }

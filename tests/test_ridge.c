@@ -405,6 +405,65 @@ START_TEST(custom_batched) {
 }
 END_TEST
 
+/* ---- regression data ---- */
+
+START_TEST(glm_expand) {
+  /* 4 observations, 2 features: the ridges (1, x_i), h += X'y, A += I/s2; standardized columns
+   * have mean 0 and variance 1 (divisor n) and map back to X */
+  const double X[4 * 3] = {0.5, -1.0, 9, 2.0, 0.25, 9, -1.5, 3.0, 9, 1.0, 0.5, 9}; /* ldx 3 */
+  const double y[4] = {1, 0, 0.25, 1};
+  bw_ridge_glm glm = {.family = BW_RIDGE_LOGISTIC, .n = 4, .p = 2, .X = X, .ldx = 3, .y = y, .prior_var = 4.0,
+                      .intercept = 1};
+  double a[12], A[9] = {1, 0.5, 0, 0.5, 1, 0, 0, 0, 1}, h[3] = {0.1, 0.2, 0.3};
+  int row = 7, col = 7;
+  ck_assert_int_eq(bw_ridge_glm_expand(&glm, a, A, 3, h, &row, &col), BW_OK);
+  ck_assert(row == -1 && col == -1);
+  double hx[3] = {0.1, 0.2, 0.3};
+  for (int i = 0; i < 4; i++) {
+    ck_assert(a[i * 3] == 1.0 && a[i * 3 + 1] == X[i * 3] && a[i * 3 + 2] == X[i * 3 + 1]);
+    for (int k = 0; k < 3; k++) hx[k] += y[i] * (k ? X[i * 3 + k - 1] : 1.0);
+  }
+  for (int k = 0; k < 3; k++) ck_assert(h[k] == hx[k] && A[k * 4] == 1.25);
+  ck_assert(A[1] == 0.5 && A[3] == 0.5 && A[2] == 0.0);
+  glm.standardize = 1, glm.intercept = 0;
+  double as[8], A2[4] = {0, 0, 0, 0}, h2[2] = {0, 0};
+  ck_assert_int_eq(bw_ridge_glm_expand(&glm, as, A2, 2, h2, NULL, NULL), BW_OK);
+  for (int j = 0; j < 2; j++) {
+    double m = 0, v = 0, mx = 0, vx = 0;
+    for (int i = 0; i < 4; i++) m += as[i * 2 + j] / 4, mx += X[i * 3 + j] / 4;
+    for (int i = 0; i < 4; i++) v += as[i * 2 + j] * as[i * 2 + j] / 4, vx += (X[i * 3 + j] - mx) * (X[i * 3 + j] - mx) / 4;
+    ck_assert(fabs(m) < 1e-15 && fabs(v - 1) < 1e-15);
+    for (int i = 0; i < 4; i++) ck_assert(fabs(as[i * 2 + j] * sqrt(vx) + mx - X[i * 3 + j]) < 1e-15);
+  }
+  ck_assert(A2[0] == 0.25 && A2[3] == 0.25 && A2[1] == 0.0);
+  /* errors: nothing written */
+  const double yb[4] = {1, 0, 1.5, 1}, yp[4] = {1, 0, -1, 1}, Xc[4 * 2] = {1, 2, 1, 3, 1, 4, 1, 5};
+  const double Xn[4 * 2] = {1, 2, 1, NAN, 1, 4, 1, 5};
+  double A3[4] = {7, 7, 7, 7}, h3[2] = {7, 7}, a3[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+  bw_ridge_glm bad = {.family = BW_RIDGE_LOGISTIC, .n = 4, .p = 2, .X = Xc, .ldx = 2, .y = yb, .prior_var = 1.0};
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_BAD_ARG);
+  ck_assert(row == 2 && col == -1);
+  bad.family = BW_RIDGE_POISSON, bad.y = yp;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_BAD_ARG);
+  ck_assert(row == 2 && col == -1);
+  bad.y = y, bad.standardize = 1;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_BAD_ARG);
+  ck_assert(row == -1 && col == 0);
+  bad.standardize = 0, bad.family = BW_RIDGE_QUARTIC;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_BAD_ARG);
+  bad.family = BW_RIDGE_POISSON, bad.prior_var = 0.0;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_BAD_ARG);
+  bad.prior_var = 1.0, bad.X = Xn;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_NONFINITE);
+  bad.X = Xc, bad.ldx = 1;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_DIM);
+  bad.ldx = 2, bad.intercept = 1;
+  ck_assert_int_eq(bw_ridge_glm_expand(&bad, a3, A3, 2, h3, &row, &col), BW_ERR_DIM); /* lda < d = 3 */
+  ck_assert_int_eq(bw_ridge_glm_expand(NULL, a3, A3, 2, h3, &row, &col), BW_ERR_NULL);
+  for (int k = 0; k < 8; k++) ck_assert(a3[k] == 7 && (k >= 4 || A3[k] == 7) && (k >= 2 || h3[k] == 7));
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ridge");
   TCase *q = tcase_create("quadrature");
@@ -418,6 +477,7 @@ int main(void) {
   TCase *e = tcase_create("energy");
   tcase_add_test(e, gradient_vs_energy);
   tcase_add_test(e, custom_batched);
+  tcase_add_test(e, glm_expand);
   suite_add_tcase(s, e);
   TCase *j = tcase_create("steps");
   tcase_set_timeout(j, 120);

@@ -435,6 +435,47 @@ BW_API const bw_ridge_problem *bw_system_ridge(const bw_system *sys, const bw_ga
  * Allocates the results. Reentrant. */
 BW_API bw_status bw_ridge_preset(const char *name, bw_ridge_problem **pb, bw_gaussian **g0);
 
+/* ---- regression data ---- */
+
+/** A generalised linear model's data, for bw_ridge_glm_expand() (the command line's "glm"
+ * shortcut, docs/vi.md). */
+typedef struct bw_ridge_glm {
+  bw_ridge_family family; /**< BW_RIDGE_LOGISTIC (responses 0 <= y <= 1) or BW_RIDGE_POISSON (y >= 0) */
+  int n;                  /**< observations, 1 <= n <= 2^24 */
+  int p;                  /**< features (columns of X), >= 1, with the intercept <= 4096 coefficients */
+  const double *X;        /**< n x p, row-major: observation i's features at X + i ldx */
+  int ldx;                /**< >= p */
+  const double *y;        /**< n responses */
+  double prior_var;       /**< the prior variance s2 > 0 of every coefficient */
+  int intercept;          /**< nonzero: a first coefficient with x_i0 = 1 (not standardized) */
+  int standardize;        /**< nonzero: centre each feature column and divide it by its standard
+                               deviation over the rows (divisor n) */
+} bw_ridge_glm;
+
+/** The negative log-posterior of a generalised linear model with the prior N(0, s2 I) on its
+ * d = p + (intercept ? 1 : 0) coefficients,
+ * V(beta) = sum_i phi(x_i'beta) - (X'y)'beta + |beta|^2/(2 s2), as a ridge problem's parts:
+ * one ridge per observation (phi = the family, a_i = (1, x_i) or x_i, standardized when
+ * asked, b = 0, w = 1: the caller makes the bw_ridge entries), h += sum_i y_i a_i (in the
+ * order i = 0, 1, ...) and A += I/s2. The initial state conventionally used is the prior
+ * N(0, s2 I). Nothing is written on error.
+ * @param glm the data
+ * @param[out] a n x d, row-major: ridge i's a at a + i d
+ * @param[in,out] A d x d, leading dimension lda: I/s2 is added
+ * @param lda leading dimension of A, >= d
+ * @param[in,out] h d entries: X'y is added
+ * @param[out] bad_row with ::BW_ERR_BAD_ARG, the first observation whose response is out of
+ *        the family's range (else -1), or NULL
+ * @param[out] bad_col with ::BW_ERR_BAD_ARG, the first constant feature column when
+ *        standardizing (else -1), or NULL
+ * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_DIM (n, p, ldx or lda); ::BW_ERR_NONFINITE (X or
+ *         y); ::BW_ERR_BAD_ARG (a family other than logistic and poisson, s2 not > 0 or not
+ *         finite, a response out of range, a constant column to standardize)
+ * @par Allocation and thread safety
+ * None. Reentrant. */
+BW_API bw_status bw_ridge_glm_expand(const bw_ridge_glm *glm, double *a, double *A, int lda, double *h,
+                                     int *bad_row, int *bad_col);
+
 #ifdef __cplusplus
 }
 #endif
