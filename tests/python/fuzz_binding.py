@@ -43,6 +43,15 @@ def pools():
     sys_p = bwflow.System.particles(pp, x0)
     traj = bwflow.Trajectory(sys_g, "jko", 0.1)
     ptraj = bwflow.Trajectory(sys_p, "jkoflow", 1e-3)
+    rp, rm, rS = bwflow.RidgeProblem.preset("vi-quartic")
+    rl, lm, lS = bwflow.RidgeProblem.preset("logreg")
+    rc = bwflow.RidgeProblem([{"phi": _quartic, "a": [[1.0, 0.5], [0.2, -1.0]]}, {"phi": "logistic", "a": [0.3, 0.4]}],
+                             A=np.eye(2), tau=0.5)
+    rws = bwflow.RidgeWorkspace(rc)
+    rflow = bwflow.RidgeFlow(rc, 0.1, "jko")
+    sys_r = bwflow.System.ridge(rc, m2, S2)
+    sys_q = bwflow.System.ridge(rp, rm, rS)
+    rtraj = bwflow.Trajectory(sys_r, "fb", 0.1)
     rng = np.random.default_rng(0)
     ints = [0, 1, 2, 3, 20, -1, -2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 63, 2 ** 64,
             -2 ** 64, True, False, 2.0, 2.9, np.int64(2), np.uint8(3), "3", None, 1j]
@@ -59,9 +68,10 @@ def pools():
               np.float64(1.0), np.array(1.0), x0.reshape(4, 5), np.sort(rng.normal(size=20)),
               np.linspace(0, 1, 20), np.array([0.1, 0.05]), np.array([0.5, 0.25, 0.1]), []]
     objects = [pb, pb3, pp, plan, pplan, flow, pflow, sys_g, sys_p, traj, ptraj, pb._h, pp._h, plan._h,
-               pplan._h, pplan._ws, flow._h, pflow._h, sys_g._h, sys_p._h, traj._h, ptraj._h,
+               pplan._h, pplan._ws, flow._h, pflow._h, sys_g._h, sys_p._h, traj._h, ptraj._h, sys_q,
                LooksLikeOne(pp._h), LooksLikeOne(pb._h), LooksLikeOne(plan._h), None, object(), 0,
-               "ou2d", bwflow.Problem, bwflow]
+               "ou2d", bwflow.Problem, bwflow, rp, rl, rc, rws, rflow, sys_r, rtraj, rp._h, rc._h, rws._h,
+               rflow._h, sys_r._h, rtraj._h, LooksLikeOne(rc._h)]
     strings = ["ou2d", "heat", "potential", "random", "quartic", "doublewell", "gauss1d", "jko",
                "forward", "plain", "jko2", "wgf", "jkoflow", "forwardflow", "jkoflow2", "auto",
                "dense", "krylov", "bdf", "adams", "analytic", "dq", "", "x\0y", "nope", b"jko", 3, None]
@@ -69,15 +79,41 @@ def pools():
             [1e-300, 0.5], (0.5, 0.25), np.array([0.5, 0.25]), "0.5", 0.5, None, [[0.5]], [True, 0.5],
             [0.0, 1.0, 2.0], [0.5, 0.2], [1.0, 0.5, 0.25]]
     callbacks = [None, lambda a, b: None, 3, "x"]
+    # ridge lists: valid ones, and hostile contents and Python functions (raising, returning
+    # wrong shapes, types or NaN, taking the wrong arguments, returning huge arrays)
+    phis = [_quartic, _raises, lambda t, k: np.zeros((k + 2, len(t))), lambda t, k: None,
+            lambda t, k: np.full((k + 1, len(t)), np.nan), lambda t: t, lambda t, k: np.zeros((k + 1, len(t)), complex),
+            lambda t, k: [["x"] * len(t)] * (k + 1), lambda t, k: np.zeros((k + 1, 10 ** 6)), bwflow.Problem]
+    ridges = [[{"phi": "logistic", "a": [1.0, 0.5]}], [{"phi": f, "a": [1.0, -0.5]} for f in phis[:2]],
+              [{"phi": "quartic", "a": np.eye(2), "b": [0.1, 0.2], "w": [1.0, 2.0]}], [], [{}], "logistic",
+              [{"phi": "cubic", "a": [1.0]}], [{"phi": "poisson", "a": [np.nan, 1.0]}], [None], {"phi": "quartic"},
+              [{"phi": "logistic", "a": [1.0, 0.5], "w": -1}], [{"phi": "logcosh", "a": np.zeros((3, 2, 2))}]]
+    ridges += [[{"phi": f, "a": [1.0, 0.3]}] for f in phis]
     return dict(int=ints, real=reals, array=arrays, object=objects, str=strings, seq=seqs,
-                cb=callbacks, fixtures=dict(pb=pb, pp=pp, plan=plan, pplan=pplan, flow=flow,
-                                            pflow=pflow, traj=traj, ptraj=ptraj, sys_g=sys_g,
-                                            m=m2, S=S2, x0=x0, cb=lambda a, b: None))
+                cb=callbacks, ridges=ridges, fixtures=dict(pb=pb, pp=pp, plan=plan, pplan=pplan, flow=flow,
+                                                           pflow=pflow, traj=traj, ptraj=ptraj, sys_g=sys_g,
+                                                           m=m2, S=S2, x0=x0, cb=lambda a, b: None, rc=rc,
+                                                           rws=rws, rflow=rflow, sys_r=sys_r, rtraj=rtraj,
+                                                           rp=rp, rm=rm, rS=rS, sys_q=sys_q))
+
+
+def _glm(X, y, family, prior_var, intercept=False, standardize=False, ridges=(), A=None):
+    """RidgeProblem.glm with its keyword arguments given positionally."""
+    return bwflow.RidgeProblem.glm(X, y, family=family, prior_var=prior_var, intercept=intercept,
+                                   standardize=standardize, ridges=ridges, A=A)
+
+
+def _quartic(t, kmax):
+    return np.array([t ** 4 / 4, t ** 3, 3 * t * t, 6 * t, 6 + 0 * t])[:kmax + 1]
+
+
+def _raises(t, kmax):
+    raise ValueError("a ridge function that raises")
 
 
 def targets(f):
     """(name, callable, argument kinds, valid arguments) for every public entry point."""
-    A, R, I, O, S, Q, C = "array", "real", "int", "object", "str", "seq", "cb"
+    A, R, I, O, S, Q, C, RG = "array", "real", "int", "object", "str", "seq", "cb", "ridges"
     pb, pp, m, S2, x0 = f["pb"], f["pp"], f["m"], f["S"], f["x0"]
     m3, S3 = m + 1, S2 + np.eye(2)
     t = [
@@ -126,6 +162,31 @@ def targets(f):
         ("traj.advance", f["traj"].advance, (R,), (0.0,)), ("traj.fields", f["traj"].fields, (R,), (0.1,)),
         ("traj.distance", f["traj"].distance, (O,), (f["traj"],)),
         ("ptraj.advance", f["ptraj"].advance, (R,), (0.0,)), ("ptraj.distance", f["ptraj"].distance, (O,), (f["ptraj"],)),
+        ("RidgeProblem", bwflow.RidgeProblem, (RG, A, A, R, I, I), (f["rc"].ridges, np.eye(2), m, 0.5, 8, 2)),
+        ("RidgeProblem.preset", bwflow.RidgeProblem.preset, (S,), ("logreg",)),
+        ("RidgeProblem.glm", _glm,
+         (A, A, S, R, O, O, RG, A), (np.array([[0.5, 1.0], [1.5, -1.0], [0.2, 0.3]]), [1.0, 0.0, 1.0], "logistic",
+                                     2.0, True, True, [], np.eye(3))),
+        ("RidgeWorkspace", bwflow.RidgeWorkspace, (O,), (f["rc"],)),
+        ("RidgeFlow", bwflow.RidgeFlow, (O, R, S, R, R, S, I), (f["rc"], 0.1, "jko", 1e-8, 1e-12, "dense", 1000)),
+        ("ridge_flow", bwflow.ridge_flow, (O, A, A, R, R, S), (f["rc"], m, S2, 0.2, 0.1, "forward")),
+        ("System.ridge", bwflow.System.ridge, (O, A, A), (f["rc"], m, S2)),
+        ("rc.energy", f["rc"].energy, (A, A, O), (m, S2, f["rws"])),
+        ("rc.gradient", f["rc"].gradient, (A, A, O), (m, S2, None)),
+        ("rc.expected_hessian", f["rc"].expected_hessian, (A, A, O), (m, S2, f["rws"])),
+        ("rc.slope_sq", f["rc"].slope_sq, (A, A, O), (m, S2, None)),
+        ("rc.modified_energy", f["rc"].modified_energy, (A, A, R, O), (m, S2, 0.1, f["rws"])),
+        ("rc.expect", f["rc"].expect, (I, R, R), (1, 0.5, 2.0)),
+        ("rc.run", f["rc"].run, (S, R, A, A, I, O), ("jko", 0.1, m, S2, 3, f["rws"])),
+        ("rc.step", f["rc"].step, (S, R, A, A, I, O), ("fb", 0.1, m, S2, 2, None)),
+        ("rc.jko_step", f["rc"].jko_step, (R, A, A, I, O), (0.1, m, S2, 1, f["rws"])),
+        ("rc.forward_step", f["rc"].forward_step, (R, A, A, I, O), (0.1, m, S2, 1, None)),
+        ("rc.fb_step", f["rc"].fb_step, (R, A, A, I, O), (0.1, m, S2, 1, f["rws"])),
+        ("rc.vi_optimum", f["rc"].vi_optimum, (A, A, O), (m, S2, f["rws"])),
+        ("rflow.solve", f["rflow"].solve, (A, A, A), (m, S2, [0.1, 0.2])), ("rflow.rhs", f["rflow"].rhs, (A, A), (m, S2)),
+        ("rtraj.advance", f["rtraj"].advance, (R,), (0.0,)), ("rtraj.fields", f["rtraj"].fields, (R,), (0.1,)),
+        ("study ridge", bwflow.study, (O, R, Q, R, R, S, I, C), (f["sys_q"], 0.2, [0.1, 0.05], None, None, "auto", 2, None)),
+        ("order ridge", bwflow.order, (O, A, A, R, Q), (f["rp"], f["rm"], f["rS"], 0.2, [0.1, 0.05])),
     ]
     # The compiled layer itself, which must be safe whatever reaches it (its functions take
     # handles, float64 buffers, ints and floats in the orders of their docstrings).
@@ -133,12 +194,12 @@ def targets(f):
     for fname in sorted(dir(core)):
         fn = getattr(core, fname)
         if callable(fn) and not fname.startswith("_") and fname != "Handle":
-            t.append(("_core." + fname, fn, (O, I, R, A, A, A, A, A, A, A), ()))
+            t.append(("_core." + fname, fn, (O, I, R, A, A, A, A, A, A, A, A), ()))
     return t
 
 
 # The kinds of value tried for any argument (besides the right kind's own pool).
-ANY = ("int", "real", "array", "object", "str", "seq")
+ANY = ("int", "real", "array", "object", "str", "seq", "ridges")
 
 
 def main():

@@ -1,9 +1,11 @@
 """bwflow: exact Wasserstein gradient flows, JKO steps and JKO-Flow, from Python.
 
 The binding of libbwflow (a compiled module, bwflow._core, carries the library; numpy
-arrays in and out). Two systems share one interface: Gaussians N(m, S) under an energy
-of quadratic potential, entropy and interaction (:class:`Problem`), and 1-D measures as N
-ordered particles on the quantile line under Langevin dynamics (:class:`Particles`)::
+arrays in and out). Three systems share one interface: Gaussians N(m, S) under an energy
+of quadratic potential, entropy and interaction (:class:`Problem`), 1-D measures as N
+ordered particles on the quantile line under Langevin dynamics (:class:`Particles`), and
+Gaussian variational inference for potentials with ridge functions, e.g. Bayesian logistic
+regression (:class:`RidgeProblem`)::
 
     import numpy as np, bwflow
     pb, m0, S0 = bwflow.Problem.preset("ou2d")
@@ -16,6 +18,11 @@ ordered particles on the quantile line under Langevin dynamics (:class:`Particle
 
     pp, x0 = bwflow.Particles.preset("quartic")          # V = x^4/4, N = 20
     xs = bwflow.ParticlesJKOPlan(pp, eta=1e-3).run(x0, 500)
+
+    rp, m0, S0 = bwflow.RidgeProblem.glm(X, y, family="logistic", prior_var=1.0,
+                                         intercept=True, standardize=True)
+    m, S = rp.vi_optimum(m0, S0)                          # the Gaussian-VI posterior
+    ms, Ss = rp.run("fb", 0.01, m0, S0, 100)              # forward-backward iterates
 
 Geometry works on stacks the numpy way: ``bwflow.w2(m0, S0, ms, Ss)`` with means (n, d)
 and covariances (n, d, d) returns n distances in one library call.
@@ -45,6 +52,7 @@ from .gaussian import Problem
 from .geometry import exp_map, geodesic, log_map, ot_map, w2, w2sq
 from .particles import (Particles, ParticlesFlow, ParticlesJKOPlan, particles_flow, particles_forward_step,
                         particles_moments, particles_quantiles, particles_w2)
+from .ridge import RIDGE_FAMILIES, RIDGE_METHODS, RidgeFlow, RidgeProblem, RidgeWorkspace, ridge_flow
 from .study import ORDER_ERRORS, loglog_slope, order, particles_order, study
 from .systems import TRAJECTORY_KINDS, System, Trajectory
 
@@ -58,6 +66,7 @@ __all__ = [
     "Problem", "JKOPlan", "forward_step", "wgf", "JKOFlow", "jkoflow", "FLOW_KINDS",
     "Particles", "ParticlesJKOPlan", "ParticlesFlow", "particles_quantiles", "particles_forward_step",
     "particles_flow", "particles_w2", "particles_moments",
+    "RidgeProblem", "RidgeWorkspace", "RidgeFlow", "ridge_flow", "RIDGE_FAMILIES", "RIDGE_METHODS",
     "System", "Trajectory", "TRAJECTORY_KINDS",
     "study", "order", "particles_order", "loglog_slope", "ORDER_ERRORS",
 ]

@@ -11,7 +11,7 @@ import math
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,6 +20,7 @@ from . import _args, _core
 from .errors import check
 from .gaussian import Problem
 from .particles import Particles
+from .ridge import RidgeProblem
 from .systems import System
 
 __all__ = ["study", "order", "particles_order", "loglog_slope", "ORDER_ERRORS"]
@@ -200,14 +201,16 @@ def study(system: System, T: Optional[float] = None, etas: Optional[Sequence[flo
     return res
 
 
-def order(problem: Problem, m0: ArrayLike, S0: ArrayLike, T: Optional[float] = None,
+def order(problem: Union[Problem, RidgeProblem], m0: ArrayLike, S0: ArrayLike, T: Optional[float] = None,
           etas: Optional[Sequence[float]] = None, rtol: Optional[float] = None,
           atol: Optional[float] = None, linsol: str = "auto", jobs: Optional[int] = None,
           progress: Optional[Progress] = None) -> Dict[str, Any]:
-    """The convergence-order study of ``bwflow order`` on a Gaussian problem from
-    N(m0, S0): :func:`study` on ``System.gaussian(problem, m0, S0)`` (see there for the
-    arguments and the dict returned). A collapsing step size is a row with status
-    "collapse", not an exception."""
+    """The convergence-order study of ``bwflow order`` on a Gaussian problem or a ridge
+    problem (Gaussian VI) from N(m0, S0): :func:`study` on ``System.gaussian(problem, m0,
+    S0)`` or ``System.ridge(problem, m0, S0)`` (see there for the arguments and the dict
+    returned). A collapsing step size is a row with status "collapse", not an exception."""
+    if isinstance(problem, RidgeProblem):
+        return study(System.ridge(problem, m0, S0), T, etas, rtol, atol, linsol, jobs, progress)
     return study(System.gaussian(problem, m0, S0), T, etas, rtol, atol, linsol, jobs, progress)
 
 

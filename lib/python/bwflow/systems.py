@@ -1,5 +1,5 @@
 """Systems and trajectories, the same for every system: a :class:`System` is an energy
-with an initial state (Gaussian, particles, ...); a :class:`Trajectory` of it is one of
+with an initial state (Gaussian, particles, Gaussian VI with ridges); a :class:`Trajectory` of it is one of
 its discrete schemes or flows (the kinds in :data:`TRAJECTORY_KINDS`: "jko", "forward",
 "wgf", "jkoflow", ...), advanced in time and compared with others by W2. The order study
 (:func:`bwflow.study`) runs on systems too.
@@ -19,6 +19,7 @@ from . import _args, _core
 from .errors import CollapseError, IllPosedError, check
 from .gaussian import Problem, gaussian_blame, gaussian_in
 from .particles import Particles, positions_blame
+from .ridge import RidgeProblem
 
 __all__ = ["System", "Trajectory", "TRAJECTORY_KINDS"]
 
@@ -28,8 +29,8 @@ TRAJECTORY_KINDS: Tuple[str, ...] = tuple(name for name, _discrete in _KINDS)
 
 
 class System:
-    """An energy and an initial state, immutable: made by :meth:`gaussian` or
-    :meth:`particles`. Attributes: ``name`` ("gaussian", "particles", ...), ``size`` (the
+    """An energy and an initial state, immutable: made by :meth:`gaussian`, :meth:`particles`
+    or :meth:`ridge`. Attributes: ``name`` ("gaussian", "particles", "ridge"), ``size`` (the
     dimension d or the number of particles N), ``fields`` (the names of the scalar fields
     that summarise a state: mean, covariance entries or variance, J, Jeta, slope_sq)."""
 
@@ -38,8 +39,8 @@ class System:
     fields: Tuple[str, ...]
 
     def __init__(self) -> None:
-        raise TypeError("make a System with System.gaussian(problem, m0, S0) or "
-                        "System.particles(particles, x0)")
+        raise TypeError("make a System with System.gaussian(problem, m0, S0), "
+                        "System.particles(particles, x0) or System.ridge(problem, m0, S0)")
 
     @classmethod
     def _wrap(cls, status: int, handle: Any, where: str, blame: Any) -> "System":
@@ -67,6 +68,20 @@ class System:
         x = _args.vector(x0, "x0", n, " (the problem has %d particles)" % n)
         st, handle = _core.system_particles(particles._h, x)
         return cls._wrap(st, handle, "bw_system_particles_create", positions_blame("x0"))
+
+    @classmethod
+    def ridge(cls, problem: RidgeProblem, m0: ArrayLike, S0: ArrayLike) -> "System":
+        """The ridge system (Gaussian variational inference, docs/vi.md): a
+        :class:`RidgeProblem` and the initial Gaussian N(m0, S0) (both copied; a Python ridge
+        function is kept, not copied). It provides the kinds jko, forward, fb, wgf, jkoflow
+        and forwardflow (not jkoflow2: the order study reports it n/a); its fields are the
+        Gaussian system's."""
+        problem = _args.instance(problem, RidgeProblem, "problem")
+        m, S = gaussian_in(m0, S0, problem.dim, "m0", "S0")
+        st, handle = _core.system_ridge(problem._h, m, S)
+        blame = gaussian_blame(m, S, "m0", "S0")
+        return cls._wrap(st, handle, "bw_system_ridge_create",
+                         lambda s: "m0 and S0 (the energy there)" if s == "BW_ERR_OVERFLOW" else blame(s))
 
     def __repr__(self) -> str:
         return "bwflow.System(%s, size %d)" % (self.name, self.size)
@@ -136,7 +151,8 @@ class Trajectory:
 
     @property
     def state(self) -> Union[Tuple[np.ndarray, np.ndarray], np.ndarray, None]:
-        """The current state: (m, S) for a Gaussian system, the positions for particles."""
+        """The current state: (m, S) for the Gaussian and ridge systems, the positions for
+        particles."""
         state = self._state()[4]
         if state is None:
             return None

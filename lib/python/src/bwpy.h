@@ -97,8 +97,20 @@ extern PyMethodDef bwpy_geometry_methods[];
 extern PyMethodDef bwpy_gaussian_methods[];
 extern PyMethodDef bwpy_particles_methods[];
 extern PyMethodDef bwpy_system_methods[];
+extern PyMethodDef bwpy_ridge_methods[];
 
 /* Kinds shared between files (systems are built from problems and particle sets). */
-extern const bwpy_kind bwpy_problem_kind, bwpy_particles_kind, bwpy_system_kind;
+extern const bwpy_kind bwpy_problem_kind, bwpy_particles_kind, bwpy_system_kind, bwpy_ridge_kind;
+
+/* ---- the ridge system's Python functions (src/ridge.c) ---- */
+
+/* The ridge problem in handle o (NULL with TypeError naming arg). */
+const bw_ridge_problem *bwpy_ridge_problem(PyObject *o, const char *arg);
+/* After a library call that may have called a Python ridge function (anything that
+ * evaluates a ridge system): when that function raised in this thread, drop ret and return
+ * NULL with its exception set; else ret. */
+PyObject *bwpy_phi_result(PyObject *ret);
+/* The same test: true, with the exception set, when a Python ridge function raised. */
+bool bwpy_phi_raised(void);
 
 #endif

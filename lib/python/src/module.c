@@ -223,7 +223,7 @@ PyMODINIT_FUNC PyInit__core(void) {
   PyObject *m = PyModule_Create(&moduledef);
   if (!m) return NULL;
   PyMethodDef *tables[] = {module_methods, bwpy_geometry_methods, bwpy_gaussian_methods,
-                           bwpy_particles_methods, bwpy_system_methods};
+                           bwpy_particles_methods, bwpy_system_methods, bwpy_ridge_methods};
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
     if (PyModule_AddFunctions(m, tables[i]) < 0) goto fail;
   Py_INCREF(&handle_type);
@@ -248,6 +248,9 @@ PyMODINIT_FUNC PyInit__core(void) {
       {"ORDER_RESOLUTION", BW_ORDER_RESOLUTION}, {"ORDER_MAX_ETAS", BW_ORDER_MAX_ETAS},
       {"TRAJ_KIND_COUNT", BW_TRAJ_KIND_COUNT}, {"PARTICLES_MAX_N", BW_PARTICLES_MAX_N},
       {"PARTICLES_MAX_DEGREE", BW_PARTICLES_MAX_DEGREE},
+      {"RIDGE_CUSTOM", BW_RIDGE_CUSTOM}, {"RIDGE_NODES_DEFAULT", BW_RIDGE_NODES_DEFAULT},
+      {"RIDGE_NODES_MAX", BW_RIDGE_NODES_MAX}, {"RIDGE_LOGISTIC", BW_RIDGE_LOGISTIC},
+      {"RIDGE_POISSON", BW_RIDGE_POISSON},
   };
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
     if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0) goto fail;

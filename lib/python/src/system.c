@@ -54,6 +54,29 @@ static PyObject *py_system_particles(PyObject *self, PyObject *args) {
   return ret;
 }
 
+/* system_ridge(problem, m0, S0) -> (status, handle): the handle keeps the problem's (its
+ * Python ridge functions, which the system's copy of the problem calls). */
+static PyObject *py_system_ridge(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *po, *mo, *So;
+  bwpy_buf m = {0}, S = {0};
+  PyObject *ret = NULL;
+  if (!PyArg_ParseTuple(args, "OOO", &po, &mo, &So)) return NULL;
+  const bw_ridge_problem *pb = bwpy_ridge_problem(po, "problem");
+  if (!pb) return NULL;
+  const int d = bw_ridge_problem_dim(pb);
+  if (bwpy_buf_get(mo, "m0", false, false, &m) == 0 && bwpy_buf_get(So, "S0", false, false, &S) == 0 &&
+      bwpy_buf_len(&m, d, "m0") == 0 && bwpy_buf_len(&S, bwpy_sq(d), "S0") == 0) {
+    const bw_gaussian g0 = {d, m.p, S.p, d};
+    bw_system *sys = NULL;
+    const bw_status st = bw_system_ridge_create(pb, &g0, &sys);
+    ret = bwpy_created(st, &bwpy_system_kind, sys, 0);
+    if (ret && !st) ((bwpy_handle *)PyTuple_GET_ITEM(ret, 1))->owner = Py_NewRef(po);
+  }
+  bwpy_buf_release(&m), bwpy_buf_release(&S);
+  return bwpy_phi_result(ret);
+}
+
 /* system_info(system) -> (name, size, field names) */
 static PyObject *py_system_info(PyObject *self, PyObject *o) {
   (void)self;
@@ -117,7 +140,7 @@ static PyObject *py_traj(PyObject *self, PyObject *args) {
   PyObject *ret = bwpy_created(st, &traj_kind, tr, 0);
   if (ret && !st) /* the trajectory keeps its system: its size and fields are the system's */
     ((bwpy_handle *)PyTuple_GET_ITEM(ret, 1))->owner = Py_NewRef(so);
-  return ret;
+  return bwpy_phi_result(ret);
 }
 
 /* traj_advance(traj, t) -> status */
@@ -133,7 +156,7 @@ static PyObject *py_traj_advance(PyObject *self, PyObject *args) {
   st = bw_traj_advance(tr, t);
   Py_END_ALLOW_THREADS
   bwpy_release(to);
-  return PyLong_FromLong(st);
+  return bwpy_phi_result(PyLong_FromLong(st));
 }
 
 /* traj_state(traj) -> (time, steps, solver, stats, state): state ("gaussian", mean bytes,
@@ -187,7 +210,7 @@ static PyObject *py_traj_fields(PyObject *self, PyObject *args) {
     ret = PyLong_FromLong(bw_traj_fields(tr, eta, out.p));
   bwpy_buf_release(&out);
   bwpy_release(to);
-  return ret;
+  return bwpy_phi_result(ret);
 }
 
 /* traj_failure(traj) -> (status, time, value, message, vector bytes or None) */
@@ -297,6 +320,7 @@ static PyObject *py_order_defaults(PyObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS
   st = bw_order_defaults_compute(sys, T, &def);
   Py_END_ALLOW_THREADS
+  if (bwpy_phi_raised()) return NULL;
   if (st) return Py_BuildValue("(iO)", (int)st, Py_None);
   const int n = def.n < 0 ? 0 : def.n > BW_ORDER_MAX_ETAS ? BW_ORDER_MAX_ETAS : def.n;
   int masks[BW_ORDER_MAX_ETAS];
@@ -358,7 +382,7 @@ static PyObject *py_order_point(PyObject *self, PyObject *args) {
   else ret = Py_BuildValue("(iNN)", 0, point_dict(&pt), PyBytes_FromStringAndSize((const char *)&pt, sizeof pt));
 done:
   bwpy_buf_release(&c);
-  return ret;
+  return bwpy_phi_result(ret);
 }
 
 /* order_fit(points) -> (status, dict): points, a sequence of order_point's bytes. */
@@ -420,6 +444,7 @@ static PyObject *py_loglog_slope(PyObject *self, PyObject *args) {
 PyMethodDef bwpy_system_methods[] = {
     {"system_gaussian", py_system_gaussian, METH_VARARGS, "system_gaussian(problem, m0, S0) -> (status, handle)"},
     {"system_particles", py_system_particles, METH_VARARGS, "system_particles(particles, x0) -> (status, handle)"},
+    {"system_ridge", py_system_ridge, METH_VARARGS, "system_ridge(problem, m0, S0) -> (status, handle)"},
     {"system_info", py_system_info, METH_O, "system_info(system) -> (name, size, field names)"},
     {"system_provides", py_system_provides, METH_VARARGS, "system_provides(system, kind) -> bool"},
     {"traj_kinds", py_traj_kinds, METH_NOARGS, "traj_kinds() -> ((name, discrete), ...)"},
