@@ -127,7 +127,8 @@ void cli_bad_option(const char *cmd, int code, char **argv);
 /* The presets in the commands' --help. */
 #define CLI_PRESET_HELP                                                                              \
   "  --preset NAME  instead of PROBLEM.json: Gaussians ou2d, heat, potential, random;\n"           \
-  "                 particles quartic, doublewell, gauss1d; ridges vi-quartic, logreg\n"            \
+  "                 particles quartic, doublewell, gauss1d; ridges vi-quartic, logreg,\n"           \
+  "                 logreg-d30\n"                                                                  \
   "  --dim d        dimension of the Gaussian presets heat, potential and random\n"                 \
   "  --seed s       seed of the random preset (default 1)\n"                                        \
   "  --particles N  number of particles of the particle presets (default 20)\n"
@@ -212,7 +213,7 @@ const char *cli_kind_list(char *buf, size_t n);
 int cli_report_failure(const char *cmd, const bw_traj *tr, int dim, bw_status st);
 
 /* ---- ridge problems (apps/ridge_input.c, apps/csv_input.c; docs/vi.md) ---- */
-/* Is root a ridge problem ("ridges" or "glm")? Is name a ridge preset (vi-quartic, logreg)? */
+/* Is root a ridge problem ("ridges" or "glm")? Is name a ridge preset (vi-quartic, logreg, logreg-d30)? */
 bool cli_is_ridge_file(json_t *root);
 bool cli_is_ridge_preset(const char *name);
 /* A ridge problem file's system (takes the reference to root; relative CSV paths are

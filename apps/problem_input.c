@@ -81,7 +81,7 @@ static bool load_preset(const cli_problem_args *a, bw_problem **pb, bw_gaussian 
   bw_status st = bw_preset(a->preset, a->dim < 0 ? 0 : (int)a->dim, a->seed, pb, g0);
   if (st == BW_ERR_BAD_ARG)
     return cli_fail(e, "--preset: unknown preset '%s' (known: ou2d, heat, potential, random, quartic, "
-                    "doublewell, gauss1d, vi-quartic, logreg)", a->preset);
+                    "doublewell, gauss1d, vi-quartic, logreg, logreg-d30)", a->preset);
   if (st == BW_ERR_DIM || st == BW_ERR_DIM_MISMATCH)
     return cli_fail(e, "--dim %ld does not suit preset '%s'", a->dim, a->preset);
   if (st) return cli_fail(e, "--preset %s: %s", a->preset, bw_strerror(st));

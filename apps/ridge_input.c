@@ -16,7 +16,9 @@
 #include <string.h>
 #include "cli.h"
 
-bool cli_is_ridge_preset(const char *name) { return name && (!strcmp(name, "vi-quartic") || !strcmp(name, "logreg")); }
+bool cli_is_ridge_preset(const char *name) {
+  return name && (!strcmp(name, "vi-quartic") || !strcmp(name, "logreg") || !strcmp(name, "logreg-d30"));
+}
 
 bool cli_is_ridge_file(json_t *root) { return json_object_get(root, "ridges") || json_object_get(root, "glm"); }
 

@@ -251,10 +251,12 @@ BW_API bw_status bw_ridge_modified_energy(const bw_ridge_problem *pb, bw_ridge_w
 /** The JKO step restricted to Gaussians (the proximal point step on the Bures-Wasserstein
  * manifold): argmin over Gaussians of J + W2^2(., in)/(2 eta). Its optimality condition,
  * m+ = m - eta g(m+, S+) and S+ = R S R with R = B^-1, B = I + eta G(m+, S+) (R is the
- * optimal transport map from S to S+, so B is positive definite), is solved for (m+, B) by
- * Newton's method with the analytic Jacobian (docs/math.md section 9), from the explicit
- * step's values (an O(eta^2) start), damped so that B stays positive definite, until the
- * correction is at rounding level: typically 2 to 4 iterations. At most 50 iterations,
+ * optimal transport map from S to S+, so B is positive definite), is solved for (m+, T = R)
+ * by Newton's method on the step's objective, strictly convex in (m+, T) for convex V, with
+ * its exact Hessian (docs/math.md section 9), from the step of V's quadratic model at in (an
+ * O(eta^2) start, exact for quadratic ridges), damped so that T stays positive definite and
+ * the objective decreases, until the correction is at rounding level: typically 2 to 4
+ * iterations. At most 50 iterations,
  * else ::BW_ERR_NO_CONVERGENCE (e.g. a step too large for a non-convex V; when every phi is
  * convex, I + eta A positive definite makes the step's objective strictly convex and the
  * step unique). out may be in.
@@ -425,8 +427,13 @@ BW_API const bw_ridge_problem *bw_system_ridge(const bw_system *sys, const bw_ga
  *    generator seeded with 20240 (the generator of bw_problem_random()): for each i,
  *    x_i = (1, z_1, ..., z_4) with z_k ~ N(0, 1), then y_i = 1 when a uniform u_i <
  *    1/(1 + e^(-x_i'beta)), beta = (0.5, -1, 0.75, 0.25, -0.5), else 0 (draws in that order
- *    per i); ridges a_i = x_i, b_i = 0, w_i = 1, logistic; h = sum_i y_i x_i.
- * @param name "vi-quartic" or "logreg"
+ *    per i); ridges a_i = x_i, b_i = 0, w_i = 1, logistic; h = sum_i y_i x_i (the expansion of
+ *    bw_ridge_glm_expand() with the intercept);
+ *  - "logreg-d30": the same construction with d = 30 (an intercept and 29 features), n = 569
+ *    (the size of the breast-cancer data of docs/vi.md), seed 20241, beta_0 = 0.5 and
+ *    beta_k = -0.3, 0.3, -0.3, ... (k = 1..29), prior N(0, I/30) (A = 30 I: the linear
+ *    predictor x'beta has prior variance about 1), from the prior.
+ * @param name "vi-quartic", "logreg" or "logreg-d30"
  * @param[out] pb receives the problem
  * @param[out] g0 receives the initial Gaussian
  * @return ::BW_OK; ::BW_ERR_NULL; ::BW_ERR_BAD_ARG (unknown name); ::BW_ERR_NOMEM; the

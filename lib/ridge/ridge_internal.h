@@ -42,8 +42,7 @@ struct bw_ridge_ws {
   /* Newton (grown on first use): the Jacobian and what its assembly needs */
   double *jac, *blk;       /* nt x nt: the Newton matrix (LU), the Jacobian of (g, G) */
   double *F, *Ft, *dx, *x0, *x1, *xt, *wt; /* nt each */
-  double *Rc, *Qc;         /* chunk x ns */
-  double *Mb;              /* ns x ns: the JKO step's dS+/dB */
+  double *Rc, *Qc;         /* chunk x ns: the ridges' packed outer products */
   int *ipiv;
   int chunk;
   bool newton_ready;

@@ -1,23 +1,42 @@
 /* The ridge presets (bwflow/ridge.h): the quartic example's Gaussian VI and Bayesian logistic
- * regression on fixed synthetic data. SPDX-License-Identifier: BSD-3-Clause */
+ * regression on fixed synthetic data (d = 5, n = 200, and d = 30, n = 569, the size of the
+ * breast-cancer data of docs/vi.md). SPDX-License-Identifier: BSD-3-Clause */
 #include <stdlib.h>
 #include <string.h>
 #include "core/rng.h"
 #include "ridge/ridge_internal.h"
 
-enum { LR_N = 200, LR_D = 5 };
-
-/* The logreg data: X (LR_D x LR_N, column i = x_i) and y (LR_N), as documented in the header. */
-static void logreg_data(double *X, double *y) {
-  static const double beta[LR_D] = {0.5, -1.0, 0.75, 0.25, -0.5};
-  bw__rng r = {20240};
-  for (int i = 0; i < LR_N; i++) {
-    double *x = X + (size_t)i * LR_D, eta = 0.0;
-    x[0] = 1.0;
-    for (int k = 1; k < LR_D; k++) x[k] = bw__rng_normal(&r);
-    for (int k = 0; k < LR_D; k++) eta += x[k] * beta[k];
-    y[i] = bw__rng_uniform(&r) < 1.0 / (1.0 + exp(-eta)) ? 1.0 : 0.0;
+/* A synthetic Bayesian logistic regression, as documented in the header: n observations of
+ * d - 1 standard normal features (and the intercept) from a splitmix64 generator with the
+ * given seed, y_i = 1 when a uniform u_i < 1/(1 + e^(-x_i'beta)); the prior N(0, s2 I), from
+ * the prior. */
+static bw_status logreg(int n, int d, uint64_t seed, const double *beta, double s2, bw_ridge_problem **pb,
+                        bw_gaussian **g0) {
+  double *X = malloc(sizeof(double) * ((size_t)n * d + n + (size_t)n * d + (size_t)d * d + d));
+  bw_ridge *r = malloc(sizeof(bw_ridge) * (size_t)n);
+  bw_status st = X && r ? BW_OK : BW_ERR_NOMEM;
+  if (!st) {
+    double *y = X + (size_t)n * (d - 1), *a = y + n, *A = a + (size_t)n * d, *h = A + (size_t)d * d;
+    bw__rng g = {seed};
+    for (int i = 0; i < n; i++) {
+      double *z = X + (size_t)i * (d - 1), eta = beta[0];
+      for (int k = 0; k < d - 1; k++) z[k] = bw__rng_normal(&g);
+      for (int k = 0; k < d - 1; k++) eta += z[k] * beta[k + 1];
+      y[i] = bw__rng_uniform(&g) < 1.0 / (1.0 + exp(-eta)) ? 1.0 : 0.0;
+    }
+    memset(A, 0, sizeof(double) * ((size_t)d * d + d));
+    const bw_ridge_glm glm = {.family = BW_RIDGE_LOGISTIC, .n = n, .p = d - 1, .X = X, .ldx = d - 1, .y = y,
+                              .prior_var = s2, .intercept = 1};
+    st = bw_ridge_glm_expand(&glm, a, A, d, h, NULL, NULL);
+    for (int i = 0; !st && i < n; i++)
+      r[i] = (bw_ridge){.family = BW_RIDGE_LOGISTIC, .a = a + (size_t)i * d, .b = 0.0, .w = 1.0};
+    if (!st) st = bw_ridge_problem_create(d, A, d, h, 1.0, n, r, 0, pb);
   }
+  if (!st && !(*g0 = bw_gaussian_alloc(d))) st = BW_ERR_NOMEM; /* N(0, s2 I): the prior */
+  for (int k = 0; !st && k < d; k++) (*g0)->cov[k + (size_t)k * (*g0)->ld] = s2;
+  free(X);
+  free(r);
+  return st;
 }
 
 bw_status bw_ridge_preset(const char *name, bw_ridge_problem **pbp, bw_gaussian **g0p) {
@@ -32,23 +51,13 @@ bw_status bw_ridge_preset(const char *name, bw_ridge_problem **pbp, bw_gaussian 
     if (!st && !(g0 = bw_gaussian_alloc(1))) st = BW_ERR_NOMEM;
     if (!st) g0->mean[0] = 1.0, g0->cov[0] = 0.25;
   } else if (!strcmp(name, "logreg")) {
-    double *X = malloc(sizeof(double) * (LR_D * LR_N + LR_N + LR_D * LR_D + LR_D));
-    bw_ridge *r = malloc(sizeof(bw_ridge) * LR_N);
-    st = X && r ? BW_OK : BW_ERR_NOMEM;
-    if (!st) {
-      double *y = X + LR_D * LR_N, *A = y + LR_N, *h = A + LR_D * LR_D;
-      logreg_data(X, y);
-      memset(A, 0, sizeof(double) * (LR_D * LR_D + LR_D));
-      for (int k = 0; k < LR_D; k++) A[k + k * LR_D] = 1.0; /* the prior N(0, I) */
-      for (int i = 0; i < LR_N; i++) {
-        r[i] = (bw_ridge){.family = BW_RIDGE_LOGISTIC, .a = X + (size_t)i * LR_D, .b = 0.0, .w = 1.0};
-        for (int k = 0; k < LR_D; k++) h[k] += y[i] * X[k + (size_t)i * LR_D];
-      }
-      st = bw_ridge_problem_create(LR_D, A, LR_D, h, 1.0, LR_N, r, 0, &pb);
-    }
-    if (!st && !(g0 = bw_gaussian_alloc(LR_D))) st = BW_ERR_NOMEM; /* N(0, I): the prior */
-    free(X);
-    free(r);
+    static const double beta[5] = {0.5, -1.0, 0.75, 0.25, -0.5};
+    st = logreg(200, 5, 20240, beta, 1.0, &pb, &g0);
+  } else if (!strcmp(name, "logreg-d30")) {
+    double beta[30];
+    beta[0] = 0.5;
+    for (int k = 1; k < 30; k++) beta[k] = k % 2 ? -0.3 : 0.3;
+    st = logreg(569, 30, 20241, beta, 1.0 / 30, &pb, &g0);
   } else {
     return BW_ERR_BAD_ARG;
   }

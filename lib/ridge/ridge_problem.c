@@ -186,14 +186,14 @@ bw_ridge_ws *bw_ridge_ws_alloc(const bw_ridge_problem *pb) {
   return ws;
 }
 
-/* The Newton part: two nt x nt matrices, LU pivots, seven vectors of nt, the chunks of the
- * Jacobian's assembly (lib/ridge/ridge_eval.c) and an ns x ns matrix (lib/ridge/ridge_jko.c). */
+/* The Newton part: two nt x nt matrices, LU pivots, seven vectors of nt and the chunks of the
+ * Jacobians' assembly (lib/ridge/ridge_eval.c, lib/ridge/ridge_jko.c). */
 bw_status bw__ridge_ws_newton(bw_ridge_ws *ws) {
   if (ws->newton_ready) return BW_OK;
   const size_t nt = (size_t)ws->nt, ns = (size_t)ws->ns;
   ws->chunk = ws->n < 64 ? (ws->n ? ws->n : 1) : 64;
   const size_t ch = (size_t)ws->chunk;
-  double *b = malloc((2 * nt * nt + 7 * nt + 2 * ch * ns + ns * ns) * sizeof(double));
+  double *b = malloc((2 * nt * nt + 7 * nt + 2 * ch * ns) * sizeof(double));
   int *ip = malloc(sizeof(int) * nt);
   if (!b || !ip) {
     free(b), free(ip);
@@ -202,7 +202,7 @@ bw_status bw__ridge_ws_newton(bw_ridge_ws *ws) {
   ws->jac = b, ws->blk = b + nt * nt;
   double **v[7] = {&ws->F, &ws->Ft, &ws->dx, &ws->x0, &ws->x1, &ws->xt, &ws->wt};
   for (int k = 0; k < 7; k++) *v[k] = b + 2 * nt * nt + k * nt;
-  ws->Rc = b + 2 * nt * nt + 7 * nt, ws->Qc = ws->Rc + ch * ns, ws->Mb = ws->Qc + ch * ns;
+  ws->Rc = b + 2 * nt * nt + 7 * nt, ws->Qc = ws->Rc + ch * ns;
   ws->ipiv = ip;
   ws->newton_ready = true;
   return BW_OK;

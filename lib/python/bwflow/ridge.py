@@ -208,10 +208,11 @@ class RidgeProblem:
         """A named problem and its initial Gaussian: returns (problem, m0, S0). "vi-quartic":
         V = x^4/4, tau = 1, from N(1, 1/4) (its VI optimum is N(0, 1/sqrt 3)); "logreg":
         Bayesian logistic regression, d = 5, n = 200 synthetic observations, prior N(0, I),
-        from the prior (docs/vi.md)."""
+        from the prior; "logreg-d30": the same with d = 30 (29 features), n = 569, prior
+        N(0, I/30), from the prior (docs/vi.md)."""
         name = _args.text(name, "name")
         st, handle, g = _core.ridge_preset(name)
-        check(st, "bw_ridge_preset", {"BW_ERR_BAD_ARG": "name"}, "name %r (known: vi-quartic, logreg)" % name)
+        check(st, "bw_ridge_preset", {"BW_ERR_BAD_ARG": "name"}, "name %r (known: vi-quartic, logreg, logreg-d30)" % name)
         d, mean, cov = g
         return (cls._wrap(handle), np.frombuffer(mean).copy(),
                 _args.from_column_major(np.frombuffer(cov).reshape(d, d)))
