@@ -16,6 +16,9 @@ void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const in
 void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k,
             const double *alpha, const double *a, const int *lda, const double *beta,
             double *c, const int *ldc, size_t luplo, size_t ltrans);
+void dtrmm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m,
+            const int *n, const double *alpha, const double *a, const int *lda, double *b, const int *ldb,
+            size_t lside, size_t luplo, size_t ltransa, size_t ldiag);
 void dgemv_(const char *trans, const int *m, const int *n, const double *alpha,
             const double *a, const int *lda, const double *x, const int *incx,
             const double *beta, double *y, const int *incy, size_t ltrans);

@@ -62,12 +62,20 @@ bw_status bw__ridge_eval(const bw_ridge_problem *pb, bw_ridge_ws *ws, const doub
   double ld = 0.0;
   for (int i = 0; i < d; i++) ld += log(ws->L[i + (size_t)i * d]);
   ws->logdet = 2.0 * ld;
-  /* mu = At'm - b, Ut = Ss At, s_j = a_j'Ut_j */
+  /* mu = At'm - b; s_j = a_j'S a_j: with the modified fields, Ut = Ss At (they need S a_j) and
+   * s_j = a_j'Ut_j; otherwise Ut = L'At (half the flops) and s_j = |Ut_j|^2 */
   for (int j = 0; j < n; j++) ws->mu[j] = -pb->b[j];
   gemv('T', d, n, 1.0, pb->at, d, m, 1.0, ws->mu);
-  gemm('N', 'N', d, n, d, 1.0, Ss, d, pb->at, d, 0.0, ws->Ut, d);
+  const bool sa = what & BW__EV_FLOW4;
+  if (sa) {
+    gemm('N', 'N', d, n, d, 1.0, Ss, d, pb->at, d, 0.0, ws->Ut, d);
+  } else if (n > 0) {
+    const double one = 1.0;
+    memcpy(ws->Ut, pb->at, sizeof(double) * (size_t)d * n);
+    dtrmm_("L", "L", "T", "N", &d, &n, &one, ws->L, &d, ws->Ut, &d, 1, 1, 1, 1);
+  }
   for (int j = 0; j < n; j++) {
-    const double *a = pb->at + (size_t)j * d, *u = ws->Ut + (size_t)j * d;
+    const double *a = sa ? pb->at + (size_t)j * d : ws->Ut + (size_t)j * d, *u = ws->Ut + (size_t)j * d;
     double acc = 0.0;
     for (int i = 0; i < d; i++) acc += a[i] * u[i];
     ws->s[j] = acc > 0.0 ? acc : 0.0; /* a'Sa >= 0: rounding only */

@@ -243,7 +243,7 @@ def test_vi_optimum_against_scipy():
     assert np.max(np.abs(g)) < 1e-12 and np.max(np.abs(G)) < 1e-10 * np.max(np.abs(pb.expected_hessian(m, S)))
     ms, Ss = _minimize(pb.energy, pb.gradient, m0, S0)
     assert rel(m, ms) < 1e-7 and rel(S, Ss) < 1e-7
-    assert pb.energy(m, S) <= pb.energy(ms, Ss) + 1e-13
+    assert pb.energy(m, S) <= pb.energy(ms, Ss) + 1e-12      # rounding: J sums 200 ridges
     # the quartic example: N(0, 1/sqrt 3)
     pq, q0, Q0 = bwflow.RidgeProblem.preset("vi-quartic")
     mq, Sq = pq.vi_optimum(q0, Q0)
