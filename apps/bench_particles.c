@@ -11,9 +11,9 @@
 static const int step_ns[CLI_BENCH_PT_NSTEP] = {100, 1000, 10000, 100000};
 static const int flow_ns[CLI_BENCH_PT_NFLOW] = {20, 200};
 
-static double now_ns(void) {
+static double now_ns(clockid_t clk) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clk, &ts);
   return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
 }
 
@@ -22,21 +22,18 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Median of the per-call times of 15 batches (5 single calls with --quick or when a call
- * takes over ~2 ms) of fn after a warm-up call, in ns. */
-typedef bw_status (*pt_fn)(void *ctx);
-static bw_status median_ns(pt_fn fn, void *ctx, bool quick, double *median) {
-  double t0 = now_ns();
+bw_status cli_bench_median(cli_bench_fn fn, void *ctx, bool quick, clockid_t clk, double *median) {
+  double t0 = now_ns(clk);
   bw_status st = fn(ctx);
-  const double one = now_ns() - t0;
+  const double one = now_ns(clk) - t0;
   const double target = quick ? 5e5 : 2e6;
   const int nb = quick ? 5 : 15;
   const long reps = one >= target ? 1 : (long)(target / fmax(one, 1.0)) + 1;
   double t[15];
   for (int b = 0; b < nb && !st; b++) {
-    t0 = now_ns();
+    t0 = now_ns(clk);
     for (long k = 0; k < reps && !st; k++) st = fn(ctx);
-    t[b] = (now_ns() - t0) / (double)reps;
+    t[b] = (now_ns(clk) - t0) / (double)reps;
   }
   if (st) return st;
   qsort(t, (size_t)nb, sizeof(double), cmp_double);
@@ -100,7 +97,7 @@ bw_status cli_bench_particles(bool quick, cli_bench_pt *r, const char **what) {
     }
     if (!st) st = bw_particles_jko_plan_create(pp, 1e-3, &c.plan);
     double ns = NAN;
-    if (!st) st = median_ns(run_steps, &c, quick, &ns);
+    if (!st) st = cli_bench_median(run_steps, &c, quick, CLOCK_MONOTONIC, &ns);
     if (!st) {
       r->step_ns[k] = ns / (50.0 * n);
       r->newton[k] = (double)c.iters / (double)c.steps;
@@ -129,7 +126,7 @@ bw_status cli_bench_particles(bool quick, cli_bench_pt *r, const char **what) {
       st = bw_particles_flow_create(pp, BW_FLOW_JKO, eta, &o, &c.pf);
       if (!st) st = bw_particles_flow_set_jacobian(c.pf, j ? BW_PJAC_DQ : BW_PJAC_ANALYTIC);
       double ns = NAN;
-      if (!st) st = median_ns(run_flow, &c, quick, &ns);
+      if (!st) st = cli_bench_median(run_flow, &c, quick, CLOCK_MONOTONIC, &ns);
       if (!st) {
         bw_jkoflow_stats cs;
         bw_particles_flow_stats(c.pf, &cs);

@@ -286,6 +286,12 @@ void cli_progress_clear(cli_progress *p);
  * numbers then do not depend on how many threads ran it. */
 void cli_blas_single_thread(void);
 
+/* The median over 15 batches (5 with quick, or single calls when a call takes over ~2 ms) of
+ * the per-call time of fn(ctx) after a warm-up call, in ns of clock clk (apps/bench_particles.c;
+ * the parts of bwflow bench for the particle and ridge systems). */
+typedef bw_status (*cli_bench_fn)(void *ctx);
+bw_status cli_bench_median(cli_bench_fn fn, void *ctx, bool quick, clockid_t clk, double *median);
+
 /* bwflow bench's particle part (apps/bench_particles.c): JKO step per particle for
  * N = 100, 1000, 10^4, 10^5 (Newton iterations per step), JKO-Flow to T = 0.5 for N = 20, 200
  * with the analytic Jacobian [0] and CVODE's difference quotients [1]. */
@@ -299,6 +305,21 @@ typedef struct {
 bw_status cli_bench_particles(bool quick, cli_bench_pt *r, const char **what);
 void cli_bench_particles_json(FILE *f, const cli_bench_pt *r); /* members, each after ", " */
 void cli_bench_particles_table(FILE *f, const cli_bench_pt *r);
+
+/* bwflow bench's ridge part (apps/bench_ridge.c): Bayesian logistic regression on the
+ * logreg-d30 preset (d = 30, n = 569) from its prior: one gradient evaluation, one JKO step
+ * (eta = 0.1), 100 forward-backward steps (eta = 0.005), the gradient flow to T = 5 (rtol
+ * 1e-12, atol 1e-14), each in ms of the bench's clock. */
+typedef struct {
+  bool done;
+  double grad_ms, jko_ms, fb_ms, wgf_ms;
+  int jko_newton;
+  long wgf_steps, wgf_rhs, wgf_jtv;
+  const char *wgf_solver; /* static */
+} cli_bench_rg;
+bw_status cli_bench_ridge(bool quick, clockid_t clk, cli_bench_rg *r, const char **what);
+void cli_bench_ridge_json(FILE *f, const cli_bench_rg *r); /* members, each after ", " */
+void cli_bench_ridge_table(FILE *f, const cli_bench_rg *r);
 
 /* Subcommands. argv[0] is the subcommand name. A command writes its result (and --help) to
  * out, which main copies to stdout when the command returns EXIT_OK or EXIT_COLLAPSE (so a

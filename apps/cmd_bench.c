@@ -65,6 +65,11 @@ static const char usage[] =
     "to T = 0.5 for N = 20 and 200 (eta = 1e-3 (20/N)^2, rtol 1e-8) with the analytic banded\n"
     "Jacobian and with CVODE's difference quotients (keys ..._dq).\n"
     "\n"
+    "Gaussian VI (ridges; keys ridge_*): Bayesian logistic regression, the logreg-d30 preset\n"
+    "(d = 30, n = 569 observations) from its prior: the gradient (g, G), one JKO step (eta =\n"
+    "0.1, with its Newton iterations), 100 forward-backward steps (eta = 0.005) and the\n"
+    "gradient flow to T = 5 (rtol 1e-12, atol 1e-14, with CVODE's counts), in ms.\n"
+    "\n"
     "exit status: 0 success, 1 numerical failure, 2 bad usage\n";
 
 static const int all_dims[] = {1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
@@ -273,6 +278,7 @@ typedef struct {
   double exponent; /* NaN when d = 100..1000 were not all measured */
   const char *clock; /* "wall" or "process-cpu" */
   cli_bench_pt particles; /* the particle system's part (apps/bench_particles.c) */
+  cli_bench_rg ridge;     /* the ridge system's part (apps/bench_ridge.c) */
 } results;
 
 static void print_time(FILE *f, double ns) {
@@ -315,6 +321,7 @@ static void print_table(FILE *f, const results *r, bool quick) {
   }
   fprintf(f, "(per_rhs: solve time / rhs_evals; chol+inv: dpotrf + dpotri of a d x d copy)\n");
   cli_bench_particles_table(f, &r->particles);
+  cli_bench_ridge_table(f, &r->ridge);
 }
 
 static void json_map_d(FILE *f, const char *key, int n, const int *dims, const double *v) {
@@ -392,6 +399,7 @@ static void print_json(FILE *f, const results *r, bool quick) {
   fputs(", ", f);
   json_map_l(f, "workspace_bytes", r->nd, all_dims, wsb);
   cli_bench_particles_json(f, &r->particles); /* ", particles_...": {...} */
+  cli_bench_ridge_json(f, &r->ridge);         /* ", ridge_...": ... */
   fprintf(f, ", \"jko_steps_n\": %d, \"step_exponent\": ", NSTEPS);
   cli_print_double(f, r->exponent);
 
@@ -520,6 +528,11 @@ int cmd_bench(int argc, char **argv, FILE *out) {
     if (progress) fputs("\rbwflow bench: particles      ", stderr);
     if ((st = cli_bench_particles(quick, &r.particles, &what)))
       fprintf(stderr, "%sbwflow bench: particles: %s: %s\n", progress ? "\r\033[K" : "", what, bw_strerror(st));
+  }
+  if (!st) { /* the ridge system (apps/bench_ridge.c) */
+    if (progress) fputs("\rbwflow bench: ridges         ", stderr);
+    if ((st = cli_bench_ridge(quick, clk, &r.ridge, &what)))
+      fprintf(stderr, "%sbwflow bench: ridges: %s: %s\n", progress ? "\r\033[K" : "", what, bw_strerror(st));
   }
   if (progress) fputs("\r\033[K", stderr);
   if (st) return EXIT_FAIL;

@@ -29,8 +29,8 @@ Checks:
      and its table (max-norm of the (m, S) difference at T = 1) to its 4 digits;
   4. the VI optimum (bw_ridge_vi_optimum through ctypes, and the limit of `bwflow evolve
      --method jko`) against scipy.optimize.minimize of J over (m, Cholesky factor), to 1e-7;
-  5. the logreg preset's data regenerated from its documentation (splitmix64) equals the
-     problem in bwflow's sidecar; `bwflow order --preset vi-quartic / logreg --json` slopes
+  5. the logreg presets' data regenerated from their documentation (splitmix64) equal the
+     problems in bwflow's sidecars; `bwflow order --preset vi-quartic / logreg --json` slopes
      within 0.05 of 1, 2, 1, 2 and 1 (fb), jkoflow2 n/a.
 
 usage: check_ridge.py BWFLOW_EXECUTABLE
@@ -502,31 +502,42 @@ def splitmix(seed):
     return uniform, normal
 
 
-def check_presets(exe, tmp):
-    uniform, normal = splitmix(20240)
-    beta = np.array([0.5, -1, 0.75, 0.25, -0.5])
+def logreg_data(name):
+    """The data of the logreg presets from their documentation (bwflow/ridge.h): (X with the
+    intercept column, y, prior variance)."""
+    n, d, seed, s2 = {"logreg": (200, 5, 20240, 1.0), "logreg-d30": (569, 30, 20241, 1.0 / 30)}[name]
+    beta = np.array([0.5, -1, 0.75, 0.25, -0.5]) if name == "logreg" else \
+        np.array([0.5] + [(-0.3, 0.3)[k % 2] for k in range(d - 1)])
+    uniform, normal = splitmix(seed)
     X, y = [], []
-    for _ in range(200):
-        x = np.array([1.0] + [normal() for _ in range(4)])
+    for _ in range(n):
+        x = np.array([1.0] + [normal() for _ in range(d - 1)])
         X.append(x)
         eta = 0.0
-        for k in range(5):
+        for k in range(d):
             eta += x[k] * beta[k]
         y.append(1.0 if uniform() < 1 / (1 + math.exp(-eta)) else 0.0)
-    X, y = np.array(X), np.array(y)
+    return np.array(X), np.array(y), s2
+
+
+def check_presets(exe, tmp):
     out = os.path.join(tmp, "o")
     res = {}
     for preset in ("vi-quartic", "logreg"):
         res[preset] = json.loads(run(exe, ["order", "--preset", preset, "--json", "--out", out]))
-    side = json.load(open(os.path.join(out, "order-logreg.json")))["problem"]
-    a = np.array([r["a"] for r in side["ridges"]])
-    h = np.zeros(5)
-    for i in range(200):  # in the generator's order, to the bit
-        h += y[i] * X[i]
-    same = (a.shape == X.shape and np.array_equal(a, X) and np.array_equal(side["h"], h)
-            and side["A"] == np.eye(5).tolist() and {r["phi"] for r in side["ridges"]} == {"logistic"})
-    check(same, "logreg: the data regenerated from the documented generator equal the preset (%d ones of 200)"
-          % int(y.sum()))
+    run(exe, ["order", "--preset", "logreg-d30", "--t", "0.01", "--etas", "0.005,0.0025", "--out", out])
+    for name in ("logreg", "logreg-d30"):
+        X, y, s2 = logreg_data(name)
+        n, d = X.shape
+        side = json.load(open(os.path.join(out, "order-%s.json" % name)))["problem"]
+        a = np.array([r["a"] for r in side["ridges"]])
+        h = np.zeros(d)
+        for i in range(n):  # in the generator's order, to the bit
+            h += y[i] * X[i]
+        same = (a.shape == X.shape and np.array_equal(a, X) and np.array_equal(side["h"], h)
+                and side["A"] == (np.eye(d) / s2).tolist() and {r["phi"] for r in side["ridges"]} == {"logistic"})
+        check(same, "%s: the data regenerated from the documented generator equal the preset (%d ones of %d)"
+              % (name, int(y.sum()), n))
     for preset, d in res.items():
         slopes = [d["slope_" + k] for k in ("wgf", "jkoflow", "forward_wgf", "forward_flow", "fb_wgf")]
         good = all(abs(s - w) < 0.05 for s, w in zip(slopes, (1, 2, 1, 2, 1)))
