@@ -34,7 +34,8 @@ except ImportError:
     import bwflow
 import numpy as np
 import matplotlib
-matplotlib.use("Agg")   # files only
+if __name__ == "__main__":
+    matplotlib.use("Agg")   # files only (a notebook that imports this keeps its backend)
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.join(HERE, "examples"))
