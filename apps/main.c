@@ -31,8 +31,11 @@ static void print_help(FILE *f) {
           "usage: bwflow COMMAND [ARGS...]\n"
           "\n"
           "Wasserstein gradient flows, their JKO discretisation and its modified flows\n"
-          "(JKO-Flow), computed exactly where closed forms exist: for Gaussian measures and for\n"
-          "particle systems in one dimension, with convergence-order studies.\n"
+          "(JKO-Flow), computed exactly where closed forms exist, with convergence-order\n"
+          "studies, for three systems: Gaussian measures (quadratic potential, entropy,\n"
+          "interaction), particle systems in one dimension (docs/particles.md), and Gaussian\n"
+          "variational inference for potentials with ridge functions, e.g. Bayesian logistic\n"
+          "regression (the flows restricted to Gaussians; docs/vi.md).\n"
           "\n"
           "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
