@@ -278,6 +278,42 @@ START_TEST(jko_optimality) {
 }
 END_TEST
 
+/* Newton's matrix is Psi's exact Hessian: convergence is quadratic, a few iterations from the
+ * quadratic model's step, also far beyond the explicit steps' stability (logreg-d30 at
+ * eta = 0.1: eta lambda_max(E hess V) ~ 20); a problem of quadratic ridges starts at its
+ * exact step (the Gaussian closed form) and needs one iteration to confirm it. */
+START_TEST(jko_newton_quadratic) {
+  const char *names[2] = {"logreg", "logreg-d30"};
+  for (int k = 0; k < 2; k++) {
+    bw_ridge_problem *pb = NULL;
+    bw_gaussian *g0 = NULL;
+    ck_assert_int_eq(bw_ridge_preset(names[k], &pb, &g0), BW_OK);
+    bw_gaussian *o = bw_gaussian_alloc(g0->d);
+    bw_ridge_ws *ws = bw_ridge_ws_alloc(pb);
+    const double etas[3] = {0.005, 0.1, 1.0};
+    for (int ie = 0; ie < 3; ie++) {
+      int it = 0;
+      ck_assert_int_eq(bw_ridge_jko_step(pb, etas[ie], ws, g0, o, &it), BW_OK);
+      ck_assert_msg(it >= 1 && it <= 5, "%s eta %g: %d Newton iterations", names[k], etas[ie], it);
+    }
+    bw_ridge_ws_free(ws);
+    bw_gaussian_free(o), bw_gaussian_free(g0);
+    bw_ridge_problem_free(pb);
+  }
+  tu_rng rng;
+  tu_seed(&rng, 17);
+  for (int d = 1; d <= 5; d += 2) {
+    bw_ridge_problem *pb = tr_random_problem(&rng, d, 6, 0.7, TR_QUADRATIC);
+    bw_gaussian *g = tu_gaussian(&rng, d, 0.2, 1.0), *o = bw_gaussian_alloc(d);
+    int it = 0;
+    ck_assert_int_eq(bw_ridge_jko_step(pb, 0.5, NULL, g, o, &it), BW_OK);
+    ck_assert_msg(it == 1, "quadratic ridges, d %d: %d iterations", d, it);
+    bw_gaussian_free(g), bw_gaussian_free(o);
+    bw_ridge_problem_free(pb);
+  }
+}
+END_TEST
+
 /* The VI optimum: g = 0 and G = 0 there, J minimal among nearby Gaussians, a fixed point of
  * the JKO, explicit and forward-backward steps; the JKO iterates converge to it; quartic:
  * variance 1/sqrt(3). */
@@ -482,6 +518,7 @@ int main(void) {
   TCase *j = tcase_create("steps");
   tcase_set_timeout(j, 120);
   tcase_add_test(j, jko_optimality);
+  tcase_add_test(j, jko_newton_quadratic);
   tcase_add_test(j, vi_optimum);
   tcase_add_test(j, jko_no_convergence);
   suite_add_tcase(s, j);
