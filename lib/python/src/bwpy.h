@@ -87,6 +87,13 @@ int bwpy_opts(PyObject *o, bw_jkoflow_opts *opts);
 PyObject *bwpy_stats(const bw_jkoflow_stats *s);
 /* A bytes object holding n doubles. */
 PyObject *bwpy_bytes(const double *x, Py_ssize_t n);
+/* g's covariance packed column-major with leading dimension d (its ld may be larger), as
+ * bytes (NULL with an exception). */
+PyObject *bwpy_cov_bytes(const bw_gaussian *g);
+/* A Gaussian of dimension d from two buffers, a mean (d doubles) and a column-major
+ * covariance (d^2), read, or written when out. 0, or -1 with the exception naming them. */
+int bwpy_gauss(PyObject *mo, PyObject *So, int d, bool out, const char *mname, const char *sname, bwpy_buf *m,
+               bwpy_buf *S, bw_gaussian *g);
 /* (status, handle-or-None) for a create call: the handle (with the given size) when
  * st == BW_OK; ptr is freed otherwise. */
 PyObject *bwpy_created(bw_status st, const bwpy_kind *kind, void *ptr, int size);

@@ -12,16 +12,6 @@ const bwpy_kind bwpy_problem_kind = {"Problem", free_problem, false};
 static const bwpy_kind plan_kind = {"JKOPlan", free_plan, false};
 static const bwpy_kind jkoflow_kind = {"JKOFlow", free_jkoflow, true};
 
-/* A Gaussian of dimension d from two buffers (read, or written when out). */
-static int gauss(PyObject *mo, PyObject *So, int d, bool out, const char *mname, const char *sname,
-                 bwpy_buf *m, bwpy_buf *S, bw_gaussian *g) {
-  if (bwpy_buf_get(mo, mname, out, false, m) < 0 || bwpy_buf_get(So, sname, out, false, S) < 0 ||
-      bwpy_buf_len(m, d, mname) < 0 || bwpy_buf_len(S, bwpy_sq(d), sname) < 0)
-    return -1;
-  *g = (bw_gaussian){d, m->p, S->p, d};
-  return 0;
-}
-
 /* A seed: any int in [0, 2^64) (OverflowError otherwise, never wrapped). */
 static int seed_of(PyObject *o, uint64_t *seed) {
   if (!PyLong_Check(o)) {
@@ -77,17 +67,8 @@ static PyObject *py_preset(PyObject *self, PyObject *args) {
   st = bw_preset(name, d, seed, &pb, &g);
   Py_END_ALLOW_THREADS
   if (st) return Py_BuildValue("(iOiOO)", (int)st, Py_None, 0, Py_None, Py_None);
-  /* ld may exceed d: pack the covariance */
-  double *cov = PyMem_Malloc(sizeof(double) * (size_t)bwpy_sq(g->d));
-  if (!cov) {
-    bw_problem_free(pb), bw_gaussian_free(g);
-    return PyErr_NoMemory();
-  }
-  for (int j = 0; j < g->d; j++) memcpy(cov + (size_t)j * g->d, g->cov + (size_t)j * g->ld, sizeof(double) * (size_t)g->d);
   PyObject *h = bwpy_handle_new(&bwpy_problem_kind, pb);
-  PyObject *ret = h ? Py_BuildValue("(iNiNN)", 0, h, g->d, bwpy_bytes(g->mean, g->d), bwpy_bytes(cov, bwpy_sq(g->d)))
-                    : NULL;
-  PyMem_Free(cov);
+  PyObject *ret = h ? Py_BuildValue("(iNiNN)", 0, h, g->d, bwpy_bytes(g->mean, g->d), bwpy_cov_bytes(g)) : NULL;
   bw_gaussian_free(g);
   return ret;
 }
@@ -104,7 +85,7 @@ static PyObject *py_problem_random(PyObject *self, PyObject *args) {
   PyObject *ret = NULL;
   if (!PyArg_ParseTuple(args, "iOdOO", &d, &so, &tau, &mo, &So) || seed_of(so, &seed) < 0) return NULL;
   if (d < 1 || (long long)d * d > INT_MAX) return Py_BuildValue("(iO)", BW_ERR_DIM, Py_None);
-  if (gauss(mo, So, d, true, "m_out", "S_out", &m, &S, &g) < 0) goto done;
+  if (bwpy_gauss(mo, So, d, true, "m_out", "S_out", &m, &S, &g) < 0) goto done;
   bw_problem *pb;
   bw_status st;
   Py_BEGIN_ALLOW_THREADS
@@ -166,7 +147,7 @@ static PyObject *py_problem_minimiser(PyObject *self, PyObject *args) {
   PyObject *ret = NULL;
   if (!PyArg_ParseTuple(args, "OOO", &po, &mo, &So)) return NULL;
   const bw_problem *pb = bwpy_get(po, &bwpy_problem_kind, "problem");
-  if (pb && gauss(mo, So, bw_problem_dim(pb), true, "m_out", "S_out", &m, &S, &g) == 0)
+  if (pb && bwpy_gauss(mo, So, bw_problem_dim(pb), true, "m_out", "S_out", &m, &S, &g) == 0)
     ret = PyLong_FromLong(bw_problem_minimiser(pb, &g));
   bwpy_buf_release(&m), bwpy_buf_release(&S);
   return ret;
@@ -187,7 +168,7 @@ static PyObject *py_problem_eval(PyObject *self, PyObject *args) {
   if (!pb) return NULL;
   const int d = bw_problem_dim(pb);
   const bool pair = !strcmp(what, "gradient") || !strcmp(what, "velocity");
-  if (gauss(mo, So, d, false, "m", "S", &m, &S, &g) < 0) goto done;
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &m, &S, &g) < 0) goto done;
   if (pair && (bwpy_buf_get(vo, "v_out", true, false, &v) < 0 || bwpy_buf_get(Mo, "M_out", true, false, &M) < 0 ||
                bwpy_buf_len(&v, d, "v_out") < 0 || bwpy_buf_len(&M, bwpy_sq(d), "M_out") < 0))
     goto done;
@@ -248,7 +229,7 @@ static PyObject *py_jko_run(PyObject *self, PyObject *args) {
   if (n < 1) return Py_BuildValue("(il)", BW_ERR_BAD_ARG, -1L);
   const int d = bw_jko_plan_dim(plan);
   const Py_ssize_t items = every ? (Py_ssize_t)n + 1 : 1;
-  if (gauss(mo, So, d, false, "m", "S", &m, &S, &g) < 0 || bwpy_buf_get(mso, "ms", true, false, &ms) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &m, &S, &g) < 0 || bwpy_buf_get(mso, "ms", true, false, &ms) < 0 ||
       bwpy_buf_get(Sso, "Ss", true, false, &Ss) < 0 || bwpy_buf_len(&ms, items * d, "ms") < 0 ||
       bwpy_buf_len(&Ss, items * bwpy_sq(d), "Ss") < 0)
     goto done;
@@ -289,8 +270,8 @@ static PyObject *py_forward_step(PyObject *self, PyObject *args) {
   const bw_problem *pb = bwpy_get(po, &bwpy_problem_kind, "problem");
   if (!pb) return NULL;
   const int d = bw_problem_dim(pb);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
-      gauss(moo, Soo, d, true, "m_out", "S_out", &b[2], &b[3], &out) == 0)
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
+      bwpy_gauss(moo, Soo, d, true, "m_out", "S_out", &b[2], &b[3], &out) == 0)
     ret = PyLong_FromLong(bw_forward_step(pb, eta, NULL, &g, &out));
   bwpy_bufs_release(b, 4);
   return ret;
@@ -307,7 +288,7 @@ static PyObject *py_wgf(PyObject *self, PyObject *args) {
   const bw_problem *pb = bwpy_get(po, &bwpy_problem_kind, "problem");
   if (!pb) return NULL;
   const int d = bw_problem_dim(pb);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
       bwpy_buf_get(mso, "ms", true, false, &b[3]) < 0 || bwpy_buf_get(Sso, "Ss", true, false, &b[4]) < 0 ||
       bwpy_buf_len(&b[3], b[2].n * d, "ms") < 0 || bwpy_buf_len(&b[4], b[2].n * bwpy_sq(d), "Ss") < 0)
     goto done;
@@ -368,7 +349,7 @@ static PyObject *py_jkoflow_solve(PyObject *self, PyObject *args) {
   if (!jf) return NULL;
   const int d = bw_jkoflow_dim(jf);
   bw_gaussian *outs = NULL, **ptrs = NULL;
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
       bwpy_buf_get(mso, "ms", true, false, &b[3]) < 0 || bwpy_buf_get(Sso, "Ss", true, false, &b[4]) < 0 ||
       bwpy_buf_len(&b[3], b[2].n * d, "ms") < 0 || bwpy_buf_len(&b[4], b[2].n * bwpy_sq(d), "Ss") < 0)
     goto done;
@@ -425,8 +406,8 @@ static PyObject *py_jkoflow_rhs(PyObject *self, PyObject *args) {
   bw_jkoflow *jf = bwpy_acquire(jo, &jkoflow_kind, "solver");
   if (!jf) return NULL;
   const int d = bw_jkoflow_dim(jf);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
-      gauss(dmo, dSo, d, true, "dm", "dS", &b[2], &b[3], &out) == 0)
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
+      bwpy_gauss(dmo, dSo, d, true, "dm", "dS", &b[2], &b[3], &out) == 0)
     ret = PyLong_FromLong(bw_jkoflow_rhs(jf, &g, out.mean, out.cov, d));
   bwpy_bufs_release(b, 4);
   bwpy_release(jo);

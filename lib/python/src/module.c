@@ -175,6 +175,24 @@ PyObject *bwpy_bytes(const double *x, Py_ssize_t n) {
   return PyBytes_FromStringAndSize((const char *)x, n * (Py_ssize_t)sizeof(double));
 }
 
+PyObject *bwpy_cov_bytes(const bw_gaussian *g) {
+  double *cov = PyMem_Malloc(sizeof(double) * (size_t)bwpy_sq(g->d));
+  if (!cov) return PyErr_NoMemory();
+  for (int j = 0; j < g->d; j++) memcpy(cov + (size_t)j * g->d, g->cov + (size_t)j * g->ld, sizeof(double) * (size_t)g->d);
+  PyObject *r = bwpy_bytes(cov, bwpy_sq(g->d));
+  PyMem_Free(cov);
+  return r;
+}
+
+int bwpy_gauss(PyObject *mo, PyObject *So, int d, bool out, const char *mname, const char *sname, bwpy_buf *m,
+               bwpy_buf *S, bw_gaussian *g) {
+  if (bwpy_buf_get(mo, mname, out, false, m) < 0 || bwpy_buf_get(So, sname, out, false, S) < 0 ||
+      bwpy_buf_len(m, d, mname) < 0 || bwpy_buf_len(S, bwpy_sq(d), sname) < 0)
+    return -1;
+  *g = (bw_gaussian){d, m->p, S->p, d};
+  return 0;
+}
+
 /* ---- module-level functions ---- */
 
 static PyObject *py_version(PyObject *self, PyObject *args) {

@@ -110,16 +110,6 @@ static PyObject *new_problem(bw_ridge_problem *pb, PyObject *fns) {
   return bwpy_handle_new(&bwpy_ridge_kind, r);
 }
 
-/* A Gaussian of dimension d from two buffers (read, or written when out). */
-static int gauss(PyObject *mo, PyObject *So, int d, bool out, const char *mname, const char *sname, bwpy_buf *m,
-                 bwpy_buf *S, bw_gaussian *g) {
-  if (bwpy_buf_get(mo, mname, out, false, m) < 0 || bwpy_buf_get(So, sname, out, false, S) < 0 ||
-      bwpy_buf_len(m, d, mname) < 0 || bwpy_buf_len(S, bwpy_sq(d), sname) < 0)
-    return -1;
-  *g = (bw_gaussian){d, m->p, S->p, d};
-  return 0;
-}
-
 /* The workspace argument: None (the library allocates one per call) or a workspace handle,
  * marked in use (released by ws_release). 0, or -1 with an exception. */
 static int ws_of(PyObject *o, bw_ridge_ws **ws) {
@@ -195,16 +185,6 @@ done:
   return ret;
 }
 
-/* Pack a Gaussian's covariance (ld may exceed d) and return (d, mean bytes, cov bytes). */
-static PyObject *gaussian_bytes(const bw_gaussian *g) {
-  double *cov = PyMem_Malloc(sizeof(double) * (size_t)bwpy_sq(g->d));
-  if (!cov) return PyErr_NoMemory();
-  for (int j = 0; j < g->d; j++) memcpy(cov + (size_t)j * g->d, g->cov + (size_t)j * g->ld, sizeof(double) * (size_t)g->d);
-  PyObject *r = Py_BuildValue("(iNN)", g->d, bwpy_bytes(g->mean, g->d), bwpy_bytes(cov, bwpy_sq(g->d)));
-  PyMem_Free(cov);
-  return r;
-}
-
 /* ridge_preset(name) -> (status, handle, (d, mean bytes, cov bytes) or None) */
 static PyObject *py_ridge_preset(PyObject *self, PyObject *args) {
   (void)self;
@@ -217,7 +197,7 @@ static PyObject *py_ridge_preset(PyObject *self, PyObject *args) {
   st = bw_ridge_preset(name, &pb, &g);
   Py_END_ALLOW_THREADS
   if (st) return Py_BuildValue("(iOO)", (int)st, Py_None, Py_None);
-  PyObject *gb = gaussian_bytes(g);
+  PyObject *gb = Py_BuildValue("(iNN)", g->d, bwpy_bytes(g->mean, g->d), bwpy_cov_bytes(g));
   bw_gaussian_free(g);
   if (!gb) {
     bw_ridge_problem_free(pb);
@@ -368,7 +348,7 @@ static PyObject *py_ridge_eval(PyObject *self, PyObject *args) {
   const bool grad = !strcmp(what, "gradient"), hess = !strcmp(what, "hessian");
   if (!grad && !hess && strcmp(what, "energy") && strcmp(what, "slope_sq") && strcmp(what, "modified_energy"))
     return PyErr_Format(PyExc_ValueError, "no ridge function named %s", what);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 ||
       (grad && (bwpy_buf_get(vo, "v_out", true, false, &b[2]) < 0 || bwpy_buf_len(&b[2], d, "v_out") < 0)) ||
       ((grad || hess) && (bwpy_buf_get(Mo, "M_out", true, false, &b[3]) < 0 || bwpy_buf_len(&b[3], bwpy_sq(d), "M_out") < 0)) ||
       ws_of(wo, &ws) < 0)
@@ -406,7 +386,7 @@ static PyObject *py_ridge_steps(PyObject *self, PyObject *args) {
   if (n < 1 || method < 0 || method > 2) return Py_BuildValue("(ili)", BW_ERR_BAD_ARG, -1L, 0);
   const int d = bw_ridge_problem_dim(pb);
   const Py_ssize_t items = every ? (Py_ssize_t)n + 1 : 1;
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(mso, "ms", true, false, &b[2]) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(mso, "ms", true, false, &b[2]) < 0 ||
       bwpy_buf_get(Sso, "Ss", true, false, &b[3]) < 0 || bwpy_buf_len(&b[2], items * d, "ms") < 0 ||
       bwpy_buf_len(&b[3], items * bwpy_sq(d), "Ss") < 0 || ws_of(wo, &ws) < 0)
     goto done;
@@ -451,8 +431,8 @@ static PyObject *py_ridge_vi_optimum(PyObject *self, PyObject *args) {
   const bw_ridge_problem *pb = bwpy_ridge_problem(po, "problem");
   if (!pb) return NULL;
   const int d = bw_ridge_problem_dim(pb);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 ||
-      gauss(moo, Soo, d, true, "m_out", "S_out", &b[2], &b[3], &out) < 0 || ws_of(wo, &ws) < 0)
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 ||
+      bwpy_gauss(moo, Soo, d, true, "m_out", "S_out", &b[2], &b[3], &out) < 0 || ws_of(wo, &ws) < 0)
     goto done;
   int iters = 0;
   bw_status st;
@@ -508,7 +488,7 @@ static PyObject *py_ridge_flow_solve(PyObject *self, PyObject *args) {
   bw_ridge_flow *rf = bwpy_acquire(fo, &flow_kind, "flow");
   if (!rf) return NULL;
   const int d = bwpy_size(fo);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) < 0 || bwpy_buf_get(to, "times", false, false, &b[2]) < 0 ||
       bwpy_buf_get(mso, "ms", true, false, &b[3]) < 0 || bwpy_buf_get(Sso, "Ss", true, false, &b[4]) < 0 ||
       bwpy_buf_len(&b[3], b[2].n * d, "ms") < 0 || bwpy_buf_len(&b[4], b[2].n * bwpy_sq(d), "Ss") < 0)
     goto done;
@@ -559,8 +539,8 @@ static PyObject *py_ridge_flow_rhs(PyObject *self, PyObject *args) {
   bw_ridge_flow *rf = bwpy_acquire(fo, &flow_kind, "flow");
   if (!rf) return NULL;
   const int d = bwpy_size(fo);
-  if (gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
-      gauss(dmo, dSo, d, true, "dm", "dS", &b[2], &b[3], &out) == 0) {
+  if (bwpy_gauss(mo, So, d, false, "m", "S", &b[0], &b[1], &g) == 0 &&
+      bwpy_gauss(dmo, dSo, d, true, "dm", "dS", &b[2], &b[3], &out) == 0) {
     bw_status st;
     Py_BEGIN_ALLOW_THREADS
     st = bw_ridge_flow_rhs(rf, &g, out.mean, out.cov, d);

@@ -25,9 +25,8 @@ static PyObject *py_system_gaussian(PyObject *self, PyObject *args) {
   const bw_problem *pb = bwpy_get(po, &bwpy_problem_kind, "problem");
   if (!pb) return NULL;
   const int d = bw_problem_dim(pb);
-  if (bwpy_buf_get(mo, "m0", false, false, &m) == 0 && bwpy_buf_get(So, "S0", false, false, &S) == 0 &&
-      bwpy_buf_len(&m, d, "m0") == 0 && bwpy_buf_len(&S, bwpy_sq(d), "S0") == 0) {
-    const bw_gaussian g0 = {d, m.p, S.p, d};
+  bw_gaussian g0;
+  if (bwpy_gauss(mo, So, d, false, "m0", "S0", &m, &S, &g0) == 0) {
     bw_system *sys = NULL;
     const bw_status st = bw_system_gaussian_create(pb, &g0, &sys);
     ret = bwpy_created(st, &bwpy_system_kind, sys, 0);
@@ -65,9 +64,8 @@ static PyObject *py_system_ridge(PyObject *self, PyObject *args) {
   const bw_ridge_problem *pb = bwpy_ridge_problem(po, "problem");
   if (!pb) return NULL;
   const int d = bw_ridge_problem_dim(pb);
-  if (bwpy_buf_get(mo, "m0", false, false, &m) == 0 && bwpy_buf_get(So, "S0", false, false, &S) == 0 &&
-      bwpy_buf_len(&m, d, "m0") == 0 && bwpy_buf_len(&S, bwpy_sq(d), "S0") == 0) {
-    const bw_gaussian g0 = {d, m.p, S.p, d};
+  bw_gaussian g0;
+  if (bwpy_gauss(mo, So, d, false, "m0", "S0", &m, &S, &g0) == 0) {
     bw_system *sys = NULL;
     const bw_status st = bw_system_ridge_create(pb, &g0, &sys);
     ret = bwpy_created(st, &bwpy_system_kind, sys, 0);
@@ -170,14 +168,7 @@ static PyObject *py_traj_state(PyObject *self, PyObject *o) {
   int n = 0;
   const double *x = bw_traj_positions(tr, &n);
   if (g) {
-    double *cov = PyMem_Malloc(sizeof(double) * (size_t)bwpy_sq(g->d));
-    if (cov) {
-      for (int j = 0; j < g->d; j++) memcpy(cov + (size_t)j * g->d, g->cov + (size_t)j * g->ld, sizeof(double) * (size_t)g->d);
-      state = Py_BuildValue("(sNN)", "gaussian", bwpy_bytes(g->mean, g->d), bwpy_bytes(cov, bwpy_sq(g->d)));
-      PyMem_Free(cov);
-    } else {
-      PyErr_NoMemory();
-    }
+    state = Py_BuildValue("(sNN)", "gaussian", bwpy_bytes(g->mean, g->d), bwpy_cov_bytes(g));
   } else if (x) {
     state = Py_BuildValue("(sN)", "positions", bwpy_bytes(x, n));
   } else {
