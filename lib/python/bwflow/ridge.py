@@ -251,7 +251,7 @@ class RidgeProblem:
             if not np.all(np.isfinite(a)):
                 raise ValueError("%s has entries that are not finite" % name)
         _args.memory_check(8.0 * n * (p + d + 8), "%d observations of %d coefficients" % (n, d))
-        base = RidgeProblem.__new__(RidgeProblem)   # A, h and the ridges given, checked as the constructor does
+        base = cls.__new__(cls)     # A, h and the ridges given, checked as the constructor does
         Am = np.zeros((d, d)) if A is None else _args.array(A, "A")
         if Am.shape != (d, d):
             raise ValueError("A must be a %d x %d matrix (the glm's coefficients), got shape %s" % (d, d, Am.shape))
