@@ -228,6 +228,40 @@ START_TEST(collapse) {
 }
 END_TEST
 
+/* A JKO-Flow that collapses within its first step (a variance of 1e-14, rotated or not, far
+ * below tau eta): every trial step fails before the root function sees the crossing, and
+ * the failure is the collapse, at t ~ 0 along the small variance's eigenvector, as for
+ * Gaussians; never a CVODE error. Outputs untouched. */
+START_TEST(collapse_at_start) {
+  tu_rng rng;
+  tu_seed(&rng, 37);
+  const int fam[2] = {TR_QUADRATIC, TR_ALL_FAMILIES};
+  for (int f = 0; f < 2; f++) {
+    bw_ridge_problem *rp = tr_random_problem(&rng, 2, 3, 1.0, fam[f]);
+    bw_gaussian *g0 = bw_gaussian_alloc(2), *out = bw_gaussian_alloc(2);
+    for (int rot = 0; rot < 2; rot++) {
+      const double c = rot ? cos(0.3) : 1.0, s = rot ? sin(0.3) : 0.0, l0 = 1e-14, l1 = 1.0;
+      g0->mean[0] = 0.1, g0->mean[1] = -0.4;
+      g0->cov[0] = c * c * l0 + s * s * l1, g0->cov[3] = s * s * l0 + c * c * l1;
+      g0->cov[1] = g0->cov[2] = c * s * (l0 - l1);
+      bw_ridge_flow *rf = NULL;
+      ck_assert_int_eq(bw_ridge_flow_create(rp, BW_FLOW_JKO, 0.01, NULL, &rf), BW_OK);
+      ck_assert_int_eq(bw_ridge_flow_start(rf, g0, 0.0), BW_OK);
+      out->mean[0] = 42.0;
+      ck_assert_int_eq(bw_ridge_flow_advance(rf, 1.0, out), BW_ERR_COLLAPSE);
+      ck_assert(out->mean[0] == 42.0);
+      double tc, v[2];
+      ck_assert_int_eq(bw_ridge_flow_collapse(rf, &tc, v), BW_OK);
+      ck_assert_msg(tc >= 0.0 && tc < 1e-9, "family set %d, rotation %d: collapse at %g", f, rot, tc);
+      ck_assert_msg(fabs(fabs(v[0]) - c) < 1e-6 && fabs(fabs(v[1]) - s) < 1e-6, "direction [%g, %g]", v[0], v[1]);
+      bw_ridge_flow_free(rf);
+    }
+    bw_gaussian_free(g0), bw_gaussian_free(out);
+    bw_ridge_problem_free(rp);
+  }
+}
+END_TEST
+
 /* The system: its kinds, the order study's defaults and an n/a error. */
 START_TEST(system_and_order) {
   bw_ridge_problem *pb = NULL;
@@ -356,6 +390,7 @@ int main(void) {
   tcase_add_test(c, modified_field_vs_energy);
   tcase_add_test(c, local_errors);
   tcase_add_test(c, collapse);
+  tcase_add_test(c, collapse_at_start);
   tcase_add_test(c, system_and_order);
   tcase_add_test(c, argument_errors);
   suite_add_tcase(s, c);

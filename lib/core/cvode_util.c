@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cvode/cvode.h>
 
@@ -29,6 +30,14 @@ bw_status bw__cvode_status(int flag) {
   case CV_CONV_FAILURE: return BW_ERR_CVODE_CONV_FAILURE;
   default: return BW_ERR_CVODE;
   }
+}
+
+bool bw__cvode_last_state(void *cv, const double *init, size_t n, N_Vector y, sunrealtype *tn) {
+  long nst = 0;
+  if (CVodeGetCurrentTime(cv, tn) != CV_SUCCESS || CVodeGetNumSteps(cv, &nst) != CV_SUCCESS) return false;
+  if (nst) return CVodeGetDky(cv, *tn, 0, y) == CV_SUCCESS;
+  memcpy(N_VGetArrayPointer(y), init, n * sizeof(double));
+  return true;
 }
 
 void bw__cvode_error_text(int code, const char *module, const char *function, const char *msg,

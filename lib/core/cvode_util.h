@@ -5,7 +5,10 @@
 #ifndef BWFLOW_CVODE_UTIL_H
 #define BWFLOW_CVODE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <sundials/sundials_nvector.h>
 
 #include "bwflow/jkoflow.h"
 
@@ -24,6 +27,11 @@ void bw__cvode_error_text(int code, const char *module, const char *function, co
 
 /* out = "CV_FLAG_NAME: " followed by the last error text. */
 void bw__cvode_failure_text(int flag, const char *errmsg, char *out, size_t size);
+
+/* CVODE's last accepted state, which a failure analysis inspects: the interpolant at the
+ * solver's current time, or, before any step, the n values init it started from. Written
+ * to y with its time in *tn; false when CVODE cannot say. */
+bool bw__cvode_last_state(void *cv, const double *init, size_t n, N_Vector y, sunrealtype *tn);
 
 /* The time a collapsing variance lambda_r still takes to reach 0 under the frozen scalar law
  * lambda' = 2 tau - 2 c lambda - e tau^2 / lambda (exact for a fixed eigenvector): the

@@ -446,12 +446,9 @@ static bw_status start(bw_jkoflow *jf, const bw_gaussian *g0, double t_stop) {
  * definite, is not finite: an overflow. */
 static bw_status failure_cause(bw_jkoflow *jf, int flag) {
   sunrealtype tn = jf->tcur;
-  long nst = 0;
   bool regime = false;
-  /* jf->y was CVODE's scratch: the state is its interpolant at tn, or before any step the
-   * state it started from (the interpolant's step size is then 0) */
-  if (jf->roots && CVodeGetCurrentTime(jf->cur, &tn) == CV_SUCCESS && CVodeGetNumSteps(jf->cur, &nst) == CV_SUCCESS &&
-      (nst ? CVodeGetDky(jf->cur, tn, 0, jf->y) == CV_SUCCESS : (N_VScale(1.0, jf->yinit, jf->y), true))) {
+  /* jf->y was CVODE's scratch */
+  if (jf->roots && bw__cvode_last_state(jf->cur, N_VGetArrayPointer(jf->yinit), (size_t)jf->n, jf->y, &tn)) {
     double *y = N_VGetArrayPointer(jf->y);
     if (!bw__check_finite(jf->n, y) && !bw__jf_inverse(jf, y + jf->d, jf->W) &&
         collapse_info(jf, tn, y, &regime) == BW_OK && regime)

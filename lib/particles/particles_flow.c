@@ -398,9 +398,8 @@ static bw_status failure_cause(bw_particles_flow *pf, int flag) {
   sunrealtype tn = pf->tcur;
   long nst = 0;
   double *y = N_VGetArrayPointer(pf->y), v = NAN;
-  const bool have = CVodeGetCurrentTime(pf->cv, &tn) == CV_SUCCESS && CVodeGetNumSteps(pf->cv, &nst) == CV_SUCCESS &&
-                    (nst ? CVodeGetDky(pf->cv, tn, 0, pf->y) == CV_SUCCESS
-                         : (memcpy(y, pf->xinit, (size_t)n * sizeof(double)), true));
+  const bool have = bw__cvode_last_state(pf->cv, pf->xinit, (size_t)n, pf->y, &tn) &&
+                    CVodeGetNumSteps(pf->cv, &nst) == CV_SUCCESS;
   if (have && derivs(pf, y, true)) {
     memcpy(pf->xfail, y, (size_t)n * sizeof(double));
     if (pf->off && !eta_lmax(pf, &v) && v >= 2.0) return fail(pf, BW_ERR_ILL_POSED, tn, v);

@@ -41,7 +41,7 @@ struct bw_ridge_flow {
   bool roots;
   bw_jkoflow_opts opts;
   bw_linsol linsol;
-  double *gm, *Gt, *Sf, *dS, *ftmp, *dir; /* d, d x d (3), n, d */
+  double *gm, *Gt, *Sf, *dS, *ftmp, *dir, *yinit; /* d, d x d (3), n, d, n */
   SUNContext ctx;
   void *cv;
   N_Vector y;
@@ -199,11 +199,11 @@ bw_status bw_ridge_flow_create(const bw_ridge_problem *pb, bw_flow_kind kind, do
   const size_t dd = (size_t)d * d;
   rf->pb = bw__ridge_problem_clone(pb);
   rf->ws = rf->pb ? bw_ridge_ws_alloc(rf->pb) : NULL;
-  rf->gm = malloc((2 * (size_t)d + 3 * dd + (size_t)rf->n) * sizeof(double));
+  rf->gm = malloc((2 * (size_t)d + 3 * dd + 2 * (size_t)rf->n) * sizeof(double));
   st = rf->pb && rf->ws && rf->gm ? BW_OK : BW_ERR_NOMEM;
   if (!st) {
     rf->Gt = rf->gm + d, rf->Sf = rf->Gt + dd, rf->dS = rf->Sf + dd, rf->ftmp = rf->dS + dd;
-    rf->dir = rf->ftmp + rf->n;
+    rf->dir = rf->ftmp + rf->n, rf->yinit = rf->dir + d;
     st = setup_cvode(rf);
   }
   if (st) {
@@ -253,6 +253,7 @@ bw_status bw_ridge_flow_start(bw_ridge_flow *rf, const bw_gaussian *g0, double t
     if ((st = bw__eigh(rf->ws->bws, d, rf->Sf, d, w, rf->ws->bws->mat[1], d))) return st;
     rf->theta = fmin(1e-3 * rf->pb->tau * rf->e, 0.5 * w[0]);
   }
+  memcpy(rf->yinit, y, (size_t)rf->n * sizeof(double));
   int flag = CVodeReInit(rf->cv, 0.0, rf->y);
   if (!flag) flag = CVodeSetStopTime(rf->cv, t_stop > 0.0 ? t_stop : 1e300);
   if (flag) {
@@ -307,12 +308,10 @@ static bw_status collapse_info(bw_ridge_flow *rf, double tr, const double *y, bo
  * collapse at that time; a right-hand side that fails at the first call is an overflow. */
 static bw_status failure_cause(bw_ridge_flow *rf, int flag) {
   sunrealtype tn = rf->tcur;
-  long nst = 0;
   bool regime = false;
   const int d = rf->d;
   double *y = N_VGetArrayPointer(rf->y);
-  if (rf->roots && CVodeGetCurrentTime(rf->cv, &tn) == CV_SUCCESS && CVodeGetNumSteps(rf->cv, &nst) == CV_SUCCESS && nst &&
-      CVodeGetDky(rf->cv, tn, 0, rf->y) == CV_SUCCESS && !bw__check_finite(rf->n, y)) {
+  if (rf->roots && bw__cvode_last_state(rf->cv, rf->yinit, (size_t)rf->n, rf->y, &tn) && !bw__check_finite(rf->n, y)) {
     bw__unpack(d, y + d, rf->Sf, d);
     if (bw__chol(d, rf->Sf, d, rf->dS) && collapse_info(rf, tn, y, &regime) == BW_OK && regime) return BW_ERR_COLLAPSE;
     rf->collapsed = false;

@@ -136,6 +136,9 @@ expect_status 1 newton "bwflow evolve: jko step 1 (t = 2): an iterative solve (N
 # exit 3: JKO-Flow collapses from a variance below tau eta/2
 printf '{"dim": 1, "tau": 1, "ridges": [{"phi": "quartic", "a": [1]}], "mean": [0], "cov": [[0.02]]}' >"$tmp/col.json"
 expect_status 3 collapse "JKO-Flow collapses at t = " evolve "$tmp/col.json" --method jkoflow --eta 0.1 --t 1
+# ... also when it collapses within the first step (every trial step fails at t = 0)
+printf '{"dim": 1, "tau": 1, "ridges": [{"phi": "quartic", "a": [1]}], "mean": [0], "cov": [[1e-14]]}' >"$tmp/col0.json"
+expect_status 3 collapse-at-start "JKO-Flow collapses at t = " evolve "$tmp/col0.json" --method jkoflow --eta 0.01 --t 1
 
 # bad input: one line naming the file, the field (and the ridge) and the value, exit 2
 bf() { printf '%s' "$2" >"$tmp/b.json"; expect_fail "$1" "$3" evolve "$tmp/b.json" --method wgf --t 0.1; }
