@@ -254,6 +254,30 @@ static bool expand_glm(const glm_data *g, rlist *L, double *A, double *h, const 
 
 /* ---- the problem file ---- */
 
+/* The energy or its derivatives overflow at the initial Gaussian: the message names the
+ * first ridge whose expectations E phi^(k)(mu + sqrt(s) Z), mu = a'm - b, s = a'Sa, or whose
+ * weighted energy w psi_0 are not finite, else the quadratic part. Returns false. */
+static bool overflow_culprit(const char *path, const bw_ridge_problem *pb, const bw_gaussian *g0, cli_err *e) {
+  const int d = bw_ridge_problem_dim(pb);
+  for (int j = 0; j < bw_ridge_problem_nridges(pb); j++) {
+    bw_ridge r;
+    if (bw_ridge_problem_ridge(pb, j, &r)) break;
+    double mu = -r.b, s = 0.0, psi[5];
+    for (int k = 0; k < d; k++) {
+      double sa = 0.0;
+      for (int i = 0; i < d; i++) sa += g0->cov[k + (size_t)i * g0->ld] * r.a[i];
+      mu += r.a[k] * g0->mean[k], s += r.a[k] * sa;
+    }
+    bool bad = bw_ridge_expect(pb, j, mu, s, psi) != BW_OK || !isfinite(r.w * psi[0]);
+    for (int k = 0; k < 5 && !bad; k++) bad = !isfinite(psi[k]);
+    if (bad)
+      return cli_fail(e, "%s: the energy overflows at the initial Gaussian: ridge %d (%s) has a'm - b = %s and "
+                      "a'Sa = %s, where its expectations exceed the largest double", path, j,
+                      bw_ridge_family_name(r.family), CLI_NUM(mu), CLI_NUM(s));
+  }
+  return cli_fail(e, "%s: the energy overflows at the initial Gaussian (its quadratic part m'Am/2 - h'm + tr(AS)/2)", path);
+}
+
 bool cli_ridge_from_json(const char *path, json_t *root, bw_system **sys, cli_err *e) {
   static const char *const keys[] = {"dim", "A", "h", "tau", "nodes", "ridges", "glm", "mean", "cov", NULL};
   glm_data g = {.family = BW_RIDGE_LOGISTIC};
@@ -319,9 +343,7 @@ bool cli_ridge_from_json(const char *path, json_t *root, bw_system **sys, cli_er
   }
   if (ok) {
     bw_status st = bw_system_ridge_create(pb, g0, sys);
-    if (st == BW_ERR_OVERFLOW)
-      ok = cli_fail(e, "%s: the energy overflows at the initial Gaussian (poisson ridges: e^(a'm - b + a'Sa/2) "
-                    "beyond the largest double)", path);
+    if (st == BW_ERR_OVERFLOW) ok = overflow_culprit(path, pb, g0, e);
     else if (st) ok = cli_fail(e, "%s: %s", path, bw_strerror(st));
   }
   glm_free(&g);

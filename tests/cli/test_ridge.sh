@@ -162,7 +162,9 @@ bf no-mean '{"dim": 2, "ridges": []}' 'b.json: missing field "mean" (the initial
 bf no-dim '{"ridges": [], '"$G"'}' 'b.json: missing field "dim"'
 bf nodes '{"dim": 2, "nodes": 0, "ridges": [], '"$G"'}' '"nodes" (Gauss-Hermite nodes) must be an integer from 1 to 256'
 bf cov '{"dim": 2, "ridges": [], "mean": [0, 0], "cov": [[1, 2], [2, 1]]}' 'b.json: "cov" is not positive definite'
-bf overflow '{"dim": 1, "ridges": [{"phi": "poisson", "a": [1]}], "mean": [800], "cov": [[1]]}' 'the energy overflows at the initial Gaussian'
+bf overflow '{"dim": 1, "ridges": [{"phi": "poisson", "a": [1]}], "mean": [800], "cov": [[1]]}' "b.json: the energy overflows at the initial Gaussian: ridge 0 (poisson) has a'm - b = 800 and a'Sa = 1, where its expectations exceed the largest double"
+bf overflow-quartic '{"dim": 1, "ridges": [{"phi": "logistic", "a": [1]}, {"phi": "quartic", "a": [1e100]}], "mean": [1], "cov": [[1]]}' "b.json: the energy overflows at the initial Gaussian: ridge 1 (quartic) has a'm - b = 1e+100 and a'Sa = 1e+200"
+bf overflow-quadratic '{"dim": 1, "ridges": [], "A": [[1e308]], "mean": [1e308], "cov": [[1]]}' 'b.json: the energy overflows at the initial Gaussian (its quadratic part'
 bf glm-family '{"glm": {"family": "probit", "X": [[1]], "y": [1], "prior_var": 1}}' 'b.json: "glm": "family" is "probit": unknown (known: logistic, poisson)'
 bf glm-prior '{"glm": {"family": "logistic", "X": [[1]], "y": [1], "prior_var": 0}}' 'b.json: "glm": "prior_var" is 0: it must be > 0'
 bf glm-noprior '{"glm": {"family": "logistic", "X": [[1]], "y": [1]}}' 'b.json: "glm": missing field "prior_var"'
