@@ -45,7 +45,9 @@ def integer(value: Any, name: str, lo: Optional[int] = None, hi: Optional[int] =
         raise TypeError("%s must be an integer, not %s%s" % (name, _type_name(value), extra)) from None
     c_min = -c_max - 1 if c_min is None else c_min
     if not c_min <= v <= c_max:
-        raise OverflowError("%s = %d is out of range: it must be in [%d, %d]" % (name, v, c_min, c_max))
+        lo_ = c_min if lo is None else max(c_min, lo)
+        hi_ = c_max if hi is None else min(c_max, hi)
+        raise OverflowError("%s = %d is out of range: it must be in [%d, %d]" % (name, v, lo_, hi_))
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         if hi is None:
             want = ">= %d" % lo
