@@ -26,6 +26,27 @@ def _stack_result(ms: np.ndarray, Ss: np.ndarray, d: int) -> Tuple[np.ndarray, n
     return ms.reshape(-1, d), _args.from_column_major(Ss.reshape(-1, d, d))
 
 
+def flow_solve(solver: Any, core_solve: Any, where: str, m0: ArrayLike, S0: ArrayLike,
+               times: Union[float, ArrayLike]) -> Gaussians:
+    """The solve of a CVODE-backed Gaussian flow (JKOFlow, RidgeFlow): the arguments checked,
+    core_solve(handle, m, S, times, ms, Ss) called, solver.stats set, a collapse raised as
+    CollapseError and any other failure as the error naming its argument."""
+    ts, scalar = _args.times(times)
+    d = solver.dim
+    mv, Sc = gaussian_in(m0, S0, d, "m0", "S0", "the solver")
+    _args.memory_check(8.0 * ts.shape[0] * d * (d + 1), "%d states of dimension %d" % (ts.shape[0], d))
+    ms, Ss = np.empty(ts.shape[0] * d), np.empty(ts.shape[0] * d * d)
+    st, solver.stats, detail = core_solve(solver._h, mv, Sc, ts, ms, Ss)
+    if st == _core.ERR_COLLAPSE:
+        tc, direction = detail
+        raise CollapseError(where, tc if direction is not None else None,
+                            np.frombuffer(direction).copy() if direction is not None else None, solver.eta)
+    blame = gaussian_blame(mv, Sc, "m0", "S0")
+    check(st, where, lambda s: "times" if s == "BW_ERR_BAD_ARG" else blame(s), detail)
+    ms, Ss = _stack_result(ms, Ss, d)
+    return (ms[0], Ss[0]) if scalar else (ms, Ss)
+
+
 class JKOPlan:
     """JKO steps of size eta for a problem: :meth:`step` is one closed-form step
     argmin_rho J(rho) + W2^2(rho, N(m, S)) / (2 eta). Planned once (an
@@ -148,20 +169,7 @@ class JKOFlow:
         sequence of times gives (means (n, d), covariances (n, d, d)). Raises
         CollapseError (with .time and .direction) when a variance collapses before the
         last time. self.stats holds CVODE's counters of this solve."""
-        ts, scalar = _args.times(times)
-        d = self.dim
-        mv, Sc = gaussian_in(m0, S0, d, "m0", "S0", "the solver")
-        _args.memory_check(8.0 * ts.shape[0] * d * (d + 1), "%d states of dimension %d" % (ts.shape[0], d))
-        ms, Ss = np.empty(ts.shape[0] * d), np.empty(ts.shape[0] * d * d)
-        st, self.stats, detail = _core.jkoflow_solve(self._h, mv, Sc, ts, ms, Ss)
-        if st == _core.ERR_COLLAPSE:
-            tc, direction = detail
-            raise CollapseError("bw_jkoflow_solve", tc if direction is not None else None,
-                                np.frombuffer(direction).copy() if direction is not None else None, self.eta)
-        blame = gaussian_blame(mv, Sc, "m0", "S0")
-        check(st, "bw_jkoflow_solve", lambda s: "times" if s == "BW_ERR_BAD_ARG" else blame(s), detail)
-        ms, Ss = _stack_result(ms, Ss, d)
-        return (ms[0], Ss[0]) if scalar else (ms, Ss)
+        return flow_solve(self, _core.jkoflow_solve, "bw_jkoflow_solve", m0, S0, times)
 
     def rhs(self, m: ArrayLike, S: ArrayLike) -> Tuple[np.ndarray, np.ndarray]:
         """The flow's time derivative at N(m, S), (dm/dt, dS/dt): the right-hand side the

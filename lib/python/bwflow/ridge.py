@@ -28,7 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _args, _core
-from .errors import CollapseError, check
+from .errors import check
+from .dynamics import flow_solve
 from .gaussian import Gaussian, gaussian_blame, gaussian_in, gaussian_out, gaussian_result
 
 __all__ = ["RidgeProblem", "RidgeWorkspace", "RidgeFlow", "ridge_flow", "RIDGE_FAMILIES", "RIDGE_METHODS"]
@@ -507,20 +508,7 @@ class RidgeFlow:
         """Integrate from N(m0, S0) at time 0. One time gives (m, S); a non-decreasing sequence
         of times gives (means (n, d), covariances (n, d, d)). CollapseError (with .time and
         .direction) when a variance collapses first. self.stats: CVODE's counters."""
-        ts, scalar = _args.times(times)
-        d = self.dim
-        mv, Sc = gaussian_in(m0, S0, d, "m0", "S0", "the solver")
-        _args.memory_check(8.0 * ts.shape[0] * d * (d + 1), "%d states of dimension %d" % (ts.shape[0], d))
-        ms, Ss = np.empty(ts.shape[0] * d), np.empty(ts.shape[0] * d * d)
-        st, self.stats, detail = _core.ridge_flow_solve(self._h, mv, Sc, ts, ms, Ss)
-        if st == _core.ERR_COLLAPSE:
-            tc, direction = detail
-            raise CollapseError("bw_ridge_flow_advance", tc if direction is not None else None,
-                                np.frombuffer(direction).copy() if direction is not None else None, self.eta)
-        blame = gaussian_blame(mv, Sc, "m0", "S0")
-        check(st, "bw_ridge_flow_advance", lambda s: "times" if s == "BW_ERR_BAD_ARG" else blame(s), detail)
-        ms, Ss = ms.reshape(-1, d), _args.from_column_major(Ss.reshape(-1, d, d))
-        return (ms[0], Ss[0]) if scalar else (ms, Ss)
+        return flow_solve(self, _core.ridge_flow_solve, "bw_ridge_flow_advance", m0, S0, times)
 
     def rhs(self, m: ArrayLike, S: ArrayLike) -> Gaussian:
         """The flow's time derivative at N(m, S), (dm/dt, dS/dt)."""
