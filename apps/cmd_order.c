@@ -272,19 +272,24 @@ static void describe_ladder(FILE *f, const study *s, int e, const bw_order_defau
   if (isfinite(L->constant)) fprintf(f, "; C%d ~ %.3g", p, L->constant);
 }
 
-/* The fastest growth rate of the initial state's linearisation (0 when nothing grows), and
- * whether the slowest rate the horizon comes from (bw_order_defaults.rate_slow, a magnitude)
- * is a growth rate. Gaussians: the mean's rates a_k, the covariance's 2 p_k (eigenvalues of A
- * and P = A + K); a negative one grows, and then the problem has no equilibrium. Particles:
- * the eigenvalues of H(x0) (V confines: an equilibrium exists; a negative eigenvalue means
- * the initial state is unstable). */
-static double growth_rate(const bw_system *sys, double rate_slow, bool *slow_grows) {
+/* The fastest growth rate of the initial state's linearisation (0 when nothing grows); when
+ * something grows, *why says what that means, and *slow_grows whether the slowest rate the
+ * horizon comes from (bw_order_defaults.rate_slow, a magnitude) is that growth rate.
+ * Gaussians: the mean's rates a_k, the covariance's 2 p_k (eigenvalues of A and P = A + K); a
+ * negative one grows, and then the problem has no equilibrium. Particles: the eigenvalues of
+ * H(x0) (V confines: an equilibrium exists; a negative eigenvalue means the initial state is
+ * unstable). Ridges: the eigenvalues of E hess V at the initial Gaussian (the mean's rates;
+ * the covariance's are twice them); with a negative one, no equilibrium when the VI optimum
+ * cannot be found, else an unstable initial Gaussian. */
+static double growth_rate(const bw_system *sys, double rate_slow, bool *slow_grows, const char **why) {
   double grow = 0.0;
   *slow_grows = false;
+  *why = "no equilibrium";
   const bw_gaussian *g0 = NULL;
   const double *x0 = NULL;
   const bw_problem *pb = bw_system_gaussian(sys, &g0);
   const bw_particles *pp = bw_system_particles(sys, &x0);
+  const bw_ridge_problem *rp = bw_system_ridge(sys, &g0);
   if (pb) {
     const int d = bw_problem_dim(pb);
     const double *a = bw_problem_A_eigvals(pb), *p = bw_problem_P_eigvals(pb);
@@ -294,21 +299,33 @@ static double growth_rate(const bw_system *sys, double rate_slow, bool *slow_gro
     }
   } else if (pp) {
     double lmin, lmax;
+    *why = "x0 is unstable";
     if (!bw_particles_hessian_extremes(pp, NULL, x0, &lmin, &lmax) && lmin < 0)
       grow = -lmin, *slow_grows = -lmin == rate_slow;
+  } else if (rp) {
+    const int d = bw_ridge_problem_dim(rp);
+    double *H = malloc(sizeof(double) * (size_t)d * (2 * (size_t)d + 1)), *V = H + (size_t)d * d, *w = V + (size_t)d * d;
+    bw_gaussian *opt = bw_gaussian_alloc(d);
+    if (H && opt && !bw_ridge_expected_hessian(rp, NULL, g0, H, d) && !bw_sym_eig(NULL, d, H, d, w, V, d) && w[0] < 0) {
+      grow = -w[0], *slow_grows = -w[0] == rate_slow;
+      if (bw_ridge_vi_optimum(rp, NULL, g0, opt, NULL) != BW_ERR_NO_CONVERGENCE) *why = "the initial Gaussian is unstable";
+    }
+    free(H);
+    bw_gaussian_free(opt);
   }
   return grow;
 }
 
 /* How the horizon and the step sizes were chosen, for the table's header and the sidecar:
  * one line for a ladder shared by every error; else a line per error (describe_ladder).
- * grows: the slowest rate is a growth rate ("no equilibrium" for Gaussians, an unstable
- * initial state for particles), not a relaxation rate. */
+ * grows: the slowest rate is a growth rate, and grows_why what it means (growth_rate): no
+ * equilibrium, or an unstable initial state), not a relaxation rate. */
 static void describe_choice(FILE *f, const study *s, double T, bool t_given, bool etas_given, const bw_order_defaults *def,
                             const bw_jkoflow_opts *fo, bool tol_given, const char *size, int size_value, bool grows,
-                            bool gaussian) {
+                            const char *grows_why) {
   const char *rate = grows ? "the slowest rate" : "the slowest relaxation rate";
-  const char *why = !grows ? "" : gaussian ? ", a growth rate: no equilibrium" : ", a growth rate: x0 is unstable";
+  char why[96] = "";
+  if (grows) snprintf(why, sizeof why, ", a growth rate: %s", grows_why);
   if (t_given) fprintf(f, "T = %s (--t)", CLI_NUM(T));
   else if (def->rate_slow <= 0) fprintf(f, "T = %s: the cap (nothing relaxes)", CLI_NUM(T));
   else if (def->t_capped) fprintf(f, "T = %s: the cap (%s is %.3g%s)", CLI_NUM(T), rate, def->rate_slow, why);
@@ -720,8 +737,9 @@ int cmd_order(int argc, char **argv, FILE *out) {
   cli_blas_single_thread();
   int failed = 0;
   bool slow_grows = false;
-  const double grow = growth_rate(sys, def.rate_slow, &slow_grows);
-  if (grow > 0 && bw_system_gaussian(sys, NULL))
+  const char *grows_why = "";
+  const double grow = growth_rate(sys, def.rate_slow, &slow_grows, &grows_why);
+  if (grow > 0 && !strcmp(grows_why, "no equilibrium"))
     fprintf(stderr, "bwflow order: warning: this problem has no equilibrium (a mode of the initial state grows "
             "at rate %.3g): the errors grow with T, and the slopes are those of a finite horizon\n", grow);
   bw_status st = s.pts ? run_points(sys, T, &fo, jobs, a.progress, &s, &failed) : BW_OK;
@@ -736,7 +754,7 @@ int cmd_order(int argc, char **argv, FILE *out) {
     if (mf) {
       const bool particles = !strcmp(bw_system_name(sys), "particles");
       describe_choice(mf, &s, T, t_given, etas_text != NULL, &def, &fo, tol_given, particles ? "N" : "size",
-                      bw_system_dim(sys), slow_grows, bw_system_gaussian(sys, NULL) != NULL);
+                      bw_system_dim(sys), slow_grows, grows_why);
       fclose(mf);
     } else {
       choice[0] = '\0';

@@ -23,6 +23,23 @@ ls -a "$out" | grep -q '\.tmp' && bad "temporary file left behind" || ok
 "$exe" order --preset heat --dim 2 --etas 0.1,0.05 --out "$out" | grep -q '^least squares' && ok || bad "order table"
 [ -s "$out/order-heat-d2.csv" ] && ok || bad "order-heat-d2.csv missing"
 
+# a problem whose slowest rate grows: the header says so (no "relaxation rate"), with a
+# warning on stderr when there is no equilibrium; Gaussians, ridges without a VI optimum,
+# ridges with one but an unstable initial Gaussian (no warning)
+growth() { # name file want-header want-warning(0/1)
+  "$exe" order "$2" --etas 0.1,0.05,0.02 --out "$out" >"$tmp/gout" 2>"$tmp/gerr" || bad "$1: exit $?"
+  grep -q "$3" "$tmp/gout" && ok || bad "$1: header: $(head -1 "$tmp/gout")"
+  grep -q "relaxation rate" "$tmp/gout" && bad "$1: calls a growth rate a relaxation rate" || ok
+  n=$(grep -c '^bwflow order: warning: this problem has no equilibrium (a mode of the initial state grows at rate' "$tmp/gerr")
+  [ "$n" -eq "$4" ] && ok || bad "$1: $n warnings, expected $4: $(cat "$tmp/gerr")"
+}
+printf '{"dim": 1, "A": [[-0.5]], "h": [0], "tau": 1, "mean": [0.5], "cov": [[0.3]]}' >"$tmp/ne.json"
+growth gaussian "$tmp/ne.json" 'the slowest rate 0.5, a growth rate: no equilibrium' 1
+printf '{"dim": 1, "A": [[-0.5]], "tau": 1, "ridges": [{"phi": "logistic", "a": [1]}], "mean": [0.5], "cov": [[0.3]]}' >"$tmp/nr.json"
+growth ridge "$tmp/nr.json" 'the slowest rate 0.278, a growth rate: no equilibrium' 1
+printf '{"dim": 1, "A": [[-0.5]], "tau": 1, "ridges": [{"phi": "quartic", "a": [1]}], "mean": [0.1], "cov": [[0.05]]}' >"$tmp/nu.json"
+growth ridge-unstable "$tmp/nu.json" 'the slowest rate 0.32, a growth rate: the initial Gaussian is unstable' 0
+
 # trajectory: one row per step plus header, the files named on stderr, nothing on stdout.
 "$exe" trajectory --preset random --dim 3 --seed 5 --eta 0.1 --t 1 --out "$out" >"$tmp/stdout" 2>"$tmp/names" && ok || bad "trajectory failed"
 [ -s "$tmp/stdout" ] && bad "trajectory wrote to stdout: $(cat "$tmp/stdout")" || ok
