@@ -318,8 +318,8 @@ static double growth_rate(const bw_system *sys, double rate_slow, bool *slow_gro
 
 /* How the horizon and the step sizes were chosen, for the table's header and the sidecar:
  * one line for a ladder shared by every error; else a line per error (describe_ladder).
- * grows: the slowest rate is a growth rate, and grows_why what it means (growth_rate): no
- * equilibrium, or an unstable initial state), not a relaxation rate. */
+ * grows: the slowest rate is a growth rate, and grows_why says what it means (growth_rate): no
+ * equilibrium, or an unstable initial state; not a relaxation rate. */
 static void describe_choice(FILE *f, const study *s, double T, bool t_given, bool etas_given, const bw_order_defaults *def,
                             const bw_jkoflow_opts *fo, bool tol_given, const char *size, int size_value, bool grows,
                             const char *grows_why) {
