@@ -287,7 +287,8 @@ void cli_progress_clear(cli_progress *p);
 void cli_blas_single_thread(void);
 
 /* The median over 15 batches (5 with quick, or single calls when a call takes over ~2 ms) of
- * the per-call time of fn(ctx) after a warm-up call, in ns of clock clk (apps/bench_particles.c;
+ * the per-call time of fn(ctx) after a warm-up call, in ns of clock clk; with quick, a first
+ * call of 50 ms or more is the measurement (apps/bench_particles.c;
  * the parts of bwflow bench for the particle and ridge systems). */
 typedef bw_status (*cli_bench_fn)(void *ctx);
 bw_status cli_bench_median(cli_bench_fn fn, void *ctx, bool quick, clockid_t clk, double *median);
