@@ -35,8 +35,12 @@ def test_objects_are_checked_not_trusted(fx):
 
 def test_integers_never_wrap(fx):
     pb, m, S, pp, x = fx
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError, match=r"n = 4294967301 is out of range: it must be in \[2, 67108864\]"):
         bwflow.Particles(2 ** 32 + 5, [0, 0, 1])
+    with pytest.raises(ValueError, match=r"n must be in \[2, 67108864\], got 1"):
+        bwflow.Particles(1, [0, 0, 1])
+    with pytest.raises(ValueError, match="n must be 0 .* or at least 2, got 1"):
+        bwflow.Particles.preset("quartic", n=1)
     with pytest.raises(OverflowError):
         bwflow.Problem.preset("random", dim=2 ** 32 + 3)
     with pytest.raises(OverflowError):

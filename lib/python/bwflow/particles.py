@@ -70,7 +70,7 @@ class Particles:
     J_N = F/N. Immutable; may be shared by threads."""
 
     def __init__(self, n: int, V: ArrayLike, tau: float = 1.0):
-        n = _args.integer(n, "n")
+        n = _args.integer(n, "n", 2, _core.PARTICLES_MAX_N)
         c = _args.vector(V, "V")
         tau = _args.real(tau, "tau")
         st, self._h = _core.particles(n, c, tau)
@@ -83,7 +83,9 @@ class Particles:
         "doublewell" V = x^4/4 - x^2/2, "gauss1d" V = x^2/2; tau = 1; n particles, 0 for
         20) -> (problem, x0), x0 the quantiles of N(1, 1/4)."""
         name = _args.text(name, "name")
-        n = _args.integer(n, "n", 0)
+        n = _args.integer(n, "n", 0, _core.PARTICLES_MAX_N)
+        if n == 1:
+            raise ValueError("n must be 0 (the preset's 20 particles) or at least 2, got 1")
         (st, handle), mean, std = _core.particles_preset(name, n)
         check(st, "bw_particles_preset", {"BW_ERR_BAD_ARG": "name", "BW_ERR_DIM": "n"}, "name %r" % name)
         self = cls.__new__(cls)
